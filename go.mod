@@ -1,0 +1,9 @@
+module github.com/oidcwasm/oidcwasm
+
+go 1.26
+
+require (
+	github.com/coreos/go-oidc/v3 v3.21.0 // indirect
+	github.com/go-jose/go-jose/v4 v4.1.8 // indirect
+	github.com/maxence-charriere/go-app/v10 v10.1.11 // indirect
+)

@@ -1,0 +1,17 @@
+package spa
+
+import "time"
+
+// Clock tells the wall-clock time. Inject one in tests; nil means the system clock.
+type Clock interface {
+	Now() time.Time
+}
+
+type systemClock struct{}
+
+// Now returns the wall-clock time without its monotonic reading, so that a
+// device that slept is not fooled (the monotonic clock may stop during sleep).
+func (systemClock) Now() time.Time { return time.Now().Round(0) }
+
+// SystemClock is the Clock used when none is given.
+var SystemClock Clock = systemClock{}

@@ -1,0 +1,100 @@
+package spa
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Stable error codes. They are API: the JS bridge exposes them as OidcError.code
+// and callers branch on them. Messages are for people and may change.
+const (
+	CodeInvalidConfig   = "invalid_config"   // a config field is missing or malformed
+	CodeLoginRequired   = "login_required"   // no session, or the provider needs the user
+	CodeStateMismatch   = "state_mismatch"   // callback matches no pending, unexpired, unused transaction
+	CodeNonceMismatch   = "nonce_mismatch"   // ID token nonce differs from the transaction's
+	CodeIssMismatch     = "iss_mismatch"     // RFC 9207 iss or discovery issuer differs from the authority
+	CodeInvalidIDToken  = "invalid_id_token" // signature, alg, aud, azp, exp, iat, at_hash, sub checks
+	CodeInvalidResponse = "invalid_response" // an endpoint answered with something that is not a valid response
+	CodeTimeout         = "timeout"          // silent renewal or a request ran out of time
+	CodeNetwork         = "network"          // the request never got an HTTP answer
+)
+
+// Error is the one error type of oidcwasm. Code is stable (see the Code* constants,
+// or an OAuth 2.0 error code from the provider such as "invalid_grant", RFC 6749 §5.2);
+// ConfigID names the provider configuration; Field names the config field for
+// CodeInvalidConfig. An Error never contains a token.
+type Error struct {
+	Code        string
+	ConfigID    string
+	Field       string
+	Message     string // what went wrong, for a person
+	Description string // error_description from the provider, if any
+	URI         string // error_uri from the provider, if any
+	Err         error  // underlying cause, if any
+}
+
+func (e *Error) Error() string {
+	s := "oidcwasm: "
+	if e.ConfigID != "" {
+		s += fmt.Sprintf("config %q: ", e.ConfigID)
+	}
+	if e.Field != "" {
+		s += e.Field + ": "
+	}
+	if e.Message != "" {
+		s += e.Message
+	} else {
+		s += e.Code
+	}
+	if e.Description != "" {
+		s += ": " + e.Description
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether target is an *Error with the same Code, so that
+// errors.Is(err, &spa.Error{Code: spa.CodeLoginRequired}) works.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && (t.ConfigID == "" || t.ConfigID == e.ConfigID)
+}
+
+// ErrorCode returns the Code of the first *Error in err's chain, or "" when there is none.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// newError builds an *Error; format arguments follow fmt.Sprintf.
+func newError(code, configID, format string, args ...any) *Error {
+	return &Error{Code: code, ConfigID: configID, Message: fmt.Sprintf(format, args...)}
+}
+
+// wrapError builds an *Error that wraps cause.
+func wrapError(code, configID string, cause error, format string, args ...any) *Error {
+	return &Error{Code: code, ConfigID: configID, Message: fmt.Sprintf(format, args...), Err: cause}
+}
+
+// configError reports a bad config field.
+func configError(configID, field, format string, args ...any) *Error {
+	return &Error{Code: CodeInvalidConfig, ConfigID: configID, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// EndsSession reports whether a renewal failure with this code means the user's
+// session at the provider is gone, so the local session must end too
+// (OpenID Connect Core §3.1.2.6 for prompt=none; RFC 6749 §5.2 invalid_grant).
+func EndsSession(code string) bool {
+	switch code {
+	case CodeLoginRequired, "consent_required", "interaction_required", "invalid_grant":
+		return true
+	}
+	return false
+}

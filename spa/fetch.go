@@ -1,0 +1,35 @@
+package spa
+
+import (
+	"context"
+	"net/http"
+)
+
+// Request is one HTTP request made by the core. Body is the exact bytes to send.
+type Request struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
+}
+
+// Response is a complete HTTP response: the body has been read.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Fetcher performs HTTP requests. In the browser it is window.fetch (package web);
+// natively it may be net/http (NetHTTPFetcher). Implementations must honour ctx
+// cancellation and return an *Error with CodeNetwork (or CodeTimeout) when no
+// HTTP answer arrived. An HTTP error status is not an error of Fetch.
+type Fetcher interface {
+	Fetch(ctx context.Context, req *Request) (*Response, error)
+}
+
+// FetcherFunc adapts a function to Fetcher.
+type FetcherFunc func(ctx context.Context, req *Request) (*Response, error)
+
+// Fetch calls f.
+func (f FetcherFunc) Fetch(ctx context.Context, req *Request) (*Response, error) { return f(ctx, req) }
