@@ -1,0 +1,59 @@
+# oidcwasm — see README.md. `make demo` runs the demo, `make test` runs every test layer.
+SHELL := /bin/bash
+GO ?= go
+GOROOT := $(shell $(GO) env GOROOT)
+WASMFLAGS := -trimpath -ldflags='-s -w'
+CHROMIUM ?= /usr/bin/chromium
+BUILD := build
+
+.PHONY: all build demo test test-native test-browser test-e2e check-size bench chromium vet clean
+
+all: build
+
+## build: the JS bridge (static/oidc/) and the demo site (static/)
+build:
+	@mkdir -p static/oidc $(BUILD)
+	GOOS=js GOARCH=wasm $(GO) build $(WASMFLAGS) -o static/oidc/oidc.wasm ./wasm
+	cp $(GOROOT)/lib/wasm/wasm_exec.js static/oidc/wasm_exec.js
+	cp wasm/oidc.js wasm/oidc.d.ts static/oidc/
+	cp silentrefresh/silent-refresh.html static/silent-refresh.html
+
+## chromium: install Debian's Chromium when it is missing (browser and end-to-end tests need it)
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "installing chromium (apt-get)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+	  else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; \
+	fi
+
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./...
+	cd dev && $(GO) vet ./...
+
+## test: vet, native tests (race), browser tests in Chromium, end-to-end tests, size budgets
+test: chromium vet test-native test-browser test-e2e check-size
+
+test-native:
+	$(GO) test -race ./...
+	cd dev && $(GO) test -race $$($(GO) list ./... | grep -v /e2e)
+
+test-browser:
+	bash dev/scripts/test-browser.sh
+
+test-e2e: build
+	cd dev && $(GO) test -count=1 ./e2e/...
+
+check-size: build
+	cd dev && $(GO) run ./cmd/bench -check
+
+## demo: build, start two development providers and the demo server on localhost
+demo: build
+	cd dev && $(GO) run ./cmd/demo
+
+## bench: sizes, Go benchmarks, and the side-by-side with oidc-client-ts in Chromium
+bench: chromium build
+	cd dev && $(GO) run ./cmd/bench
+
+clean:
+	rm -rf $(BUILD) static/oidc/oidc.wasm static/oidc/wasm_exec.js

@@ -1,0 +1,105 @@
+// Type declarations of the oidcwasm JS bridge (globalThis.oidc), loaded by oidc.js.
+// Names follow angular-auth-oidc-client so that a migration is a search-and-replace.
+
+export {};
+
+declare global {
+  /** One OpenID Provider configuration. */
+  interface OidcConfig {
+    /** Required when there are several configs. */
+    configId?: string;
+    /** The provider's issuer URL. */
+    authority: string;
+    clientId: string;
+    redirectUrl: string;
+    postLogoutRedirectUri?: string;
+    /** Default "openid profile"; add "offline_access" to get a refresh token. */
+    scope?: string;
+    /** Only "code" (authorization code flow with PKCE). */
+    responseType?: "code";
+    /** URLs whose requests carry this config's access token (see the README's matching rules). */
+    secureRoutes?: string[];
+    useRefreshToken?: boolean;
+    /** Automatic renewal; default true. */
+    silentRenew?: boolean;
+    /** Default `<origin>/silent-refresh.html`. */
+    silentRenewUrl?: string;
+    /** Default 20. */
+    silentRenewTimeoutInSeconds?: number;
+    /** Fraction of the access token's lifetime after which it is renewed; default 0.75. */
+    timeoutFactor?: number;
+    /** Default "session". */
+    storage?: "session" | "local" | "memory";
+    /** Allowed on the ID token's time claims; default 60. */
+    clockSkewInSeconds?: number;
+    /** Default true. */
+    autoUserInfo?: boolean;
+    customParamsAuthRequest?: Record<string, string | number | boolean>;
+    customParamsRefreshTokenRequest?: Record<string, string | number | boolean>;
+    customParamsEndSessionRequest?: Record<string, string | number | boolean>;
+  }
+
+  /** One config's state after checkAuth (angular-auth-oidc-client's LoginResponse). */
+  interface OidcLoginResponse {
+    configId: string;
+    isAuthenticated: boolean;
+    userData: Record<string, unknown> | null;
+    errorMessage: string | null;
+    /** The return URL given to authorize, after a completed callback. */
+    returnUrl?: string | null;
+  }
+
+  /** Every rejection is an OidcError. */
+  interface OidcError extends Error {
+    name: "OidcError";
+    /** invalid_config, login_required, state_mismatch, nonce_mismatch, iss_mismatch,
+     * invalid_id_token, invalid_response, timeout, network, or the provider's OAuth error code. */
+    code: string;
+    configId: string | null;
+    /** The provider's error_description, when it sent one. */
+    description?: string;
+  }
+
+  interface OidcEventDetail {
+    configId: string;
+    /** authenticated: restored from storage rather than a callback. */
+    restored?: boolean;
+    /** silentRenewStarted: how. */
+    method?: "refresh_token" | "iframe";
+    /** silentRenewFailed, error, loggedOut: why. */
+    code?: string;
+    message?: string;
+    /** authenticated, tokenRefreshed: when the new access token expires (ms since the epoch). */
+    expiresAt?: number;
+  }
+
+  type OidcEventType =
+    | "authenticated" | "tokenRefreshed" | "silentRenewStarted" | "silentRenewFailed"
+    | "tokenExpired" | "loggedOut" | "configLoaded" | "error";
+
+  interface OidcBridge extends EventTarget {
+    /** Settles when oidc.wasm runs; rejects with an OidcError when it cannot load. */
+    readonly ready: Promise<void>;
+    configure(configs: OidcConfig | OidcConfig[]): Promise<void>;
+    checkAuth(url?: string): Promise<OidcLoginResponse[]>;
+    authorize(configId?: string, options?: { customParams?: Record<string, string>; returnUrl?: string }): Promise<void>;
+    getAccessToken(configId?: string): Promise<string>;
+    getIdToken(configId?: string): Promise<string>;
+    getUserData(configId?: string): Promise<Record<string, unknown> | null>;
+    isAuthenticated(configId?: string): Promise<boolean>;
+    forceRefreshSession(configId?: string): Promise<OidcLoginResponse>;
+    /** window.fetch plus Authorization: Bearer for secure routes only. */
+    fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+    /** The configId whose token a request to url would carry, or null. */
+    matchRoute(url: string | URL): string | null;
+    revokeAccessToken(configId?: string, token?: string): Promise<void>;
+    revokeRefreshToken(configId?: string, token?: string): Promise<void>;
+    logoff(configId?: string, options?: { customParams?: Record<string, string> }): Promise<void>;
+    logoffLocal(configId?: string): Promise<void>;
+    logoffAndRevokeTokens(configId?: string): Promise<void>;
+    addEventListener(type: OidcEventType, listener: (ev: CustomEvent<OidcEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
+    removeEventListener(type: OidcEventType, listener: (ev: CustomEvent<OidcEventDetail>) => void, options?: boolean | EventListenerOptions): void;
+  }
+
+  var oidc: OidcBridge;
+}

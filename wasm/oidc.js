@@ -1,0 +1,135 @@
+/*! oidcwasm bridge loader — defines globalThis.oidc at once; the work runs in oidc.wasm. */
+(function () {
+  "use strict";
+  if (globalThis.oidc && globalThis.oidc.__oidcwasm) return;
+
+  // Everything is fetched relative to this script's own URL.
+  var script = document.currentScript;
+  var base = new URL(".", script && script.src ? script.src : location.href);
+
+  var oidc = new EventTarget();
+  Object.defineProperty(oidc, "__oidcwasm", { value: true });
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = src;
+      s.onload = function () { resolve(); };
+      s.onerror = function () { reject(new Error("oidcwasm: cannot load " + src)); };
+      document.head.appendChild(s);
+    });
+  }
+
+  function loadError(message) {
+    var e = new Error("oidcwasm: " + message);
+    e.name = "OidcError";
+    e.code = "network";
+    e.configId = null;
+    return e;
+  }
+
+  var boot = {
+    // Called by oidc.wasm with its implementation object.
+    register: null,
+    // Called by oidc.wasm to fire an event on oidc.
+    emit: function (type, detail) {
+      oidc.dispatchEvent(new CustomEvent(type, { detail: detail }));
+    },
+  };
+  globalThis.__oidcwasm_boot = boot;
+
+  var ready = (async function () {
+    if (typeof globalThis.Go !== "function") {
+      await loadScript(new URL("wasm_exec.js", base).href);
+    }
+    var go = new globalThis.Go();
+    var wasmURL = new URL("oidc.wasm", base).href;
+    var result;
+    try {
+      result = await WebAssembly.instantiateStreaming(fetch(wasmURL), go.importObject);
+    } catch (streamErr) {
+      // A server that sends the wrong MIME type breaks streaming compilation: fall back.
+      var resp;
+      try {
+        resp = await fetch(wasmURL);
+      } catch (e) {
+        throw loadError("cannot fetch " + wasmURL + ": " + e.message);
+      }
+      if (!resp.ok) throw loadError("cannot fetch " + wasmURL + ": HTTP " + resp.status);
+      try {
+        result = await WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject);
+      } catch (e) {
+        throw loadError(wasmURL + " is not a valid WebAssembly module: " + e.message);
+      }
+    }
+    var registered = new Promise(function (resolve) { boot.register = resolve; });
+    go.run(result.instance).then(function () {
+      console.error("oidcwasm: oidc.wasm exited");
+    });
+    return registered;
+  })();
+  ready.catch(function (e) { console.error(e.message); });
+
+  var impl = null;
+  oidc.ready = ready.then(function (i) { impl = i; });
+
+  function method(name) {
+    return function () {
+      var args = arguments;
+      if (impl) return impl[name].apply(null, args);
+      return oidc.ready.then(function () { return impl[name].apply(null, args); });
+    };
+  }
+  [
+    "configure", "checkAuth", "authorize", "getAccessToken", "getIdToken", "getUserData",
+    "isAuthenticated", "forceRefreshSession", "revokeAccessToken", "revokeRefreshToken",
+    "logoff", "logoffLocal", "logoffAndRevokeTokens",
+  ].forEach(function (name) { oidc[name] = method(name); });
+
+  // Synchronous: before oidc.ready settles no route is known, so no URL gets a token.
+  oidc.matchRoute = function (url) { return impl ? impl.matchRoute(String(url)) : null; };
+
+  // A body fetch can send twice: none, string, URLSearchParams, Blob, ArrayBuffer(View), FormData.
+  function replayable(body) {
+    return body == null || typeof body === "string" || body instanceof URLSearchParams ||
+      body instanceof Blob || body instanceof ArrayBuffer || ArrayBuffer.isView(body) ||
+      body instanceof FormData;
+  }
+
+  // RFC 6750 §3: a Bearer challenge, with error="invalid_token" or no error at all.
+  function bearerChallenge(resp) {
+    if (resp.status !== 401) return false;
+    var h = resp.headers.get("WWW-Authenticate") || "";
+    var m = /(^|,)\s*Bearer\b([^]*)/i.exec(h);
+    if (!m) return false;
+    var err = /\berror\s*=\s*"?([^",\s]*)/i.exec(m[2]);
+    return !err || err[1] === "invalid_token";
+  }
+
+  // window.fetch plus Authorization: Bearer for secure routes only. A request
+  // whose URL matches no secure route goes out untouched.
+  oidc.fetch = async function (input, init) {
+    await oidc.ready;
+    // The URL only: building a Request here would lock a stream body.
+    var url = input instanceof Request ? input.url : new URL(String(input), document.baseURI).href;
+    var configId = impl.matchRoute(url);
+    var own = new Headers(input instanceof Request ? input.headers : undefined);
+    new Headers(init && init.headers).forEach(function (v, k) { own.set(k, v); });
+    // No route, no token; a caller's own Authorization header is left alone.
+    if (configId === null || own.has("Authorization")) return globalThis.fetch(input, init);
+    var canReplay = input instanceof Request ? input.body === null : replayable(init && init.body);
+    async function send() {
+      var token = await impl.getAccessToken(configId);
+      var headers = new Headers(own);
+      headers.set("Authorization", "Bearer " + token);
+      var next = Object.assign({}, init, { headers: headers });
+      return globalThis.fetch(input instanceof Request && canReplay ? input.clone() : input, next);
+    }
+    var resp = await send();
+    if (!canReplay || !bearerChallenge(resp)) return resp;
+    await impl.forceRefreshSession(configId);
+    return send();
+  };
+
+  globalThis.oidc = oidc;
+})();
