@@ -1,0 +1,135 @@
+package spa
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// AuthorizeOptions are the per-call settings of Manager.Authorize.
+type AuthorizeOptions struct {
+	// CustomParams are added to the authorization request after the config's
+	// CustomParamsAuthRequest (and override them). Protocol parameters cannot be set.
+	CustomParams map[string]string
+	// ReturnURL is where the app should go after the callback; it must be on the
+	// app's own origin (relative, or the origin of RedirectURL), so a callback can
+	// never become an open redirect.
+	ReturnURL string
+	// Prompt, MaxAge and LoginHint are OpenID Connect Core §3.1.2.1 parameters (MaxAge < 0: unset).
+	Prompt    string
+	MaxAge    int
+	LoginHint string
+}
+
+// reservedAuthParams are set by the library alone.
+var reservedAuthParams = map[string]bool{
+	"response_type": true, "client_id": true, "redirect_uri": true, "state": true, "nonce": true,
+	"code_challenge": true, "code_challenge_method": true,
+}
+
+// Authorize starts the authorization code flow with PKCE for a config: it saves
+// a transaction (state, nonce, S256 verifier) and returns the URL to navigate to
+// (RFC 6749 §4.1.1, RFC 7636 §4.3, OpenID Connect Core §3.1.2.1).
+func (m *Manager) Authorize(ctx context.Context, configID string, o AuthorizeOptions) (string, error) {
+	p, err := m.provider(configID)
+	if err != nil {
+		return "", err
+	}
+	ret, err := checkReturnURL(&p.cfg, o.ReturnURL)
+	if err != nil {
+		return "", err
+	}
+	return m.authorizeURL(p, p.cfg.RedirectURL, ret, false, o)
+}
+
+// SilentAuthorizeURL returns the authorization URL of an iframe renewal:
+// prompt=none and redirect_uri=SilentRenewURL (OpenID Connect Core §3.1.2.1).
+// Its callback is validated and exchanged like any other.
+func (m *Manager) SilentAuthorizeURL(ctx context.Context, configID string) (string, error) {
+	p, err := m.provider(configID)
+	if err != nil {
+		return "", err
+	}
+	return m.authorizeURL(p, p.cfg.SilentRenewURL, "", true, AuthorizeOptions{Prompt: "none", MaxAge: -1})
+}
+
+func (m *Manager) authorizeURL(p *provider, redirect, returnURL string, silent bool, o AuthorizeOptions) (string, error) {
+	c := &p.cfg
+	u, err := url.Parse(p.disc.AuthorizationEndpoint)
+	if err != nil {
+		return "", wrapError(CodeInvalidResponse, c.ConfigID, err, "discovery authorization_endpoint is not a URL")
+	}
+	q := u.Query() // RFC 6749 §3.1: keep the endpoint's own query
+	for _, params := range []map[string]string{c.CustomParamsAuthRequest, o.CustomParams} {
+		for k, v := range params {
+			if reservedAuthParams[k] {
+				return "", configError(c.ConfigID, "customParamsAuthRequest", "%q is set by the library and cannot be a custom parameter", k)
+			}
+			q.Set(k, v)
+		}
+	}
+	t := &transaction{V: storeVersion, ConfigID: c.ConfigID, Authority: c.Authority, ClientID: c.ClientID,
+		RedirectURL: redirect, ReturnURL: returnURL, Silent: silent, CreatedAt: m.clock.Now()}
+	if t.State, err = randomString(m.rand, 32); err != nil {
+		return "", err
+	}
+	if t.Nonce, err = randomString(m.rand, 32); err != nil {
+		return "", err
+	}
+	if t.Verifier, err = randomString(m.rand, 32); err != nil { // 43 characters, RFC 7636 §4.1
+		return "", err
+	}
+	q.Set("response_type", "code")
+	q.Set("client_id", c.ClientID)
+	q.Set("redirect_uri", redirect)
+	if q.Get("scope") == "" {
+		q.Set("scope", c.Scope)
+	}
+	q.Set("state", t.State)
+	q.Set("nonce", t.Nonce)
+	q.Set("code_challenge", s256(t.Verifier))
+	q.Set("code_challenge_method", "S256")
+	if o.Prompt != "" {
+		q.Set("prompt", o.Prompt)
+	}
+	if o.MaxAge > 0 {
+		q.Set("max_age", strconv.Itoa(o.MaxAge))
+	}
+	if o.LoginHint != "" {
+		q.Set("login_hint", o.LoginHint)
+	}
+	m.txMu.Lock()
+	err = m.saveTx(t)
+	m.txMu.Unlock()
+	if err != nil {
+		return "", wrapError(CodeInvalidConfig, c.ConfigID, err, "cannot store the authorization request")
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// checkReturnURL accepts "", a path on the app's origin, or an absolute URL on
+// the origin of RedirectURL, and returns it as an absolute URL ("" stays "").
+func checkReturnURL(c *Config, raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	if strings.ContainsAny(raw, "\\\x00\t\r\n") {
+		// Browsers read "/\\evil.example" as "//evil.example"; Go does not.
+		return "", configError(c.ConfigID, "returnUrl", "%q contains a backslash or control character", raw)
+	}
+	base, err := url.Parse(c.RedirectURL)
+	if err != nil {
+		return "", configError(c.ConfigID, "redirectUrl", "is not a URL")
+	}
+	ref, err := url.Parse(raw)
+	if err != nil {
+		return "", configError(c.ConfigID, "returnUrl", "%q is not a URL", raw)
+	}
+	abs := base.ResolveReference(ref)
+	if abs.Scheme != base.Scheme || abs.Host != base.Host || abs.User != nil || ref.Opaque != "" {
+		return "", configError(c.ConfigID, "returnUrl", "%q is not on the app's origin %s://%s; a return URL elsewhere would make the callback an open redirect", raw, base.Scheme, base.Host)
+	}
+	return abs.String(), nil
+}

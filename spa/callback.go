@@ -1,0 +1,142 @@
+package spa
+
+import (
+	"context"
+	"net/url"
+	"strings"
+)
+
+// Callback is an authorization response that passed validation: its state
+// matched a pending transaction (now used up), the RFC 9207 iss check passed and
+// it carries a code. Only Manager.ValidateCallback makes one, so Exchange cannot
+// be called on unvalidated input.
+type Callback struct {
+	tx   *transaction
+	code string
+}
+
+// ConfigID is the config the response belongs to.
+func (c *Callback) ConfigID() string { return c.tx.ConfigID }
+
+// ReturnURL is the return URL given to Authorize ("" when none).
+func (c *Callback) ReturnURL() string { return c.tx.ReturnURL }
+
+// Silent reports whether the response answers an iframe renewal.
+func (c *Callback) Silent() bool { return c.tx.Silent }
+
+// callbackParams are the parameters an authorization response may carry
+// (RFC 6749 §4.1.2, §4.1.2.1; RFC 9207 §2; OpenID Connect Session §2).
+var callbackParams = []string{"code", "state", "iss", "error", "error_description", "error_uri", "session_state"}
+
+// responseParams returns the authorization response parameters of a URL: the
+// query, or the fragment when the query has no state (response_mode=fragment).
+func responseParams(raw string) (url.Values, bool) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, false
+	}
+	for _, part := range []string{u.RawQuery, u.EscapedFragment()} {
+		q, err := url.ParseQuery(part)
+		if err == nil && q.Has("state") && (q.Has("code") || q.Has("error")) {
+			return q, true
+		}
+	}
+	return nil, false
+}
+
+// IsCallbackURL reports whether raw carries an authorization response (code or
+// error, with state). It says nothing of whether the response is valid.
+func IsCallbackURL(raw string) bool {
+	_, ok := responseParams(raw)
+	return ok
+}
+
+// CleanCallbackURL returns raw without the authorization response parameters,
+// for history.replaceState, so codes do not stay in the address bar or history.
+func CleanCallbackURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	for _, k := range callbackParams {
+		q.Del(k)
+	}
+	u.RawQuery = q.Encode()
+	if f, err := url.ParseQuery(u.EscapedFragment()); err == nil && f.Has("state") {
+		u.Fragment, u.RawFragment = "", ""
+	}
+	return u.String()
+}
+
+// ValidateCallback checks an authorization response URL: its state must belong to
+// a pending, unexpired, unused transaction of this tab (RFC 6749 §10.12), it must
+// have arrived at that transaction's redirect URI, its iss must equal the issuer
+// when sent or when the provider advertises
+// authorization_response_iss_parameter_supported (RFC 9207 §2.4), and an error
+// response becomes an *Error with the provider's code (RFC 6749 §4.1.2.1).
+// Nothing is sent to the provider and no session changes.
+func (m *Manager) ValidateCallback(ctx context.Context, raw string) (*Callback, error) {
+	q, ok := responseParams(raw)
+	if !ok {
+		return nil, &Error{Code: CodeStateMismatch, Message: "the URL carries no authorization response (code or error, with state)"}
+	}
+	if len(q["state"]) != 1 || len(q["code"]) > 1 || len(q["iss"]) > 1 {
+		return nil, &Error{Code: CodeStateMismatch, Message: "the authorization response repeats a parameter"}
+	}
+	m.txMu.Lock()
+	t, err := m.takeTx(q.Get("state"))
+	m.txMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	p, err := m.provider(t.ConfigID)
+	if err != nil {
+		return nil, err
+	}
+	c := &p.cfg
+	if c.Authority != t.Authority || c.ClientID != t.ClientID {
+		return nil, newError(CodeStateMismatch, c.ConfigID, "the authorization request was made for another authority or client")
+	}
+	if !sameEndpoint(raw, t.RedirectURL) {
+		return nil, newError(CodeStateMismatch, c.ConfigID, "the response arrived at %s, not at the redirect URI of its request", stripQuery(raw))
+	}
+	if iss, sent := q["iss"]; sent || p.disc.IssParameterSupported {
+		if !sent {
+			return nil, newError(CodeIssMismatch, c.ConfigID, "the provider advertises authorization_response_iss_parameter_supported but sent no iss (RFC 9207 §2.4)")
+		}
+		if iss[0] != p.disc.Issuer {
+			return nil, newError(CodeIssMismatch, c.ConfigID, "the response's iss %q is not the issuer %q: a mix-up attack or a misconfigured provider (RFC 9207 §2.4)", iss[0], p.disc.Issuer)
+		}
+	}
+	if code := q.Get("error"); code != "" {
+		if !validErrorCode(code) {
+			code = CodeInvalidResponse
+		}
+		return nil, &Error{Code: code, ConfigID: c.ConfigID, Message: "the provider refused the authorization request: " + code,
+			Description: q.Get("error_description"), URI: q.Get("error_uri")}
+	}
+	if q.Get("code") == "" {
+		return nil, newError(CodeInvalidResponse, c.ConfigID, "the authorization response has an empty code")
+	}
+	return &Callback{tx: t, code: q.Get("code")}, nil
+}
+
+// sameEndpoint compares scheme, host and path of two URLs.
+func sameEndpoint(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host) &&
+		strings.TrimSuffix(ua.EscapedPath(), "/") == strings.TrimSuffix(ub.EscapedPath(), "/")
+}
+
+// stripQuery returns a URL without query and fragment, safe to put in a message.
+func stripQuery(raw string) string {
+	if i := strings.IndexAny(raw, "?#"); i >= 0 {
+		return raw[:i]
+	}
+	return raw
+}

@@ -1,0 +1,61 @@
+package spa
+
+import "context"
+
+// AuthResult is one config's state after CheckAuth (angular-auth-oidc-client's LoginResponse).
+type AuthResult struct {
+	ConfigID        string
+	IsAuthenticated bool
+	UserData        map[string]any
+	ErrorMessage    string
+	// ReturnURL is the return URL of the completed authorization request, if any.
+	ReturnURL string
+}
+
+// CheckAuth completes an authorization response when rawURL carries one (see
+// ValidateCallback and Exchange), and otherwise restores stored sessions. A
+// callback that fails validation or exchange is returned as the error; then no
+// session has changed. Restored sessions whose access token is stale are
+// renewed once; when that fails the config is reported signed out with the
+// reason, and the session is kept unless the provider ended it.
+func (m *Manager) CheckAuth(ctx context.Context, rawURL string) ([]AuthResult, error) {
+	set := m.set.Load()
+	if set == nil {
+		return nil, configError("", "", "not configured: call configure first")
+	}
+	var done *Callback
+	if IsCallbackURL(rawURL) {
+		cb, err := m.ValidateCallback(ctx, rawURL)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := m.Exchange(ctx, cb); err != nil {
+			return nil, err
+		}
+		done = cb
+	}
+	out := make([]AuthResult, 0, len(set.order))
+	for _, id := range set.order {
+		p := set.byID[id]
+		r := AuthResult{ConfigID: id}
+		if done != nil && done.ConfigID() == id {
+			r.ReturnURL = done.ReturnURL()
+		} else if s := readSession(p.store, &p.cfg); s != nil {
+			p.session.Store(s)
+			if s.stale(m.clock.Now(), p.cfg.TimeoutFactor) {
+				if _, err := m.renew(ctx, p, s, false); err != nil {
+					r.ErrorMessage = err.Error()
+				}
+			}
+			if cur := p.session.Load(); cur != nil && !cur.Expired(m.clock.Now()) {
+				m.emit(Event{Type: EventAuthenticated, ConfigID: id, Restored: true, ExpiresAt: cur.ExpiresAt})
+			}
+		}
+		if s := p.session.Load(); s != nil && !s.Expired(m.clock.Now()) {
+			r.IsAuthenticated = true
+			r.UserData = s.UserData
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

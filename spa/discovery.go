@@ -1,0 +1,121 @@
+package spa
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+)
+
+// discoveryTTL is how long a discovery document is trusted from the store.
+const discoveryTTL = time.Hour
+
+// discovery is the part of the provider metadata the client uses
+// (OpenID Connect Discovery 1.0 §3, RFC 8414 §2, RFC 9207 §3).
+type discovery struct {
+	Issuer                string    `json:"issuer"`
+	AuthorizationEndpoint string    `json:"authorization_endpoint"`
+	TokenEndpoint         string    `json:"token_endpoint"`
+	UserinfoEndpoint      string    `json:"userinfo_endpoint,omitempty"`
+	JWKSURI               string    `json:"jwks_uri"`
+	EndSessionEndpoint    string    `json:"end_session_endpoint,omitempty"`
+	RevocationEndpoint    string    `json:"revocation_endpoint,omitempty"`
+	IDTokenSigningAlgs    []string  `json:"id_token_signing_alg_values_supported,omitempty"`
+	CodeChallengeMethods  []string  `json:"code_challenge_methods_supported,omitempty"`
+	IssParameterSupported bool      `json:"authorization_response_iss_parameter_supported,omitempty"`
+	FetchedAt             time.Time `json:"fetched_at"`
+}
+
+// storedDiscovery is the versioned envelope in the store.
+type storedDiscovery struct {
+	V         int        `json:"v"`
+	Authority string     `json:"authority"`
+	Doc       *discovery `json:"doc"`
+}
+
+const storeVersion = 1
+
+func discoveryKey(configID string) string { return "oidcwasm." + configID + ".discovery" }
+
+// loadDiscovery returns the provider metadata for c, from the store when it is
+// younger than discoveryTTL and was fetched for the same authority, else from
+// <authority>/.well-known/openid-configuration.
+func loadDiscovery(ctx context.Context, f Fetcher, st Store, clk Clock, c *Config) (*discovery, error) {
+	if raw, ok := st.Get(discoveryKey(c.ConfigID)); ok {
+		var sd storedDiscovery
+		if json.Unmarshal([]byte(raw), &sd) == nil && sd.V == storeVersion && sd.Authority == c.Authority &&
+			sd.Doc != nil && clk.Now().Sub(sd.Doc.FetchedAt) < discoveryTTL && sd.Doc.check(c) == nil {
+			return sd.Doc, nil
+		}
+		st.Remove(discoveryKey(c.ConfigID))
+	}
+	resp, err := getJSON(ctx, f, c.Authority+"/.well-known/openid-configuration", "")
+	if err != nil {
+		return nil, withConfig(err, c.ConfigID)
+	}
+	var d discovery
+	if err := decodeJSON(resp, c.ConfigID, "discovery", &d); err != nil {
+		return nil, err
+	}
+	if err := d.check(c); err != nil {
+		return nil, err
+	}
+	d.FetchedAt = clk.Now()
+	if b, err := json.Marshal(storedDiscovery{V: storeVersion, Authority: c.Authority, Doc: &d}); err == nil {
+		_ = st.Set(discoveryKey(c.ConfigID), string(b)) // a cache: failing to store costs a refetch only
+	}
+	return &d, nil
+}
+
+// check validates the document against the config.
+func (d *discovery) check(c *Config) error {
+	// OpenID Connect Discovery §4.3: the issuer MUST be identical to the URL the
+	// configuration was fetched for (we ignore a trailing slash on either side).
+	if strings.TrimSuffix(d.Issuer, "/") != c.Authority {
+		return &Error{Code: CodeIssMismatch, ConfigID: c.ConfigID, Field: "authority",
+			Message: "discovery issuer " + quote(d.Issuer) + " is not the authority " + quote(c.Authority) + " (OpenID Connect Discovery §4.3)"}
+	}
+	for _, e := range []struct{ name, v string }{
+		{"authorization_endpoint", d.AuthorizationEndpoint},
+		{"token_endpoint", d.TokenEndpoint},
+		{"jwks_uri", d.JWKSURI},
+	} {
+		if err := checkURL(c.ConfigID, "discovery "+e.name, e.v, true); err != nil {
+			err.(*Error).Code = CodeInvalidResponse
+			return err
+		}
+	}
+	for _, e := range []struct{ name, v string }{
+		{"userinfo_endpoint", d.UserinfoEndpoint},
+		{"end_session_endpoint", d.EndSessionEndpoint},
+		{"revocation_endpoint", d.RevocationEndpoint},
+	} {
+		if e.v == "" {
+			continue
+		}
+		if err := checkURL(c.ConfigID, "discovery "+e.name, e.v, false); err != nil {
+			err.(*Error).Code = CodeInvalidResponse
+			return err
+		}
+	}
+	if len(d.CodeChallengeMethods) > 0 && !slices.Contains(d.CodeChallengeMethods, "S256") {
+		return newError(CodeInvalidResponse, c.ConfigID, "the provider does not support PKCE S256 (code_challenge_methods_supported: %v; RFC 7636 §4.2)", d.CodeChallengeMethods)
+	}
+	return nil
+}
+
+func quote(s string) string { return `"` + s + `"` }
+
+// withConfig sets ConfigID on an *Error that lacks one, or wraps a plain error as network.
+func withConfig(err error, configID string) error {
+	if e, ok := err.(*Error); ok {
+		if e.ConfigID == "" {
+			c := *e
+			c.ConfigID = configID
+			return &c
+		}
+		return e
+	}
+	return wrapError(CodeNetwork, configID, err, "request failed")
+}

@@ -1,0 +1,81 @@
+package spa
+
+import (
+	"sort"
+	"sync"
+	"time"
+)
+
+// EventType names an event of the JS contract (DESIGN.md, "Events").
+type EventType string
+
+const (
+	EventConfigLoaded       EventType = "configLoaded"       // discovery done
+	EventAuthenticated      EventType = "authenticated"      // after a callback, or a restore (Restored)
+	EventSilentRenewStarted EventType = "silentRenewStarted" // Method: refresh_token or iframe
+	EventTokenRefreshed     EventType = "tokenRefreshed"     // a renewal stored new tokens
+	EventSilentRenewFailed  EventType = "silentRenewFailed"  // Code says why
+	EventTokenExpired       EventType = "tokenExpired"       // the access token expired with no renewal
+	EventLoggedOut          EventType = "loggedOut"          // the local session ended
+	EventError              EventType = "error"              // any other failure worth telling
+)
+
+// Renewal methods of EventSilentRenewStarted.
+const (
+	MethodRefreshToken = "refresh_token"
+	MethodIframe       = "iframe"
+)
+
+// Event is one thing that happened to a config's session. It never carries a token.
+type Event struct {
+	Type      EventType
+	ConfigID  string
+	Restored  bool      // EventAuthenticated from stored tokens, not a callback
+	Method    string    // EventSilentRenewStarted
+	Code      string    // EventSilentRenewFailed, EventError, EventLoggedOut (why, when not asked)
+	Message   string    // for a person
+	ExpiresAt time.Time // EventAuthenticated, EventTokenRefreshed: the new access token's expiry
+}
+
+// events is a list of subscribers; the zero value is ready.
+type events struct {
+	mu   sync.Mutex
+	next int
+	subs map[int]func(Event)
+}
+
+// Subscribe calls fn for every event until the returned function is called.
+// fn runs on the goroutine that caused the event and must not block.
+func (e *events) Subscribe(fn func(Event)) (unsubscribe func()) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.subs == nil {
+		e.subs = make(map[int]func(Event))
+	}
+	id := e.next
+	e.next++
+	e.subs[id] = fn
+	return func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		delete(e.subs, id)
+	}
+}
+
+// emit calls every subscriber in subscription order, outside the lock.
+func (e *events) emit(ev Event) {
+	e.mu.Lock()
+	ids := make([]int, 0, len(e.subs))
+	for id := range e.subs {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	fns := make([]func(Event), len(ids))
+	for i, id := range ids {
+		fns[i] = e.subs[id]
+	}
+	e.mu.Unlock()
+	for _, fn := range fns {
+		fn(ev)
+	}
+}

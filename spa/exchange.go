@@ -1,0 +1,179 @@
+package spa
+
+import (
+	"context"
+	"maps"
+)
+
+// Exchange redeems a validated callback: it exchanges the code with the PKCE
+// verifier, verifies the ID token (signature, iss, aud, azp, exp, iat, nonce,
+// at_hash), fetches userinfo when enabled and checks its sub, and only then
+// stores the session. A silent callback must keep the signed-in user (iss, sub,
+// aud, OpenID Connect Core §12.2 applied to re-authentication); when it does
+// not, the local session ends.
+func (m *Manager) Exchange(ctx context.Context, cb *Callback) (*Session, error) {
+	p, err := m.provider(cb.tx.ConfigID)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := m.exchangeCode(ctx, p, cb)
+	if err != nil {
+		return nil, err
+	}
+	if tr.IDToken == "" {
+		return nil, newError(CodeInvalidResponse, p.cfg.ConfigID, "the token response has no id_token (OpenID Connect Core §3.1.3.3)")
+	}
+	claims, err := m.verify(ctx, p, tr.IDToken, cb.tx.Nonce, tr.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	prev := p.session.Load()
+	if cb.tx.Silent && prev != nil {
+		if err := verifyRefreshedIDToken(prev.Claims, claims, p.cfg.ConfigID); err != nil {
+			m.endSession(p, ErrorCode(err))
+			return nil, err
+		}
+	}
+	s := m.newSession(p, tr, claims)
+	if err := m.addUserInfo(ctx, p, s); err != nil {
+		return nil, err
+	}
+	if err := m.commit(p, s); err != nil {
+		return nil, err
+	}
+	if cb.tx.Silent && prev != nil {
+		m.emit(Event{Type: EventTokenRefreshed, ConfigID: p.cfg.ConfigID, ExpiresAt: s.ExpiresAt})
+	} else {
+		m.emit(Event{Type: EventAuthenticated, ConfigID: p.cfg.ConfigID, ExpiresAt: s.ExpiresAt})
+	}
+	return s, nil
+}
+
+// Refresh renews the config's session with its refresh token (RFC 6749 §6).
+// The rotated refresh token replaces the old one in the store before Refresh
+// returns; a new ID token must keep iss, sub and aud (OpenID Connect Core §12.2).
+// Callers that may race with other tabs go through Renew/AccessToken, which hold
+// the renewal lock.
+func (m *Manager) Refresh(ctx context.Context, configID string) (*Session, error) {
+	p, err := m.provider(configID)
+	if err != nil {
+		return nil, err
+	}
+	prev := p.session.Load()
+	if prev == nil || prev.RefreshToken == "" {
+		return nil, newError(CodeLoginRequired, p.cfg.ConfigID, "the session has no refresh token")
+	}
+	tr, err := m.refreshGrant(ctx, p, prev.RefreshToken)
+	if err != nil {
+		return nil, err
+	}
+	claims := prev.Claims
+	if tr.IDToken != "" {
+		next, err := m.verify(ctx, p, tr.IDToken, "", tr.AccessToken)
+		if err != nil {
+			return nil, err
+		}
+		if err := verifyRefreshedIDToken(prev.Claims, next, p.cfg.ConfigID); err != nil {
+			return nil, err
+		}
+		claims = next
+	}
+	s := m.newSession(p, tr, claims)
+	if tr.IDToken == "" {
+		s.IDToken = prev.IDToken
+	}
+	if s.RefreshToken == "" {
+		s.RefreshToken = prev.RefreshToken // no rotation: the old one stays valid (RFC 6749 §6)
+	}
+	s.UserData = prev.UserData
+	if tr.IDToken != "" {
+		s.UserData = mergeClaims(claims.Raw, prev.UserData)
+	}
+	if err := m.commit(p, s); err != nil {
+		return nil, err
+	}
+	m.emit(Event{Type: EventTokenRefreshed, ConfigID: p.cfg.ConfigID, ExpiresAt: s.ExpiresAt})
+	return s, nil
+}
+
+// verify checks an ID token for p's provider.
+func (m *Manager) verify(ctx context.Context, p *provider, raw, nonce, accessToken string) (*IDTokenClaims, error) {
+	return verifyIDToken(ctx, p.keys, raw, verifyOptions{
+		Issuer: p.disc.Issuer, ClientID: p.cfg.ClientID, Algs: p.disc.IDTokenSigningAlgs,
+		Nonce: nonce, AccessToken: accessToken, ClockSkew: p.cfg.ClockSkew, Clock: m.clock, ConfigID: p.cfg.ConfigID,
+	})
+}
+
+func (m *Manager) newSession(p *provider, tr *tokenResponse, claims *IDTokenClaims) *Session {
+	now := m.clock.Now()
+	s := &Session{ConfigID: p.cfg.ConfigID, AccessToken: tr.AccessToken, RefreshToken: tr.RefreshToken,
+		IDToken: tr.IDToken, Scope: tr.Scope, IssuedAt: now, Claims: claims, UserData: maps.Clone(claims.Raw)}
+	if tr.ExpiresIn > 0 {
+		s.ExpiresAt = now.Add(tr.ExpiresIn)
+	}
+	return s
+}
+
+// mergeClaims returns base overlaid by over.
+func mergeClaims(base, over map[string]any) map[string]any {
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]any{}
+	}
+	maps.Copy(out, over)
+	return out
+}
+
+// commit stores s as p's session: the store first, so a failure changes nothing.
+func (m *Manager) commit(p *provider, s *Session) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := writeSession(p.store, &p.cfg, s); err != nil {
+		return wrapError(CodeInvalidConfig, p.cfg.ConfigID, err, "cannot store the session (storage %q)", p.cfg.Storage)
+	}
+	p.session.Store(s)
+	return nil
+}
+
+// endSession drops p's session and emits EventLoggedOut with why.
+func (m *Manager) endSession(p *provider, why string) {
+	p.mu.Lock()
+	had := p.session.Swap(nil) != nil
+	p.store.Remove(sessionKey(p.cfg.ConfigID))
+	p.mu.Unlock()
+	if had {
+		m.emit(Event{Type: EventLoggedOut, ConfigID: p.cfg.ConfigID, Code: why})
+	}
+}
+
+// LogoffLocal ends the config's local session without telling the provider.
+func (m *Manager) LogoffLocal(configID string) error {
+	p, err := m.provider(configID)
+	if err != nil {
+		return err
+	}
+	m.endSession(p, "")
+	return nil
+}
+
+// Reload re-reads the config's session from its store, after another tab
+// changed it (BroadcastChannel). It reports whether the session changed.
+func (m *Manager) Reload(configID string) (bool, error) {
+	p, err := m.provider(configID)
+	if err != nil {
+		return false, err
+	}
+	p.mu.Lock()
+	next := readSession(p.store, &p.cfg)
+	prev := p.session.Swap(next)
+	p.mu.Unlock()
+	switch {
+	case prev != nil && next == nil:
+		m.emit(Event{Type: EventLoggedOut, ConfigID: p.cfg.ConfigID})
+	case next != nil && (prev == nil || prev.AccessToken != next.AccessToken):
+		m.emit(Event{Type: EventTokenRefreshed, ConfigID: p.cfg.ConfigID, ExpiresAt: next.ExpiresAt})
+	default:
+		return false, nil
+	}
+	return true, nil
+}

@@ -1,0 +1,132 @@
+package spa
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Token type hints of RFC 7009 §2.1.
+const (
+	HintAccessToken  = "access_token"
+	HintRefreshToken = "refresh_token"
+)
+
+// Revoke revokes a token at the provider (RFC 7009 §2.1). With token "" it
+// revokes the session's token of that kind and then drops it locally: a revoked
+// access token is replaced at the next AccessToken call by a renewal.
+func (m *Manager) Revoke(ctx context.Context, configID, hint, token string) error {
+	p, err := m.provider(configID)
+	if err != nil {
+		return err
+	}
+	if hint != HintAccessToken && hint != HintRefreshToken {
+		return configError(p.cfg.ConfigID, "token_type_hint", "%q is not access_token or refresh_token", hint)
+	}
+	if p.disc.RevocationEndpoint == "" {
+		return newError(CodeInvalidConfig, p.cfg.ConfigID, "the provider has no revocation_endpoint (RFC 8414 §2)")
+	}
+	own := token == ""
+	s := p.session.Load()
+	if own {
+		if s == nil {
+			return newError(CodeLoginRequired, p.cfg.ConfigID, "not signed in: there is no token to revoke")
+		}
+		token = s.AccessToken
+		if hint == HintRefreshToken {
+			token = s.RefreshToken
+		}
+		if token == "" {
+			return newError(CodeLoginRequired, p.cfg.ConfigID, "the session has no %s to revoke", hint)
+		}
+	}
+	resp, err := postForm(ctx, m.fetcher, p.disc.RevocationEndpoint, url.Values{
+		"token": {token}, "token_type_hint": {hint}, "client_id": {p.cfg.ClientID},
+	})
+	if err != nil {
+		return withConfig(err, p.cfg.ConfigID)
+	}
+	if resp.Status != http.StatusOK {
+		if e := oauthError(resp, p.cfg.ConfigID, "the revocation endpoint"); e != nil {
+			return e
+		}
+		return newError(CodeInvalidResponse, p.cfg.ConfigID, "the revocation endpoint answered HTTP %d", resp.Status)
+	}
+	if own {
+		next := *s
+		if hint == HintAccessToken {
+			next.AccessToken = ""
+			next.ExpiresAt = m.clock.Now().Add(-time.Second)
+		} else {
+			next.RefreshToken = ""
+		}
+		return m.commit(p, &next)
+	}
+	return nil
+}
+
+// EndSessionOptions are the per-call settings of Logoff.
+type EndSessionOptions struct {
+	CustomParams map[string]string
+}
+
+// Logoff ends the config's local session and returns the provider's
+// end-session URL (OpenID Connect RP-Initiated Logout 1.0 §2) with
+// id_token_hint, client_id, post_logout_redirect_uri and state; "" when the
+// provider has no end_session_endpoint. Other configs are untouched.
+func (m *Manager) Logoff(ctx context.Context, configID string, o EndSessionOptions) (string, error) {
+	p, err := m.provider(configID)
+	if err != nil {
+		return "", err
+	}
+	var endURL string
+	if p.disc.EndSessionEndpoint != "" {
+		u, err := url.Parse(p.disc.EndSessionEndpoint)
+		if err != nil {
+			return "", wrapError(CodeInvalidResponse, p.cfg.ConfigID, err, "discovery end_session_endpoint is not a URL")
+		}
+		q := u.Query()
+		for _, params := range []map[string]string{p.cfg.CustomParamsEndSessionRequest, o.CustomParams} {
+			for k, v := range params {
+				q.Set(k, v)
+			}
+		}
+		if s := p.session.Load(); s != nil && s.IDToken != "" {
+			q.Set("id_token_hint", s.IDToken)
+		}
+		q.Set("client_id", p.cfg.ClientID)
+		if p.cfg.PostLogoutRedirectURI != "" {
+			q.Set("post_logout_redirect_uri", p.cfg.PostLogoutRedirectURI)
+		}
+		state, err := randomString(m.rand, 16)
+		if err != nil {
+			return "", err
+		}
+		q.Set("state", state)
+		u.RawQuery = q.Encode()
+		endURL = u.String()
+	}
+	m.endSession(p, "")
+	return endURL, nil
+}
+
+// LogoffAndRevokeTokens revokes the refresh token (when any) and the access
+// token, then ends the local session whatever the provider answered.
+func (m *Manager) LogoffAndRevokeTokens(ctx context.Context, configID string) error {
+	p, err := m.provider(configID)
+	if err != nil {
+		return err
+	}
+	var first error
+	if s := p.session.Load(); s != nil && p.disc.RevocationEndpoint != "" {
+		if s.RefreshToken != "" {
+			first = m.Revoke(ctx, configID, HintRefreshToken, s.RefreshToken)
+		}
+		if err := m.Revoke(ctx, configID, HintAccessToken, s.AccessToken); first == nil {
+			first = err
+		}
+	}
+	m.endSession(p, "")
+	return first
+}

@@ -1,0 +1,216 @@
+package spa
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"net/url"
+	"sync"
+	"sync/atomic"
+)
+
+// Options are a Manager's browser capabilities. Only Fetcher is required.
+type Options struct {
+	// Fetcher performs HTTP (window.fetch in the browser).
+	Fetcher Fetcher
+	// Stores holds one Store per storage kind (StorageSession, StorageLocal,
+	// StorageMemory); a missing kind gets its own in-memory store.
+	Stores map[string]Store
+	// TxStore keeps pending authorization requests across the redirect;
+	// default Stores[StorageSession].
+	TxStore Store
+	// Clock tells the time; default SystemClock.
+	Clock Clock
+	// Renewer renews a session; default RefreshOnly.
+	Renewer Renewer
+	// Locker makes renewals exclusive across tabs; default an in-process lock.
+	Locker Locker
+	// Rand is the source of state, nonce and PKCE verifiers; default crypto/rand.
+	Rand io.Reader
+}
+
+// Manager holds the configs of a single-page application and their sessions.
+// It is safe for concurrent use.
+type Manager struct {
+	fetcher Fetcher
+	stores  map[string]Store
+	txStore Store
+	clock   Clock
+	renewer Renewer
+	locker  Locker
+	rand    io.Reader
+
+	set     atomic.Pointer[configSet]
+	confMu  sync.Mutex // serialises Configure
+	txMu    sync.Mutex // guards transactions in txStore
+	flights flights
+	events
+}
+
+// configSet is one atomically replaced set of configs.
+type configSet struct {
+	order  []string
+	byID   map[string]*provider
+	routes *RouteTable
+}
+
+// provider is one config with what was learnt about its provider.
+type provider struct {
+	cfg     Config
+	disc    *discovery
+	keys    *keySet
+	store   Store
+	session atomic.Pointer[Session]
+	mu      sync.Mutex // serialises session writes of this config
+}
+
+// NewManager returns a Manager with no configs; call Configure next.
+func NewManager(o Options) *Manager {
+	m := &Manager{fetcher: o.Fetcher, txStore: o.TxStore, clock: o.Clock, renewer: o.Renewer, locker: o.Locker, rand: o.Rand}
+	m.stores = map[string]Store{}
+	for _, k := range []string{StorageSession, StorageLocal, StorageMemory} {
+		if s := o.Stores[k]; s != nil {
+			m.stores[k] = s
+		} else {
+			m.stores[k] = NewMemoryStore()
+		}
+	}
+	if m.txStore == nil {
+		m.txStore = m.stores[StorageSession]
+	}
+	if m.clock == nil {
+		m.clock = SystemClock
+	}
+	if m.renewer == nil {
+		m.renewer = RefreshOnly{}
+	}
+	if m.locker == nil {
+		m.locker = &localLocker{}
+	}
+	if m.rand == nil {
+		m.rand = rand.Reader
+	}
+	return m
+}
+
+// Configure validates configs and loads every provider's discovery document,
+// then replaces the current set at once. On any error the previous set stays.
+// Sessions stored for a config with the same ID, authority and client are kept.
+func (m *Manager) Configure(ctx context.Context, configs []Config) error {
+	if m.fetcher == nil {
+		return configError("", "fetcher", "spa.Options.Fetcher is required")
+	}
+	cs, err := validateConfigs(configs)
+	if err != nil {
+		return err
+	}
+	routes := make(map[string][]string, len(cs))
+	for _, c := range cs {
+		routes[c.ConfigID] = c.SecureRoutes
+	}
+	table, err := NewRouteTable(routes)
+	if err != nil {
+		return err
+	}
+	set := &configSet{byID: make(map[string]*provider, len(cs)), routes: table}
+	errs := make([]error, len(cs))
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		p := &provider{cfg: c, store: m.stores[c.Storage]}
+		set.order = append(set.order, c.ConfigID)
+		set.byID[c.ConfigID] = p
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.disc, errs[i] = loadDiscovery(ctx, m.fetcher, p.store, m.clock, &p.cfg)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	m.confMu.Lock()
+	defer m.confMu.Unlock()
+	for _, id := range set.order {
+		p := set.byID[id]
+		p.keys = newKeySet(m.fetcher, p.disc.JWKSURI, p.disc.IDTokenSigningAlgs)
+		if s := readSession(p.store, &p.cfg); s != nil {
+			p.session.Store(s)
+		}
+	}
+	m.set.Store(set)
+	for _, id := range set.order {
+		m.emit(Event{Type: EventConfigLoaded, ConfigID: id})
+	}
+	return nil
+}
+
+// ConfigIDs lists the configured IDs in the order given to Configure.
+func (m *Manager) ConfigIDs() []string {
+	set := m.set.Load()
+	if set == nil {
+		return nil
+	}
+	return append([]string(nil), set.order...)
+}
+
+// Config returns a config with its defaults applied.
+func (m *Manager) Config(configID string) (Config, error) {
+	p, err := m.provider(configID)
+	if err != nil {
+		return Config{}, err
+	}
+	return p.cfg, nil
+}
+
+// provider finds a config; "" means the first one given to Configure
+// (angular-auth-oidc-client's rule).
+func (m *Manager) provider(configID string) (*provider, error) {
+	set := m.set.Load()
+	if set == nil {
+		return nil, configError(configID, "", "not configured: call configure first")
+	}
+	if configID == "" {
+		configID = set.order[0]
+	}
+	p, ok := set.byID[configID]
+	if !ok {
+		return nil, configError(configID, "configId", "is not a configured config (configured: %v)", set.order)
+	}
+	return p, nil
+}
+
+// Session returns the config's current session, or nil when signed out.
+func (m *Manager) Session(configID string) (*Session, error) {
+	p, err := m.provider(configID)
+	if err != nil {
+		return nil, err
+	}
+	return p.session.Load(), nil
+}
+
+// IsAuthenticated reports whether the config has a session whose access token
+// has not expired.
+func (m *Manager) IsAuthenticated(configID string) bool {
+	s, err := m.Session(configID)
+	return err == nil && s != nil && !s.Expired(m.clock.Now())
+}
+
+// Clock is the Manager's clock.
+func (m *Manager) Clock() Clock { return m.clock }
+
+// Emit sends an event to the subscribers; renewers use it for
+// EventSilentRenewStarted and EventTokenExpired.
+func (m *Manager) Emit(ev Event) { m.emit(ev) }
+
+// MatchRoute returns the config whose access token a request to rawURL may
+// carry; relative URLs resolve against base (the document URL).
+func (m *Manager) MatchRoute(rawURL string, base *url.URL) (configID string, ok bool) {
+	set := m.set.Load()
+	if set == nil {
+		return "", false
+	}
+	return set.routes.Match(rawURL, base)
+}

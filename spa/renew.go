@@ -1,0 +1,187 @@
+package spa
+
+import (
+	"context"
+	"sync"
+)
+
+// Renewer obtains new tokens for a config's session, by refresh token or by
+// silent authorization (package silentrefresh). It stores them through the
+// Manager (Refresh, or ValidateCallback + Exchange) and returns nil, or an
+// error whose Code says why it could not.
+type Renewer interface {
+	Renew(ctx context.Context, m *Manager, s *Session) error
+}
+
+// RefreshOnly renews with the session's refresh token and fails with
+// login_required when there is none. It is the default Renewer.
+type RefreshOnly struct{}
+
+// Renew implements Renewer.
+func (RefreshOnly) Renew(ctx context.Context, m *Manager, s *Session) error {
+	if s.RefreshToken == "" {
+		return newError(CodeLoginRequired, s.ConfigID, "the session has no refresh token and no other renewal is available")
+	}
+	m.Emit(Event{Type: EventSilentRenewStarted, ConfigID: s.ConfigID, Method: MethodRefreshToken})
+	_, err := m.Refresh(ctx, s.ConfigID)
+	return err
+}
+
+// Locker runs fn while holding a lock shared by every tab of the origin (Web
+// Locks in the browser), so only one tab renews a config at a time.
+type Locker interface {
+	WithLock(ctx context.Context, name string, fn func(ctx context.Context) error) error
+}
+
+// localLocker is a Locker for one process.
+type localLocker struct {
+	mu    sync.Mutex
+	locks map[string]chan struct{}
+}
+
+func (l *localLocker) WithLock(ctx context.Context, name string, fn func(ctx context.Context) error) error {
+	l.mu.Lock()
+	if l.locks == nil {
+		l.locks = make(map[string]chan struct{})
+	}
+	ch, ok := l.locks[name]
+	if !ok {
+		ch = make(chan struct{}, 1)
+		l.locks[name] = ch
+	}
+	l.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-ch }()
+	return fn(ctx)
+}
+
+// flights makes concurrent renewals of one config share one attempt.
+type flights struct {
+	mu sync.Mutex
+	m  map[string]*flight
+}
+
+type flight struct {
+	done chan struct{}
+	sess *Session
+	err  error
+}
+
+// AccessToken returns a valid access token for the config, renewing first when
+// it is expired or past TimeoutFactor of its lifetime; concurrent callers share
+// one renewal. Without a session it fails with login_required.
+func (m *Manager) AccessToken(ctx context.Context, configID string) (string, error) {
+	p, err := m.provider(configID)
+	if err != nil {
+		return "", err
+	}
+	s := p.session.Load()
+	if s == nil {
+		return "", newError(CodeLoginRequired, p.cfg.ConfigID, "not signed in")
+	}
+	if !s.stale(m.clock.Now(), p.cfg.TimeoutFactor) {
+		return s.AccessToken, nil
+	}
+	s, err = m.renew(ctx, p, s, false)
+	if err != nil {
+		if cur := p.session.Load(); cur != nil && !cur.Expired(m.clock.Now()) {
+			// Renewal failed for a passing reason but the token is still valid.
+			return cur.AccessToken, nil
+		}
+		return "", err
+	}
+	return s.AccessToken, nil
+}
+
+// Renew renews the config's session now (forceRefreshSession) and returns the
+// new session. On failure it emits EventSilentRenewFailed, and when the code
+// means the provider's session is gone (EndsSession) the local session ends.
+func (m *Manager) Renew(ctx context.Context, configID string) (*Session, error) {
+	p, err := m.provider(configID)
+	if err != nil {
+		return nil, err
+	}
+	s := p.session.Load()
+	if s == nil {
+		return nil, newError(CodeLoginRequired, p.cfg.ConfigID, "not signed in")
+	}
+	return m.renew(ctx, p, s, true)
+}
+
+// renew runs one renewal per config at a time: callers in this tab share a
+// flight, and the flight takes the cross-tab lock, then re-reads the store so a
+// tab that waited uses what another tab just got.
+func (m *Manager) renew(ctx context.Context, p *provider, seen *Session, force bool) (*Session, error) {
+	id := p.cfg.ConfigID
+	m.flights.mu.Lock()
+	if m.flights.m == nil {
+		m.flights.m = make(map[string]*flight)
+	}
+	if f, ok := m.flights.m[id]; ok {
+		m.flights.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.sess, f.err
+		case <-ctx.Done():
+			return nil, wrapError(CodeTimeout, id, ctx.Err(), "gave up waiting for the renewal")
+		}
+	}
+	f := &flight{done: make(chan struct{})}
+	m.flights.m[id] = f
+	m.flights.mu.Unlock()
+
+	// The flight must not die with the first caller's context; its own bound is
+	// the renewer's (e.g. silentRenewTimeoutInSeconds).
+	fctx := context.WithoutCancel(ctx)
+	f.sess, f.err = m.renewLocked(fctx, p, seen, force)
+
+	m.flights.mu.Lock()
+	delete(m.flights.m, id)
+	m.flights.mu.Unlock()
+	close(f.done)
+	return f.sess, f.err
+}
+
+func (m *Manager) renewLocked(ctx context.Context, p *provider, seen *Session, force bool) (*Session, error) {
+	id := p.cfg.ConfigID
+	var out *Session
+	err := m.locker.WithLock(ctx, "oidcwasm.renew."+p.cfg.ClientID+"."+id, func(ctx context.Context) error {
+		cur := readSession(p.store, &p.cfg) // the store is the truth across tabs
+		p.session.Store(cur)
+		if cur == nil {
+			return newError(CodeLoginRequired, id, "signed out while waiting to renew")
+		}
+		if cur.AccessToken != seen.AccessToken && !cur.stale(m.clock.Now(), p.cfg.TimeoutFactor) {
+			out = cur // another tab renewed while we waited
+			return nil
+		}
+		if !force && !cur.stale(m.clock.Now(), p.cfg.TimeoutFactor) {
+			out = cur
+			return nil
+		}
+		if err := m.renewer.Renew(ctx, m, cur); err != nil {
+			return err
+		}
+		out = p.session.Load()
+		if out == nil {
+			return newError(CodeLoginRequired, id, "the renewal left no session")
+		}
+		return nil
+	})
+	if err == nil {
+		return out, nil
+	}
+	err = withConfig(err, id)
+	code := ErrorCode(err)
+	m.emit(Event{Type: EventSilentRenewFailed, ConfigID: id, Code: code, Message: err.Error()})
+	if EndsSession(code) {
+		m.endSession(p, code)
+	} else if cur := p.session.Load(); cur != nil && cur.Expired(m.clock.Now()) {
+		m.emit(Event{Type: EventTokenExpired, ConfigID: id})
+	}
+	return nil, err
+}

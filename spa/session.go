@@ -1,0 +1,83 @@
+package spa
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Session is the signed-in state of one config. Treat it as read-only: the
+// Manager replaces sessions, it never edits one in place.
+type Session struct {
+	ConfigID     string         `json:"config_id"`
+	AccessToken  string         `json:"access_token"`
+	RefreshToken string         `json:"refresh_token,omitempty"`
+	IDToken      string         `json:"id_token"`
+	Scope        string         `json:"scope,omitempty"`
+	IssuedAt     time.Time      `json:"issued_at"`           // when the access token arrived
+	ExpiresAt    time.Time      `json:"expires_at,omitzero"` // from expires_in; zero when the provider gave none
+	Claims       *IDTokenClaims `json:"claims"`              // the verified ID token's claims
+	UserData     map[string]any `json:"user_data,omitempty"` // ID token claims overlaid by userinfo
+}
+
+// Expired reports whether the access token has expired at now.
+func (s *Session) Expired(now time.Time) bool {
+	return s.AccessToken == "" || !s.ExpiresAt.IsZero() && !now.Before(s.ExpiresAt)
+}
+
+// RenewAt is when the access token should be renewed: factor of its lifetime
+// after it was issued. Zero when the lifetime is unknown.
+func (s *Session) RenewAt(factor float64) time.Time {
+	if s.ExpiresAt.IsZero() {
+		return time.Time{}
+	}
+	life := s.ExpiresAt.Sub(s.IssuedAt)
+	return s.IssuedAt.Add(time.Duration(float64(life) * factor))
+}
+
+// stale reports whether the access token is missing, expired, or past the
+// renewal point.
+func (s *Session) stale(now time.Time, factor float64) bool {
+	if s.Expired(now) {
+		return true
+	}
+	at := s.RenewAt(factor)
+	return !at.IsZero() && !now.Before(at)
+}
+
+// storedSession is the versioned envelope of a session in the store; it names
+// the authority and client so that a changed config never picks up another
+// provider's tokens.
+type storedSession struct {
+	V         int      `json:"v"`
+	Authority string   `json:"authority"`
+	ClientID  string   `json:"client_id"`
+	Session   *Session `json:"session"`
+}
+
+func sessionKey(configID string) string { return "oidcwasm." + configID + ".session" }
+
+// readSession loads a config's session from its store. A value of another
+// version, or for another authority or client, is dropped.
+func readSession(st Store, c *Config) *Session {
+	raw, ok := st.Get(sessionKey(c.ConfigID))
+	if !ok {
+		return nil
+	}
+	var ss storedSession
+	if json.Unmarshal([]byte(raw), &ss) != nil || ss.V != storeVersion || ss.Session == nil ||
+		ss.Authority != c.Authority || ss.ClientID != c.ClientID || ss.Session.Claims == nil {
+		st.Remove(sessionKey(c.ConfigID))
+		return nil
+	}
+	ss.Session.ConfigID = c.ConfigID
+	return ss.Session
+}
+
+// writeSession stores a config's session.
+func writeSession(st Store, c *Config, s *Session) error {
+	b, err := json.Marshal(storedSession{V: storeVersion, Authority: c.Authority, ClientID: c.ClientID, Session: s})
+	if err != nil {
+		return err
+	}
+	return st.Set(sessionKey(c.ConfigID), string(b))
+}

@@ -1,0 +1,99 @@
+package spa
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// tokenResponse is a successful token endpoint answer (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3).
+type tokenResponse struct {
+	AccessToken  string
+	TokenType    string
+	ExpiresIn    time.Duration // 0: not given
+	RefreshToken string
+	IDToken      string
+	Scope        string
+}
+
+// parseTokenResponse reads a token endpoint response. An RFC 6749 §5.2 error
+// becomes an *Error with the provider's code; anything that is not a 200 JSON
+// object with an access_token and a Bearer token_type is invalid_response.
+func parseTokenResponse(resp *Response, configID string) (*tokenResponse, error) {
+	if e := oauthError(resp, configID, "the token endpoint"); e != nil {
+		return nil, e
+	}
+	var raw struct {
+		AccessToken  string          `json:"access_token"`
+		TokenType    string          `json:"token_type"`
+		ExpiresIn    json.RawMessage `json:"expires_in"`
+		RefreshToken string          `json:"refresh_token"`
+		IDToken      string          `json:"id_token"`
+		Scope        string          `json:"scope"`
+	}
+	if err := decodeJSON(resp, configID, "the token endpoint", &raw); err != nil {
+		return nil, err
+	}
+	if raw.AccessToken == "" {
+		return nil, newError(CodeInvalidResponse, configID, "the token response has no access_token (RFC 6749 §5.1)")
+	}
+	if !strings.EqualFold(raw.TokenType, "Bearer") {
+		return nil, newError(CodeInvalidResponse, configID, "the token response's token_type %q is not Bearer (RFC 6750)", truncate(raw.TokenType, 32))
+	}
+	t := &tokenResponse{AccessToken: raw.AccessToken, TokenType: "Bearer", RefreshToken: raw.RefreshToken,
+		IDToken: raw.IDToken, Scope: raw.Scope}
+	if len(raw.ExpiresIn) > 0 && !bytes.Equal(raw.ExpiresIn, []byte("null")) {
+		// Some providers send expires_in as a string; RFC 6749 §5.1 says a number of seconds.
+		s := strings.Trim(string(raw.ExpiresIn), `"`)
+		n, err := strconv.ParseFloat(s, 64)
+		if err != nil || n < 0 || n > 10*365*24*3600 {
+			return nil, newError(CodeInvalidResponse, configID, "the token response's expires_in %q is not a number of seconds", truncate(s, 32))
+		}
+		t.ExpiresIn = time.Duration(n * float64(time.Second))
+	}
+	return t, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// exchangeCode redeems an authorization code at the token endpoint
+// (RFC 6749 §4.1.3, RFC 7636 §4.5).
+func (m *Manager) exchangeCode(ctx context.Context, p *provider, cb *Callback) (*tokenResponse, error) {
+	form := url.Values{
+		"grant_type":    {"authorization_code"},
+		"code":          {cb.code},
+		"redirect_uri":  {cb.tx.RedirectURL},
+		"client_id":     {p.cfg.ClientID},
+		"code_verifier": {cb.tx.Verifier},
+	}
+	resp, err := postForm(ctx, m.fetcher, p.disc.TokenEndpoint, form)
+	if err != nil {
+		return nil, withConfig(err, p.cfg.ConfigID)
+	}
+	return parseTokenResponse(resp, p.cfg.ConfigID)
+}
+
+// refreshGrant uses a refresh token (RFC 6749 §6).
+func (m *Manager) refreshGrant(ctx context.Context, p *provider, refreshToken string) (*tokenResponse, error) {
+	form := url.Values{}
+	for k, v := range p.cfg.CustomParamsRefreshTokenRequest {
+		form.Set(k, v)
+	}
+	form.Set("grant_type", "refresh_token")
+	form.Set("refresh_token", refreshToken)
+	form.Set("client_id", p.cfg.ClientID)
+	resp, err := postForm(ctx, m.fetcher, p.disc.TokenEndpoint, form)
+	if err != nil {
+		return nil, withConfig(err, p.cfg.ConfigID)
+	}
+	return parseTokenResponse(resp, p.cfg.ConfigID)
+}

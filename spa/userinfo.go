@@ -1,0 +1,58 @@
+package spa
+
+import (
+	"context"
+	"net/http"
+)
+
+// addUserInfo fetches the UserInfo endpoint (OpenID Connect Core §5.3) with the
+// new access token and merges its claims into s.UserData. Its sub MUST equal
+// the ID token's (§5.3.2); otherwise the response is discarded with an error.
+func (m *Manager) addUserInfo(ctx context.Context, p *provider, s *Session) error {
+	if p.cfg.DisableAutoUserInfo || p.disc.UserinfoEndpoint == "" {
+		return nil
+	}
+	claims, err := m.fetchUserInfo(ctx, p, s.AccessToken)
+	if err != nil {
+		return err
+	}
+	if sub, _ := claims["sub"].(string); sub != s.Claims.Subject {
+		return newError(CodeInvalidResponse, p.cfg.ConfigID, "userinfo sub %q is not the ID token's sub %q (OpenID Connect Core §5.3.2)", truncate(sub, 64), s.Claims.Subject)
+	}
+	s.UserData = mergeClaims(s.UserData, claims)
+	return nil
+}
+
+// UserInfo fetches the config's userinfo claims with the current access token.
+func (m *Manager) UserInfo(ctx context.Context, configID string) (map[string]any, error) {
+	tok, err := m.AccessToken(ctx, configID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := m.provider(configID)
+	if err != nil {
+		return nil, err
+	}
+	if p.disc.UserinfoEndpoint == "" {
+		return nil, newError(CodeInvalidConfig, p.cfg.ConfigID, "the provider has no userinfo_endpoint")
+	}
+	return m.fetchUserInfo(ctx, p, tok)
+}
+
+func (m *Manager) fetchUserInfo(ctx context.Context, p *provider, token string) (map[string]any, error) {
+	resp, err := getJSON(ctx, m.fetcher, p.disc.UserinfoEndpoint, token)
+	if err != nil {
+		return nil, withConfig(err, p.cfg.ConfigID)
+	}
+	if resp.Status == http.StatusUnauthorized {
+		return nil, newError(CodeLoginRequired, p.cfg.ConfigID, "userinfo refused the access token (HTTP 401)")
+	}
+	if e := oauthError(resp, p.cfg.ConfigID, "userinfo"); e != nil {
+		return nil, e
+	}
+	var claims map[string]any
+	if err := decodeJSON(resp, p.cfg.ConfigID, "userinfo", &claims); err != nil {
+		return nil, err
+	}
+	return claims, nil
+}
