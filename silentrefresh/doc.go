@@ -4,4 +4,22 @@
 // with prompt=none, OpenID Connect Core §3.1.2.1), and what a failure means. It
 // embeds silent-refresh.html, the page that answers the iframe by postMessage,
 // and serves it with an http.Handler.
+//
+// The flow:
+//
+//	m := spa.NewManager(spa.Options{Fetcher: f, Renewer: silentrefresh.New(frame)}) // frame: package web's iframe navigator
+//	sch := silentrefresh.NewScheduler(m, silentrefresh.SchedulerOptions{})
+//	sch.Start()     // renews each session at RenewAt(TimeoutFactor); Stop ends it
+//	// on visibilitychange / online: sch.Recheck()
+//
+// An iframe renewal, inside the Manager's renewal lock:
+//
+//	authURL := m.SilentAuthorizeURL(ctx, id)          // prompt=none, redirect_uri=silentRenewUrl
+//	resp := frame.Navigate(ctx, authURL)              // silent-refresh.html posts location.href;
+//	                                                  // web accepts it when AcceptMessage(..., StateOf(authURL)) says so
+//	cb := m.ValidateCallback(ctx, resp)               // state, iss; login_required & co. (§3.1.2.6) end here
+//	m.Exchange(ctx, cb)                               // code + PKCE, ID token, same user (§12.2)
+//
+// The package is plain Go: it is tested natively, and compiled into the wasm
+// bridge, so its imports stay light (net/http only for the Handler's types).
 package silentrefresh

@@ -1,0 +1,97 @@
+package silentrefresh
+
+import (
+	"context"
+	"net/url"
+	"strings"
+)
+
+// Frame visits an authorization URL in a hidden iframe: the navigator of an
+// iframe renewal (oidc-client-ts calls these navigators; a popup login would be
+// another one).
+//
+// Navigate loads authorizeURL in a hidden iframe and returns the URL that
+// silent-refresh.html posted back to the page: the authorization response
+// (code and state, or error and state) that the provider redirected the iframe
+// to. It removes the iframe when it returns, and returns ctx's error when ctx
+// ends first. The browser implementation (package web) accepts a message event
+// only when AcceptMessage says so, with the pending state StateOf(authorizeURL).
+type Frame interface {
+	Navigate(ctx context.Context, authorizeURL string) (responseURL string, err error)
+}
+
+// FrameFunc adapts a function to Frame.
+type FrameFunc func(ctx context.Context, authorizeURL string) (string, error)
+
+// Navigate calls f.
+func (f FrameFunc) Navigate(ctx context.Context, authorizeURL string) (string, error) {
+	return f(ctx, authorizeURL)
+}
+
+// StateOf returns the state parameter of an authorization URL (as made by
+// spa.Manager.SilentAuthorizeURL), "" when it has none. It is the pending
+// state a response must carry (RFC 6749 §4.1.1, §10.12).
+func StateOf(authorizeURL string) string {
+	u, err := url.Parse(authorizeURL)
+	if err != nil {
+		return ""
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil || len(q["state"]) != 1 {
+		return ""
+	}
+	return q.Get("state")
+}
+
+// AcceptMessage decides whether a message event received by the page answers
+// the pending iframe renewal, and returns the response URL it carries. It is
+// the whole acceptance rule, kept here as a pure function so that it is tested
+// natively; the browser side passes the event's facts:
+//
+//   - pageOrigin is location.origin of the page, msgOrigin is event.origin:
+//     they must be equal, since silent-refresh.html is served on the page's
+//     origin and posts with targetOrigin location.origin. An opaque origin
+//     ("null") is never accepted.
+//   - fromOurFrame is event.source === iframe.contentWindow: another window of
+//     the same origin (another iframe, a popup) cannot answer for ours.
+//   - data must be a string: an absolute URL on pageOrigin, without userinfo.
+//   - the URL's authorization response (its query, or its fragment when the
+//     query has none, as spa.ValidateCallback reads it) must carry exactly one
+//     state, equal to pendingState (StateOf of the authorize URL). A stale
+//     answer of an earlier, timed-out renewal is ignored this way.
+//
+// A rejected message is ignored, not an error: the renewal keeps waiting until
+// its timeout. Accepting is not validating: spa.Manager.ValidateCallback still
+// checks the response against the stored transaction.
+func AcceptMessage(pageOrigin, msgOrigin string, fromOurFrame bool, data any, pendingState string) (responseURL string, ok bool) {
+	if pendingState == "" || pageOrigin == "" || pageOrigin == "null" || msgOrigin != pageOrigin || !fromOurFrame {
+		return "", false
+	}
+	raw, isString := data.(string)
+	if !isString {
+		return "", false
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Opaque != "" || u.Host == "" ||
+		!strings.EqualFold(u.Scheme+"://"+u.Host, pageOrigin) {
+		return "", false
+	}
+	q, found := responseParams(u)
+	if !found || len(q["state"]) != 1 || q.Get("state") != pendingState {
+		return "", false
+	}
+	return raw, true
+}
+
+// responseParams returns the authorization response parameters of u: the query
+// when it holds state and code or error, else the fragment
+// (response_mode=fragment), as spa reads them.
+func responseParams(u *url.URL) (url.Values, bool) {
+	for _, part := range []string{u.RawQuery, u.EscapedFragment()} {
+		q, err := url.ParseQuery(part)
+		if err == nil && q.Has("state") && (q.Has("code") || q.Has("error")) {
+			return q, true
+		}
+	}
+	return nil, false
+}

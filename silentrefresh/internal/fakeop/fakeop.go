@@ -1,0 +1,405 @@
+// Package fakeop is an OpenID Provider for the tests of package silentrefresh:
+// discovery, a JWK Set with an ES256 key minted at test time, an
+// authorization endpoint that also answers prompt=none, and a token endpoint
+// for the authorization code grant with PKCE and the refresh-token grant with
+// rotation.
+//
+// It has no sockets: Fetcher calls its handlers in memory and Authorize plays
+// the authorization endpoint, so a spa.Manager can run inside a
+// testing/synctest bubble (network I/O never blocks durably, so a real socket
+// would stall the bubble's fake clock).
+//
+// (spa/internal/testop does keys and signing too, but Go's internal rule keeps
+// it to spa's own tree.)
+package fakeop
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/oidcwasm/oidcwasm/spa"
+)
+
+// Issuer is the OP's issuer identifier; its endpoints live under it.
+const Issuer = "https://op.example"
+
+// Fault is how the token endpoint fails.
+type Fault struct {
+	Network bool   // no HTTP answer: Fetch returns an *spa.Error with CodeNetwork
+	Status  int    // the HTTP status of the answer
+	Code    string // an RFC 6749 §5.2 error code; without one the body is HTML
+}
+
+// Token is one token request the OP answered or refused.
+type Token struct {
+	Grant        string    // grant_type
+	At           time.Time // the OP's clock when it arrived
+	RefreshToken string    // the refresh token presented (refresh grant)
+	Failed       bool
+}
+
+type grant struct {
+	clientID, redirect, challenge, nonce, scope string
+}
+
+// OP is the fake provider.
+type OP struct {
+	clock  spa.Clock
+	mux    *http.ServeMux
+	key    *ecdsa.PrivateKey
+	signer jose.Signer
+
+	mu          sync.Mutex
+	ttl         time.Duration
+	serial      int
+	codes       map[string]grant
+	refresh     map[string]bool // issued refresh tokens: true while valid
+	fault       *Fault
+	silentError string
+	gate        chan struct{}
+	tokens      []Token
+	authorizes  int
+	silent      int
+	reuses      int
+}
+
+// New returns an OP whose tokens are minted at clock's time with an access
+// token lifetime (expires_in) of 10 minutes.
+func New(t testing.TB, clock spa.Clock) *OP {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatalf("fakeop: %v", err)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key},
+		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "k1"))
+	if err != nil {
+		t.Fatalf("fakeop: %v", err)
+	}
+	op := &OP{clock: clock, mux: http.NewServeMux(), key: key, signer: signer, ttl: 10 * time.Minute,
+		codes: map[string]grant{}, refresh: map[string]bool{}}
+	op.mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, "application/json", map[string]any{
+			"issuer":                                         Issuer,
+			"authorization_endpoint":                         Issuer + "/authorize",
+			"token_endpoint":                                 Issuer + "/token",
+			"jwks_uri":                                       Issuer + "/jwks",
+			"response_types_supported":                       []string{"code"},
+			"subject_types_supported":                        []string{"public"},
+			"id_token_signing_alg_values_supported":          []string{"ES256"},
+			"code_challenge_methods_supported":               []string{"S256"},
+			"authorization_response_iss_parameter_supported": true,
+		})
+	})
+	op.mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, "application/jwk-set+json", jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
+			{Key: key.Public(), KeyID: "k1", Algorithm: "ES256", Use: "sig"}}})
+	})
+	op.mux.HandleFunc("POST /token", op.serveToken)
+	return op
+}
+
+// sign returns an ID token with the usual claims for clientID at now (iss,
+// sub "alice", aud, iat, exp in an hour) plus nonce when set.
+func (op *OP) sign(clientID, nonce string, now time.Time) string {
+	claims := map[string]any{"iss": Issuer, "sub": "alice", "aud": clientID, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+	if nonce != "" {
+		claims["nonce"] = nonce
+	}
+	b, _ := json.Marshal(claims)
+	jws, err := op.signer.Sign(b)
+	if err != nil {
+		panic("fakeop: signing: " + err.Error())
+	}
+	s, err := jws.CompactSerialize()
+	if err != nil {
+		panic("fakeop: " + err.Error())
+	}
+	return s
+}
+
+func writeJSON(w http.ResponseWriter, contentType string, v any) {
+	w.Header().Set("Content-Type", contentType)
+	json.NewEncoder(w).Encode(v)
+}
+
+// SetAccessTTL sets expires_in of the access tokens issued from now on; 0
+// leaves expires_in out.
+func (op *OP) SetAccessTTL(d time.Duration) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.ttl = d
+}
+
+// SetTokenFault makes every token request fail with f until SetTokenFault(nil).
+func (op *OP) SetTokenFault(f *Fault) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.fault = f
+}
+
+// SetSilentError makes prompt=none requests answer with this error code
+// (login_required, ...); "" issues codes again.
+func (op *OP) SetSilentError(code string) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.silentError = code
+}
+
+// SetTokenGate holds every token request until gate is closed (or the
+// request's context ends); nil lets them through. Make gate inside the bubble.
+func (op *OP) SetTokenGate(gate chan struct{}) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.gate = gate
+}
+
+// RevokeRefreshTokens invalidates every refresh token issued so far, as a
+// logout at the provider or an administrator would.
+func (op *OP) RevokeRefreshTokens() {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	for rt := range op.refresh {
+		op.refresh[rt] = false
+	}
+}
+
+// Tokens lists the token requests so far, of grant type grantType ("" for all).
+func (op *OP) Tokens(grantType string) []Token {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	var out []Token
+	for _, t := range op.tokens {
+		if grantType == "" || t.Grant == grantType {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Authorizes counts authorization requests, and those with prompt=none.
+func (op *OP) Authorizes() (all, silent int) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return op.authorizes, op.silent
+}
+
+// Reuses counts refresh requests with a refresh token that was already
+// rotated away or revoked (RFC 9700 §4.14.2 reuse).
+func (op *OP) Reuses() int {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return op.reuses
+}
+
+// ValidRefreshTokens lists the refresh tokens the OP would still accept.
+func (op *OP) ValidRefreshTokens() []string {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	var out []string
+	for rt, ok := range op.refresh {
+		if ok {
+			out = append(out, rt)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Fetcher returns a spa.Fetcher that calls the OP's handlers in memory. A
+// request to another host fails with CodeNetwork.
+func (op *OP) Fetcher() spa.Fetcher {
+	return spa.FetcherFunc(func(ctx context.Context, req *spa.Request) (*spa.Response, error) {
+		if !strings.HasPrefix(req.URL, Issuer+"/") {
+			return nil, &spa.Error{Code: spa.CodeNetwork, Message: "fakeop: no route to " + req.URL}
+		}
+		if strings.HasSuffix(strings.SplitN(req.URL, "?", 2)[0], "/token") {
+			op.mu.Lock()
+			gate, fault := op.gate, op.fault
+			op.mu.Unlock()
+			if gate != nil {
+				select {
+				case <-gate:
+				case <-ctx.Done():
+					return nil, &spa.Error{Code: spa.CodeNetwork, Message: "fakeop: request cancelled", Err: ctx.Err()}
+				}
+			}
+			if fault != nil && fault.Network {
+				op.record(Token{Grant: grantOf(req.Body), At: op.clock.Now(), Failed: true})
+				return nil, &spa.Error{Code: spa.CodeNetwork, Message: "fakeop: network down"}
+			}
+		}
+		r := httptest.NewRequestWithContext(ctx, req.Method, req.URL, strings.NewReader(string(req.Body)))
+		for k, v := range req.Header {
+			r.Header[k] = slices.Clone(v)
+		}
+		rec := httptest.NewRecorder()
+		op.mux.ServeHTTP(rec, r)
+		res := rec.Result()
+		body, _ := io.ReadAll(res.Body)
+		return &spa.Response{Status: res.StatusCode, Header: res.Header, Body: body}, nil
+	})
+}
+
+func grantOf(body []byte) string {
+	q, _ := url.ParseQuery(string(body))
+	return q.Get("grant_type")
+}
+
+func (op *OP) record(t Token) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.tokens = append(op.tokens, t)
+}
+
+// Authorize plays the authorization endpoint (RFC 6749 §4.1.1, OpenID Connect
+// Core §3.1.2) for authorizeURL and returns the URL it redirects to: the
+// redirect_uri with code, state and iss (RFC 9207), or with error and state
+// when prompt=none meets SetSilentError (§3.1.2.6). The user is always
+// signed in. A request it cannot redirect is an error.
+func (op *OP) Authorize(authorizeURL string) (string, error) {
+	u, err := url.Parse(authorizeURL)
+	if err != nil || !strings.HasPrefix(authorizeURL, Issuer+"/authorize?") {
+		return "", fmt.Errorf("fakeop: %q is not this OP's authorization endpoint", authorizeURL)
+	}
+	q := u.Query()
+	redirect := q.Get("redirect_uri")
+	if q.Get("response_type") != "code" || q.Get("client_id") == "" || redirect == "" || q.Get("state") == "" ||
+		q.Get("code_challenge") == "" || q.Get("code_challenge_method") != "S256" {
+		return "", fmt.Errorf("fakeop: malformed authorization request %s", authorizeURL)
+	}
+	back := url.Values{"state": {q.Get("state")}, "iss": {Issuer}}
+	op.mu.Lock()
+	op.authorizes++
+	silent := q.Get("prompt") == "none"
+	if silent {
+		op.silent++
+	}
+	if silent && op.silentError != "" {
+		back.Set("error", op.silentError)
+	} else {
+		op.serial++
+		code := "code-" + strconv.Itoa(op.serial)
+		op.codes[code] = grant{clientID: q.Get("client_id"), redirect: redirect, challenge: q.Get("code_challenge"),
+			nonce: q.Get("nonce"), scope: q.Get("scope")}
+		back.Set("code", code)
+	}
+	op.mu.Unlock()
+	return redirect + "?" + back.Encode(), nil
+}
+
+// serveToken is the token endpoint: authorization_code with PKCE (RFC 6749
+// §4.1.3, RFC 7636 §4.6) and refresh_token with rotation (RFC 6749 §6,
+// RFC 9700 §4.14.2): each refresh token works once, and presenting a used one
+// is counted as reuse and refused with invalid_grant.
+func (op *OP) serveToken(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		oauthError(w, http.StatusBadRequest, "invalid_request")
+		return
+	}
+	now := op.clock.Now()
+	rec := Token{Grant: r.PostForm.Get("grant_type"), At: now, RefreshToken: r.PostForm.Get("refresh_token")}
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	if f := op.fault; f != nil {
+		rec.Failed = true
+		op.tokens = append(op.tokens, rec)
+		if f.Code != "" {
+			oauthError(w, f.Status, f.Code)
+		} else {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(f.Status)
+			io.WriteString(w, "<h1>unavailable</h1>")
+		}
+		return
+	}
+	var g grant
+	switch rec.Grant {
+	case "authorization_code":
+		code := r.PostForm.Get("code")
+		var ok bool
+		g, ok = op.codes[code]
+		delete(op.codes, code)
+		sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
+		if !ok || g.clientID != r.PostForm.Get("client_id") || g.redirect != r.PostForm.Get("redirect_uri") ||
+			base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge {
+			rec.Failed = true
+			op.tokens = append(op.tokens, rec)
+			oauthError(w, http.StatusBadRequest, "invalid_grant")
+			return
+		}
+	case "refresh_token":
+		valid, known := op.refresh[rec.RefreshToken]
+		if !valid {
+			if known {
+				op.reuses++
+			}
+			rec.Failed = true
+			op.tokens = append(op.tokens, rec)
+			oauthError(w, http.StatusBadRequest, "invalid_grant")
+			return
+		}
+		op.refresh[rec.RefreshToken] = false // rotation: used once
+		g = grant{clientID: r.PostForm.Get("client_id"), scope: "openid offline_access"}
+	default:
+		rec.Failed = true
+		op.tokens = append(op.tokens, rec)
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type")
+		return
+	}
+	op.tokens = append(op.tokens, rec)
+	op.serial++
+	n := strconv.Itoa(op.serial)
+	resp := map[string]any{"access_token": "at-" + n, "token_type": "Bearer", "id_token": op.sign(g.clientID, g.nonce, now)}
+	if op.ttl > 0 {
+		resp["expires_in"] = int(op.ttl / time.Second)
+	}
+	if strings.Contains(" "+g.scope+" ", " offline_access ") {
+		rt := "rt-" + n
+		op.refresh[rt] = true
+		resp["refresh_token"] = rt
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, "application/json", resp)
+}
+
+func oauthError(w http.ResponseWriter, status int, code string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"error": code})
+}
+
+// Login signs the user in to config configID of m through the full code flow
+// (without prompt=none) and returns the new session.
+func (op *OP) Login(ctx context.Context, m *spa.Manager, configID string) (*spa.Session, error) {
+	authURL, err := m.Authorize(ctx, configID, spa.AuthorizeOptions{MaxAge: -1})
+	if err != nil {
+		return nil, err
+	}
+	back, err := op.Authorize(authURL)
+	if err != nil {
+		return nil, err
+	}
+	cb, err := m.ValidateCallback(ctx, back)
+	if err != nil {
+		return nil, err
+	}
+	return m.Exchange(ctx, cb)
+}

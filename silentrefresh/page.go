@@ -1,0 +1,70 @@
+package silentrefresh
+
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+)
+
+// page is silent-refresh.html: the redirect URI of iframe renewals. It is a
+// few lines of plain JavaScript, not the library: loading megabytes of wasm
+// per renewal would make every renewal slow. Inside the iframe it posts
+// location.href (the authorization response) to the parent with targetOrigin
+// location.origin, so only a page of its own origin can receive it. Opened on
+// its own (no parent), it replaces itself with the app's directory, so the
+// code neither stays on screen nor in the history.
+//
+//go:embed silent-refresh.html
+var page []byte
+
+// scriptHash is the CSP source of the page's inline script.
+var scriptHash = func() string {
+	start := bytes.Index(page, []byte("<script>"))
+	end := bytes.Index(page, []byte("</script>"))
+	if start < 0 || end < start {
+		panic("silentrefresh: silent-refresh.html has no inline script")
+	}
+	sum := sha256.Sum256(page[start+len("<script>") : end])
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}()
+
+// HTML returns silent-refresh.html, for static hosting (make build copies the
+// same file to static/).
+func HTML() []byte { return bytes.Clone(page) }
+
+// ScriptHash returns the CSP hash source of the page's inline script
+// ("sha256-…"). A site that serves silent-refresh.html itself under a
+// Content-Security-Policy allows the script with script-src 'sha256-…'
+// (quoted, as CSP wants); Handler sends such a policy itself.
+func ScriptHash() string { return scriptHash }
+
+// Handler serves silent-refresh.html on GET and HEAD, wherever it is mounted
+// (mount it at the path of silentRenewUrl). The response URL carries an
+// authorization code, so the page is never cached (Cache-Control: no-store)
+// and never leaks its URL in a Referer (Referrer-Policy: no-referrer); it
+// also sends X-Content-Type-Options: nosniff and a Content-Security-Policy
+// that allows only its own script and framing by its own origin.
+func Handler() http.Handler {
+	csp := "default-src 'none'; script-src '" + scriptHash + "'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			h.Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", csp)
+		h.Set("Content-Length", strconv.Itoa(len(page)))
+		if r.Method == http.MethodHead {
+			return
+		}
+		w.Write(page)
+	})
+}
