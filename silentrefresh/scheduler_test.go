@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/oidcwasm/oidcwasm/silentrefresh"
-	"github.com/oidcwasm/oidcwasm/silentrefresh/internal/fakeop"
+	"github.com/oidcwasm/oidcwasm/internal/fakeop"
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 
