@@ -29,7 +29,8 @@ func (m *Manager) Exchange(ctx context.Context, cb *Callback) (*Session, error) 
 	}
 	prev := p.session.Load()
 	if cb.tx.Silent && prev != nil {
-		if err := verifyRefreshedIDToken(prev.Claims, claims, p.cfg.ConfigID); err != nil {
+		// auth_time may change: the user may have signed in again at the provider.
+		if err := verifySameSubject(prev.Claims, claims, p.cfg.ConfigID); err != nil {
 			m.endSession(p, ErrorCode(err))
 			return nil, err
 		}

@@ -449,16 +449,16 @@ func TestNetHTTPFetcherRefusedConnection(t *testing.T) {
 
 func TestNetHTTPFetcherBodyCap(t *testing.T) {
 	var size atomic.Int64
-	size.Store(netHTTPMaxBody)
+	size.Store(maxBody)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write(make([]byte, size.Load()))
 	}))
 	defer srv.Close()
 	resp, err := NetHTTPFetcher{}.Fetch(context.Background(), &Request{Method: "GET", URL: srv.URL})
-	if err != nil || len(resp.Body) != netHTTPMaxBody {
+	if err != nil || len(resp.Body) != maxBody {
 		t.Fatalf("a body of exactly the cap: err = %v", err)
 	}
-	size.Store(netHTTPMaxBody + 1)
+	size.Store(maxBody + 1)
 	if _, err := (NetHTTPFetcher{}).Fetch(context.Background(), &Request{Method: "GET", URL: srv.URL}); ErrorCode(err) != CodeInvalidResponse {
 		t.Fatalf("a body over the cap: err = %v; want CodeInvalidResponse", err)
 	}

@@ -12,8 +12,6 @@ import (
 	"net/url"
 )
 
-// netHTTPMaxBody bounds a response body read by NetHTTPFetcher.
-const netHTTPMaxBody = 1 << 20
 
 // NetHTTPFetcher is a Fetcher over net/http, for native programs and tests.
 // It is not built for GOOS=js: a WebAssembly build uses window.fetch (package
@@ -54,12 +52,12 @@ func (f NetHTTPFetcher) Fetch(ctx context.Context, req *Request) (*Response, err
 		return nil, transportError(ctx, what, err)
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, netHTTPMaxBody+1))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return nil, transportError(ctx, what+": reading the response", err)
 	}
-	if len(b) > netHTTPMaxBody {
-		return nil, newError(CodeInvalidResponse, "", "%s: the response is larger than %d bytes", what, netHTTPMaxBody)
+	if len(b) > maxBody {
+		return nil, newError(CodeInvalidResponse, "", "%s: the response is larger than %d bytes", what, maxBody)
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
 }

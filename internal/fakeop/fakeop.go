@@ -1,4 +1,4 @@
-// Package fakeop is an OpenID Provider for the tests of package silentrefresh:
+// Package fakeop is an OpenID Provider for the tests of packages spa and silentrefresh:
 // discovery, a JWK Set with an ES256 key minted at test time, an
 // authorization endpoint that also answers prompt=none, and a token endpoint
 // for the authorization code grant with PKCE and the refresh-token grant with
@@ -78,6 +78,9 @@ type OP struct {
 	authorizes  int
 	silent      int
 	reuses      int
+	requests    map[string]int
+	revoked     map[string]bool // revoked access tokens
+	userinfoSub string
 }
 
 // New returns an OP whose tokens are minted at clock's time with an access
@@ -94,13 +97,16 @@ func New(t testing.TB, clock spa.Clock) *OP {
 		t.Fatalf("fakeop: %v", err)
 	}
 	op := &OP{clock: clock, mux: http.NewServeMux(), key: key, signer: signer, ttl: 10 * time.Minute,
-		codes: map[string]grant{}, refresh: map[string]bool{}}
+		codes: map[string]grant{}, refresh: map[string]bool{}, requests: map[string]int{}, revoked: map[string]bool{}}
 	op.mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, "application/json", map[string]any{
 			"issuer":                                         Issuer,
 			"authorization_endpoint":                         Issuer + "/authorize",
 			"token_endpoint":                                 Issuer + "/token",
 			"jwks_uri":                                       Issuer + "/jwks",
+			"userinfo_endpoint":                              Issuer + "/userinfo",
+			"revocation_endpoint":                            Issuer + "/revoke",
+			"end_session_endpoint":                           Issuer + "/logout",
 			"response_types_supported":                       []string{"code"},
 			"subject_types_supported":                        []string{"public"},
 			"id_token_signing_alg_values_supported":          []string{"ES256"},
@@ -113,7 +119,27 @@ func New(t testing.TB, clock spa.Clock) *OP {
 			{Key: key.Public(), KeyID: "k1", Algorithm: "ES256", Use: "sig"}}})
 	})
 	op.mux.HandleFunc("POST /token", op.serveToken)
+	op.mux.HandleFunc("GET /userinfo", op.serveUserinfo)
+	op.mux.HandleFunc("POST /revoke", op.serveRevoke)
 	return op
+}
+
+// Handle adds or replaces a handler, to make an endpoint misbehave in a test.
+// The pattern is an http.ServeMux pattern such as "GET /userinfo".
+func (op *OP) Handle(pattern string, h http.HandlerFunc) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	old := op.mux
+	op.mux = http.NewServeMux()
+	op.mux.HandleFunc(pattern, h)
+	op.mux.Handle("/", old)
+}
+
+// Requests counts the requests that reached path (such as "/token").
+func (op *OP) Requests(path string) int {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return op.requests[path]
 }
 
 // sign returns an ID token with the usual claims for clientID at now (iss,
@@ -246,12 +272,16 @@ func (op *OP) Fetcher() spa.Fetcher {
 				return nil, &spa.Error{Code: spa.CodeNetwork, Message: "fakeop: network down"}
 			}
 		}
+		op.mu.Lock()
+		op.requests[strings.TrimPrefix(strings.SplitN(req.URL, "?", 2)[0], Issuer)]++
+		mux := op.mux
+		op.mu.Unlock()
 		r := httptest.NewRequestWithContext(ctx, req.Method, req.URL, strings.NewReader(string(req.Body)))
 		for k, v := range req.Header {
 			r.Header[k] = slices.Clone(v)
 		}
 		rec := httptest.NewRecorder()
-		op.mux.ServeHTTP(rec, r)
+		mux.ServeHTTP(rec, r)
 		res := rec.Result()
 		body, _ := io.ReadAll(res.Body)
 		return &spa.Response{Status: res.StatusCode, Header: res.Header, Body: body}, nil
@@ -402,4 +432,48 @@ func (op *OP) Login(ctx context.Context, m *spa.Manager, configID string) (*spa.
 		return nil, err
 	}
 	return m.Exchange(ctx, cb)
+}
+
+// SetUserinfoSub makes userinfo answer with another sub ("" for the ID token's).
+func (op *OP) SetUserinfoSub(sub string) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.userinfoSub = sub
+}
+
+// serveUserinfo answers an access token this OP issued and did not revoke
+// (OpenID Connect Core §5.3; RFC 6750 §3.1 for the challenge).
+func (op *OP) serveUserinfo(w http.ResponseWriter, r *http.Request) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	op.mu.Lock()
+	bad := !ok || !strings.HasPrefix(tok, "at-") || op.revoked[tok]
+	sub := op.userinfoSub
+	op.mu.Unlock()
+	if bad {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	if sub == "" {
+		sub = "alice"
+	}
+	writeJSON(w, "application/json", map[string]any{"sub": sub, "name": "Alice Liddell", "email": "alice@example.com"})
+}
+
+// serveRevoke is RFC 7009 §2: revoked access tokens fail userinfo, revoked
+// refresh tokens fail the refresh grant; unknown tokens are fine (§2.2).
+func (op *OP) serveRevoke(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("token") == "" || r.PostForm.Get("client_id") == "" {
+		oauthError(w, http.StatusBadRequest, "invalid_request")
+		return
+	}
+	tok := r.PostForm.Get("token")
+	op.mu.Lock()
+	if _, ok := op.refresh[tok]; ok {
+		op.refresh[tok] = false
+	} else {
+		op.revoked[tok] = true
+	}
+	op.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
 }
