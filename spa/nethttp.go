@@ -12,7 +12,6 @@ import (
 	"net/url"
 )
 
-
 // NetHTTPFetcher is a Fetcher over net/http, for native programs and tests.
 // It is not built for GOOS=js: a WebAssembly build uses window.fetch (package
 // web), because net/http's client would add most of a megabyte (DESIGN.md,
