@@ -1,0 +1,352 @@
+package main
+
+import (
+	"context"
+	"net/url"
+	"syscall/js"
+
+	"github.com/oidcwasm/oidcwasm/spa"
+	"github.com/oidcwasm/oidcwasm/web"
+)
+
+// run registers the implementation with oidc.js and keeps the program alive.
+func run() {
+	boot := js.Global().Get("__oidcwasm_boot")
+	if boot.Type() != js.TypeObject {
+		js.Global().Get("console").Call("error", "oidcwasm: load oidc.wasm through oidc.js")
+		return
+	}
+	b := &bridge{client: web.NewClient()}
+	b.client.Subscribe(func(ev spa.Event) { boot.Call("emit", string(ev.Type), eventDetail(ev)) })
+	boot.Call("register", b.object())
+	select {}
+}
+
+type bridge struct {
+	client *web.Client
+}
+
+// object builds the implementation object oidc.js forwards to. Its functions
+// live as long as the page, so they are never released.
+func (b *bridge) object() js.Value {
+	o := js.Global().Get("Object").New()
+	async := map[string]func(ctx context.Context, args []js.Value) (any, error){
+		"configure":             b.configure,
+		"checkAuth":             b.checkAuth,
+		"authorize":             b.authorize,
+		"getAccessToken":        b.getAccessToken,
+		"getIdToken":            b.getIDToken,
+		"getUserData":           b.getUserData,
+		"isAuthenticated":       b.isAuthenticated,
+		"forceRefreshSession":   b.forceRefreshSession,
+		"revokeAccessToken":     b.revoke(spa.HintAccessToken),
+		"revokeRefreshToken":    b.revoke(spa.HintRefreshToken),
+		"logoff":                b.logoff,
+		"logoffLocal":           b.logoffLocal,
+		"logoffAndRevokeTokens": b.logoffAndRevokeTokens,
+	}
+	for name, fn := range async {
+		o.Set(name, js.FuncOf(func(this js.Value, args []js.Value) any {
+			args = append([]js.Value(nil), args...)
+			return web.Promise(func(ctx context.Context) (any, error) { return fn(ctx, args) })
+		}))
+	}
+	o.Set("matchRoute", js.FuncOf(b.matchRoute))
+	return o
+}
+
+// arg is args[i], or undefined.
+func arg(args []js.Value, i int) js.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return js.Undefined()
+}
+
+// configIDArg reads an optional configId argument.
+func configIDArg(args []js.Value, i int) (string, error) {
+	v := arg(args, i)
+	switch v.Type() {
+	case js.TypeUndefined, js.TypeNull:
+		return "", nil
+	case js.TypeString:
+		return v.String(), nil
+	}
+	return "", &spa.Error{Code: spa.CodeInvalidConfig, Field: "configId", Message: "must be a string, not " + jsType(fromJS(v))}
+}
+
+// stringArg reads an optional string argument.
+func stringArg(args []js.Value, i int, name string) (string, error) {
+	v := arg(args, i)
+	switch v.Type() {
+	case js.TypeUndefined, js.TypeNull:
+		return "", nil
+	case js.TypeString:
+		return v.String(), nil
+	}
+	return "", &spa.Error{Code: spa.CodeInvalidConfig, Field: name, Message: "must be a string, not " + jsType(fromJS(v))}
+}
+
+// optionsArg reads an optional options object with the given fields.
+func optionsArg(args []js.Value, i int, configID string, fields ...string) (map[string]any, error) {
+	v := fromJS(arg(args, i))
+	if v == nil {
+		return map[string]any{}, nil
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, &spa.Error{Code: spa.CodeInvalidConfig, ConfigID: configID, Field: "options", Message: "must be an object, not " + jsType(v)}
+	}
+	allowed := map[string]bool{}
+	for _, f := range fields {
+		allowed[f] = true
+	}
+	for k := range obj {
+		if !allowed[k] {
+			return nil, &spa.Error{Code: spa.CodeInvalidConfig, ConfigID: configID, Field: "options." + k, Message: "is not an option here"}
+		}
+	}
+	return obj, nil
+}
+
+// customParams reads options.customParams.
+func customParams(opts map[string]any, configID string) (map[string]string, error) {
+	v, ok := opts["customParams"]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	obj, ok := v.(map[string]any)
+	var err error
+	bad := func(k string, x any) {
+		err = &spa.Error{Code: spa.CodeInvalidConfig, ConfigID: configID, Field: "customParams." + k, Message: "must be a string, number or boolean, not " + jsType(x)}
+	}
+	if !ok {
+		return nil, &spa.Error{Code: spa.CodeInvalidConfig, ConfigID: configID, Field: "customParams", Message: "must be an object, not " + jsType(v)}
+	}
+	p := paramsOf(obj, bad)
+	return p, err
+}
+
+func (b *bridge) configure(ctx context.Context, args []js.Value) (any, error) {
+	configs, err := parseConfigs(fromJS(arg(args, 0)))
+	if err != nil {
+		return nil, err
+	}
+	return nil, b.client.Configure(ctx, configs)
+}
+
+func (b *bridge) checkAuth(ctx context.Context, args []js.Value) (any, error) {
+	raw, err := stringArg(args, 0, "url")
+	if err != nil {
+		return nil, err
+	}
+	here := b.client.Navigator.Location()
+	if raw == "" {
+		raw = here
+	}
+	res, err := b.client.CheckAuth(ctx, raw)
+	// Whatever the outcome, code and state leave the address bar and history.
+	if raw == here && spa.IsCallbackURL(raw) {
+		b.client.Navigator.ReplaceURL(spa.CleanCallbackURL(raw))
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, len(res))
+	for i, r := range res {
+		out[i] = loginResponse(r)
+	}
+	return out, nil
+}
+
+func loginResponse(r spa.AuthResult) map[string]any {
+	o := map[string]any{"configId": r.ConfigID, "isAuthenticated": r.IsAuthenticated, "userData": nil, "errorMessage": nil}
+	if r.UserData != nil {
+		o["userData"] = r.UserData
+	}
+	if r.ErrorMessage != "" {
+		o["errorMessage"] = r.ErrorMessage
+	}
+	if r.ReturnURL != "" {
+		o["returnUrl"] = r.ReturnURL
+	}
+	return o
+}
+
+func (b *bridge) authorize(ctx context.Context, args []js.Value) (any, error) {
+	id, err := configIDArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := optionsArg(args, 1, id, "customParams", "returnUrl")
+	if err != nil {
+		return nil, err
+	}
+	var o spa.AuthorizeOptions
+	if o.CustomParams, err = customParams(opts, id); err != nil {
+		return nil, err
+	}
+	if v, ok := opts["returnUrl"]; ok && v != nil {
+		s, isStr := v.(string)
+		if !isStr {
+			return nil, &spa.Error{Code: spa.CodeInvalidConfig, ConfigID: id, Field: "returnUrl", Message: "must be a string, not " + jsType(v)}
+		}
+		o.ReturnURL = s
+	}
+	u, err := b.client.Authorize(ctx, id, o)
+	if err != nil {
+		return nil, err
+	}
+	b.client.Navigator.Assign(u)
+	return nil, nil
+}
+
+func (b *bridge) getAccessToken(ctx context.Context, args []js.Value) (any, error) {
+	id, err := configIDArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	return b.client.AccessToken(ctx, id)
+}
+
+func (b *bridge) session(args []js.Value) (*spa.Session, error) {
+	id, err := configIDArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	return b.client.Session(id)
+}
+
+func (b *bridge) getIDToken(ctx context.Context, args []js.Value) (any, error) {
+	s, err := b.session(args)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil || s.IDToken == "" {
+		id, _ := configIDArg(args, 0)
+		return nil, &spa.Error{Code: spa.CodeLoginRequired, ConfigID: id, Message: "not signed in"}
+	}
+	return s.IDToken, nil
+}
+
+func (b *bridge) getUserData(ctx context.Context, args []js.Value) (any, error) {
+	s, err := b.session(args)
+	if err != nil || s == nil {
+		return nil, err
+	}
+	return s.UserData, nil
+}
+
+func (b *bridge) isAuthenticated(ctx context.Context, args []js.Value) (any, error) {
+	id, err := configIDArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := b.client.Config(id); err != nil {
+		return nil, err
+	}
+	return b.client.IsAuthenticated(id), nil
+}
+
+func (b *bridge) forceRefreshSession(ctx context.Context, args []js.Value) (any, error) {
+	id, err := configIDArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	s, err := b.client.Renew(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return loginResponse(spa.AuthResult{ConfigID: s.ConfigID, IsAuthenticated: true, UserData: s.UserData}), nil
+}
+
+func (b *bridge) revoke(hint string) func(ctx context.Context, args []js.Value) (any, error) {
+	return func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := configIDArg(args, 0)
+		if err != nil {
+			return nil, err
+		}
+		tok, err := stringArg(args, 1, "token")
+		if err != nil {
+			return nil, err
+		}
+		return nil, b.client.Revoke(ctx, id, hint, tok)
+	}
+}
+
+func (b *bridge) logoff(ctx context.Context, args []js.Value) (any, error) {
+	id, err := configIDArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := optionsArg(args, 1, id, "customParams")
+	if err != nil {
+		return nil, err
+	}
+	var o spa.EndSessionOptions
+	if o.CustomParams, err = customParams(opts, id); err != nil {
+		return nil, err
+	}
+	u, err := b.client.Logoff(ctx, id, o)
+	if err != nil {
+		return nil, err
+	}
+	if u != "" {
+		b.client.Navigator.Assign(u)
+	}
+	return nil, nil
+}
+
+func (b *bridge) logoffLocal(ctx context.Context, args []js.Value) (any, error) {
+	id, err := configIDArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	return nil, b.client.LogoffLocal(id)
+}
+
+func (b *bridge) logoffAndRevokeTokens(ctx context.Context, args []js.Value) (any, error) {
+	id, err := configIDArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	return nil, b.client.LogoffAndRevokeTokens(ctx, id)
+}
+
+// matchRoute is synchronous: the configId whose token a URL would get, or null.
+func (b *bridge) matchRoute(this js.Value, args []js.Value) any {
+	v := arg(args, 0)
+	if v.Type() != js.TypeString {
+		return js.Null()
+	}
+	base, err := url.Parse(js.Global().Get("document").Get("baseURI").String())
+	if err != nil {
+		return js.Null()
+	}
+	if id, ok := b.client.MatchRoute(v.String(), base); ok {
+		return id
+	}
+	return js.Null()
+}
+
+// eventDetail is an event's detail object: configId and the facts, never a token.
+func eventDetail(ev spa.Event) js.Value {
+	d := js.Global().Get("Object").New()
+	d.Set("configId", ev.ConfigID)
+	if ev.Type == spa.EventAuthenticated {
+		d.Set("restored", ev.Restored)
+	}
+	if ev.Method != "" {
+		d.Set("method", ev.Method)
+	}
+	if ev.Code != "" {
+		d.Set("code", ev.Code)
+	}
+	if ev.Message != "" {
+		d.Set("message", ev.Message)
+	}
+	if !ev.ExpiresAt.IsZero() {
+		d.Set("expiresAt", ev.ExpiresAt.UnixMilli())
+	}
+	return d
+}

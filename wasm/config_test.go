@@ -1,0 +1,88 @@
+package main
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/oidcwasm/oidcwasm/spa"
+)
+
+func base() map[string]any {
+	return map[string]any{"configId": "a", "authority": "https://op.example", "clientId": "spa", "redirectUrl": "https://app.example/"}
+}
+
+func TestParseConfigsReadsEveryField(t *testing.T) {
+	obj := base()
+	for k, v := range map[string]any{
+		"postLogoutRedirectUri": "https://app.example/bye", "scope": "openid offline_access", "responseType": "code",
+		"secureRoutes": []any{"https://api.example/"}, "useRefreshToken": true, "silentRenew": false,
+		"silentRenewUrl": "https://app.example/s.html", "silentRenewTimeoutInSeconds": 5.0, "timeoutFactor": 0.5,
+		"storage": "local", "clockSkewInSeconds": 0.0, "autoUserInfo": false,
+		"customParamsAuthRequest":         map[string]any{"ui_locales": "de", "max_age": 30.0, "flag": true},
+		"customParamsRefreshTokenRequest": map[string]any{"resource": "x"},
+		"customParamsEndSessionRequest":   map[string]any{"logout_hint": "y"},
+	} {
+		obj[k] = v
+	}
+	got, err := parseConfigs(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := got[0]
+	if c.ConfigID != "a" || c.PostLogoutRedirectURI != "https://app.example/bye" || !c.UseRefreshToken || !c.DisableSilentRenew ||
+		c.SilentRenewTimeout != 5*time.Second || c.TimeoutFactor != 0.5 || c.Storage != "local" || c.ClockSkew != time.Nanosecond ||
+		!c.DisableAutoUserInfo || c.SecureRoutes[0] != "https://api.example/" || c.CustomParamsAuthRequest["max_age"] != "30" ||
+		c.CustomParamsAuthRequest["flag"] != "true" || c.CustomParamsRefreshTokenRequest["resource"] != "x" ||
+		c.CustomParamsEndSessionRequest["logout_hint"] != "y" {
+		t.Fatalf("parsed %+v", c)
+	}
+}
+
+func TestParseConfigsRejectsBadTypesNamingTheField(t *testing.T) {
+	tests := []struct {
+		name  string
+		set   map[string]any
+		field string
+	}{
+		{"URL object as authority", map[string]any{"authority": opaque{"URL object"}}, "authority"},
+		{"number as clientId", map[string]any{"clientId": 42.0}, "clientId"},
+		{"string as useRefreshToken", map[string]any{"useRefreshToken": "yes"}, "useRefreshToken"},
+		{"string as secureRoutes", map[string]any{"secureRoutes": "https://api.example/"}, "secureRoutes"},
+		{"URL object in secureRoutes", map[string]any{"secureRoutes": []any{"https://a.example/", opaque{"URL object"}}}, "secureRoutes[1]"},
+		{"NaN timeout", map[string]any{"silentRenewTimeoutInSeconds": "20"}, "silentRenewTimeoutInSeconds"},
+		{"zero timeout", map[string]any{"silentRenewTimeoutInSeconds": 0.0}, "silentRenewTimeoutInSeconds"},
+		{"negative skew", map[string]any{"clockSkewInSeconds": -1.0}, "clockSkewInSeconds"},
+		{"object in custom params", map[string]any{"customParamsAuthRequest": map[string]any{"x": []any{}}}, "customParamsAuthRequest.x"},
+		{"typo clientID", map[string]any{"clientID": "spa"}, "clientID"},
+		{"zero timeoutFactor", map[string]any{"timeoutFactor": 0.0}, "timeoutFactor"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obj := base()
+			for k, v := range tt.set {
+				obj[k] = v
+			}
+			_, err := parseConfigs([]any{obj})
+			var e *spa.Error
+			if !errors.As(err, &e) || e.Code != spa.CodeInvalidConfig || e.Field != tt.field || e.ConfigID != "a" {
+				t.Fatalf("err = %#v, want invalid_config on field %s of config a", err, tt.field)
+			}
+		})
+	}
+	for _, v := range []any{"https://op.example", 3.0, nil, []any{"x"}} {
+		if _, err := parseConfigs(v); spa.ErrorCode(err) != spa.CodeInvalidConfig {
+			t.Errorf("parseConfigs(%#v) = %v", v, err)
+		}
+	}
+}
+
+func TestUndefinedFieldsMeanDefaults(t *testing.T) {
+	obj := base()
+	obj["scope"] = nil
+	obj["silentRenew"] = nil
+	got, err := parseConfigs(obj)
+	if err != nil || got[0].Scope != "" || got[0].DisableSilentRenew {
+		t.Fatalf("%+v %v", got, err)
+	}
+}
