@@ -1,0 +1,65 @@
+// Package devop is a development OpenID Provider for tests and demos, built
+// on the OpenID Certified github.com/zitadel/oidc/v3/pkg/op. It keeps
+// everything in memory, listens on loopback only, and can be started in
+// process any number of times (each with its own issuer, port and state).
+//
+// What it does, and where the rule comes from:
+//
+//   - discovery (OpenID Connect Discovery 1.0 §4) with
+//     authorization_response_iss_parameter_supported, and a JWKS of RS256
+//     keys generated at start; RotateKey keeps the old public key published
+//     for Config.KeyGracePeriod;
+//   - the authorization code flow with PKCE S256 (RFC 7636), required for
+//     public clients, with exact redirect URI matching (RFC 6749 §3.1.2.3);
+//   - the RFC 9207 iss parameter on every authorization response;
+//   - a login page with seeded users (DefaultUsers: alice/alice, bob/bob), a
+//     session cookie that prompt=none relies on (OpenID Connect Core
+//     §3.1.2.6: login_required without one), and an opt-in auto-login;
+//   - JWT access tokens whose aud contains the client ID, refresh tokens only
+//     with offline_access, rotated on every use, reuse answered with
+//     invalid_grant (RFC 9700 §4.14.2);
+//   - revocation (RFC 7009), userinfo, introspection for confidential
+//     clients (RFC 7662), and RP-initiated logout (end_session);
+//   - CORS for the configured SPA origins only;
+//   - fault switches and request counts for tests, as Server methods and
+//     under a loopback-only /admin/ path.
+//
+// A test starts one like this:
+//
+//	srv, err := devop.Start(ctx, devop.Config{
+//		Clients: []devop.Client{{
+//			ID:                     "spa",
+//			RedirectURIs:           []string{"http://localhost:8080/", "http://localhost:8080/silent-refresh.html"},
+//			PostLogoutRedirectURIs: []string{"http://localhost:8080/"},
+//		}},
+//		AutoLogin: "alice",
+//	})
+//	defer srv.Close()
+//	authority := srv.Issuer() // http://localhost:PORT
+//	srv.FailNextToken(1, devop.FailStatus500)
+//	n := srv.Counts()["token:refresh_token"]
+//
+// Endpoints (relative to the issuer): /.well-known/openid-configuration,
+// /keys, /authorize, /login, /oauth/token, /userinfo, /revoke,
+// /oauth/introspect, /end_session, /logged-out, /admin/.
+//
+// The switches over HTTP (loopback peers only, and no Origin header, so a web
+// page cannot reach them), each the face of a Server method:
+//
+//	GET  /admin/counts                              Counts, as a JSON object
+//	POST /admin/counts/reset                        ResetCounts
+//	POST /admin/fail-token?n=2&mode=500|close       FailNextToken
+//	POST /admin/delay?endpoint=token&duration=2s    Delay (duration=0 removes it)
+//	POST /admin/rotate-key                          RotateKey
+//	POST /admin/end-sessions                        EndSessions
+//	POST /admin/auto-login?user=alice               SetAutoLogin (user= turns it off)
+//
+// Sessions live until end_session, EndSessions or Close. Each provider names
+// its session cookie after its port, because browsers share cookies across
+// the ports of a host. Silent renewal in a hidden iframe needs the SPA and
+// the provider to be same-site (e.g. both on localhost) since the cookie is
+// SameSite=Lax.
+//
+// Tokens are never logged. zitadel's op logs protocol errors through
+// log/slog's default logger.
+package devop
