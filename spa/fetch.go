@@ -11,6 +11,12 @@ type Request struct {
 	URL    string
 	Header http.Header
 	Body   []byte
+	// Revalidate asks that the answer not come from an HTTP cache without
+	// asking the server (window.fetch's cache: "no-cache"). The JWKS needs it:
+	// after a key rotation a cached key set would fail every new token. A
+	// Cache-Control request header would do the same but makes browsers
+	// preflight the request.
+	Revalidate bool
 }
 
 // Response is a complete HTTP response: the body has been read.

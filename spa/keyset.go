@@ -253,10 +253,10 @@ func (k *keySet) run(ctx context.Context, f *jwksFlight) {
 // fetch GETs the JWK Set and returns its usable signature keys.
 func (k *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
 	h := http.Header{}
-	// No Cache-Control request header: in a browser it is not CORS-safelisted
-	// and would make every JWKS fetch preflighted.
+	// Revalidate rather than a Cache-Control request header: in a browser that
+	// header is not CORS-safelisted and would make every JWKS fetch preflighted.
 	h.Set("Accept", "application/jwk-set+json, application/json")
-	resp, err := k.fetcher.Fetch(ctx, &Request{Method: http.MethodGet, URL: k.url, Header: h})
+	resp, err := k.fetcher.Fetch(ctx, &Request{Method: http.MethodGet, URL: k.url, Header: h, Revalidate: true})
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {

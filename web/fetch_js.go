@@ -28,7 +28,8 @@ const MaxResponseBody = 1 << 20
 //     provider's cookies must not decide what a token request means;
 //   - mode: "cors", as every provider endpoint is another origin;
 //   - redirect: "follow", like net/http's client (a discovery document
-//     behind a redirect still loads); the response is the final one.
+//     behind a redirect still loads); the response is the final one;
+//   - cache: "no-cache" when spa.Request.Revalidate is set.
 //
 // The response is complete: status, headers (names canonical, repeated
 // headers joined with ", " as the Fetch standard does; Set-Cookie is never
@@ -68,6 +69,9 @@ func (Fetcher) Fetch(ctx context.Context, req *spa.Request) (*spa.Response, erro
 	init.Set("credentials", "omit")
 	init.Set("mode", "cors")
 	init.Set("redirect", "follow")
+	if req.Revalidate {
+		init.Set("cache", "no-cache")
+	}
 	// Pairs rather than an object, so that a header can repeat. An invalid
 	// name or value makes fetch reject with a TypeError; it never throws.
 	headers := js.Global().Get("Array").New()
