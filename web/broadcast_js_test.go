@@ -1,0 +1,247 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall/js"
+	"testing"
+	"time"
+
+	"github.com/oidcwasm/oidcwasm/internal/fakeop"
+	"github.com/oidcwasm/oidcwasm/spa"
+	"github.com/oidcwasm/oidcwasm/web"
+)
+
+var testSeq atomic.Int64
+
+// testPrefix is a store prefix no other test uses.
+func testPrefix(kind string) string {
+	return fmt.Sprintf("oidcwasm-test.%s.%d.", kind, testSeq.Add(1))
+}
+
+// testConfig is a config on the fake OP with a refresh token, stored in storage.
+func testConfig(id, storage string) spa.Config {
+	return spa.Config{ConfigID: id, Authority: fakeop.Issuer, ClientID: "client-" + id,
+		RedirectURL: "https://app.example/cb", Scope: "openid profile offline_access",
+		UseRefreshToken: true, Storage: storage}
+}
+
+// eventLog keeps a Manager's events.
+type eventLog struct {
+	mu  sync.Mutex
+	evs []string
+}
+
+func (l *eventLog) add(ev spa.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.evs = append(l.evs, string(ev.Type))
+}
+
+func (l *eventLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.evs, " ")
+}
+
+// tabManager is a Manager as one tab has it: window-wide stores by prefix.
+func tabManager(t *testing.T, op *fakeop.OP, stores map[string]spa.Store, configs ...spa.Config) (*spa.Manager, *eventLog) {
+	t.Helper()
+	m := spa.NewManager(spa.Options{Fetcher: op.Fetcher(), Stores: stores, Locker: web.WebLocks{}})
+	log := &eventLog{}
+	t.Cleanup(m.Subscribe(log.add))
+	if err := m.Configure(context.Background(), configs); err != nil {
+		t.Fatal(err)
+	}
+	return m, log
+}
+
+// channelSpy records, as JSON, every message posted on the oidcwasm channel.
+type channelSpy struct {
+	ch   js.Value
+	f    js.Func
+	mu   sync.Mutex
+	msgs []string
+}
+
+func spyChannel(t *testing.T) *channelSpy {
+	s := &channelSpy{ch: js.Global().Get("BroadcastChannel").New(web.BroadcastChannelName)}
+	s.f = js.FuncOf(func(this js.Value, args []js.Value) any {
+		s.mu.Lock()
+		s.msgs = append(s.msgs, js.Global().Get("JSON").Call("stringify", args[0].Get("data")).String())
+		s.mu.Unlock()
+		return nil
+	})
+	s.ch.Call("addEventListener", "message", s.f)
+	t.Cleanup(func() {
+		s.ch.Call("close")
+		s.f.Release()
+	})
+	return s
+}
+
+// about returns the messages that name configID.
+func (s *channelSpy) about(configID string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, m := range s.msgs {
+		if strings.Contains(m, `"configId":"`+configID+`"`) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func accessToken(m *spa.Manager, id string) string {
+	s, _ := m.Session(id)
+	if s == nil {
+		return ""
+	}
+	return s.AccessToken
+}
+
+func TestBroadcastHandsSharedSessionsToTheOtherTab(t *testing.T) {
+	inPage(t)
+	id := fmt.Sprintf("shared%d", testSeq.Add(1))
+	op := fakeop.New(t, spa.SystemClock)
+	prefix := testPrefix("local")
+	// Two tabs: their own Managers and channel instances, one localStorage.
+	mA, _ := tabManager(t, op, map[string]spa.Store{spa.StorageLocal: web.LocalStorage(prefix)}, testConfig(id, spa.StorageLocal))
+	mB, logB := tabManager(t, op, map[string]spa.Store{spa.StorageLocal: web.LocalStorage(prefix)}, testConfig(id, spa.StorageLocal))
+	spy := spyChannel(t)
+	bA, bB := web.NewBroadcast(mA), web.NewBroadcast(mB)
+	t.Cleanup(bA.Close)
+	t.Cleanup(bB.Close)
+
+	var tokens []string
+	remember := func(m *spa.Manager) {
+		if s, _ := m.Session(id); s != nil {
+			tokens = append(tokens, s.AccessToken, s.RefreshToken, s.IDToken)
+		}
+	}
+
+	// Sign-in in A shows up in B.
+	if _, err := op.Login(context.Background(), mA, id); err != nil {
+		t.Fatal(err)
+	}
+	remember(mA)
+	eventually(t, "B to have A's session", func() bool { return accessToken(mB, id) == accessToken(mA, id) })
+
+	// A renewal in A (refresh-token rotation) too: B must not go on with the old tokens.
+	if _, err := mA.Renew(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	remember(mA)
+	eventually(t, "B to have A's renewed session", func() bool { return accessToken(mB, id) == accessToken(mA, id) })
+	if sB, _ := mB.Session(id); sB.RefreshToken != tokens[4] {
+		t.Error("B does not hold the rotated refresh token")
+	}
+
+	// And so does a logout.
+	if err := mA.LogoffLocal(id); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "B to be signed out", func() bool { s, _ := mB.Session(id); return s == nil })
+
+	time.Sleep(100 * time.Millisecond) // room for an echo, if there were one
+	msgs := spy.about(id)
+	want := []string{
+		`{"type":"session","configId":"` + id + `"}`,
+		`{"type":"session","configId":"` + id + `"}`,
+		`{"type":"loggedOut","configId":"` + id + `"}`,
+	}
+	if strings.Join(msgs, "\n") != strings.Join(want, "\n") {
+		t.Errorf("messages on the channel:\n%s\nwant, with no echo from B:\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
+	}
+	for _, m := range msgs {
+		for _, tok := range tokens {
+			if tok != "" && strings.Contains(m, tok) {
+				t.Errorf("a message holds a token: %s", m)
+			}
+		}
+	}
+	if got, want := logB.String(), "configLoaded tokenRefreshed tokenRefreshed loggedOut"; got != want {
+		t.Errorf("B's events: %s; want %s", got, want)
+	}
+}
+
+func TestBroadcastLeavesTabLocalSessionsAlone(t *testing.T) {
+	inPage(t)
+	id := fmt.Sprintf("own%d", testSeq.Add(1))
+	op := fakeop.New(t, spa.SystemClock)
+	prefix := testPrefix("session")
+	mA, _ := tabManager(t, op, map[string]spa.Store{spa.StorageSession: web.SessionStorage(prefix)}, testConfig(id, spa.StorageSession))
+	mB, logB := tabManager(t, op, map[string]spa.Store{spa.StorageSession: spa.NewMemoryStore()}, testConfig(id, spa.StorageSession))
+	spy := spyChannel(t)
+	bA, bB := web.NewBroadcast(mA), web.NewBroadcast(mB)
+	defer bA.Close()
+	defer bB.Close()
+
+	if _, err := op.Login(context.Background(), mA, id); err != nil {
+		t.Fatal(err)
+	}
+	mA.LogoffLocal(id)
+	time.Sleep(100 * time.Millisecond)
+	if msgs := spy.about(id); len(msgs) != 0 {
+		t.Errorf("a session in sessionStorage was broadcast: %q", msgs)
+	}
+	if got := logB.String(); got != "configLoaded" {
+		t.Errorf("B's events: %s", got)
+	}
+}
+
+func TestBroadcastStopsAtClose(t *testing.T) {
+	inPage(t)
+	id := fmt.Sprintf("closed%d", testSeq.Add(1))
+	op := fakeop.New(t, spa.SystemClock)
+	prefix := testPrefix("local")
+	mA, _ := tabManager(t, op, map[string]spa.Store{spa.StorageLocal: web.LocalStorage(prefix)}, testConfig(id, spa.StorageLocal))
+	mB, logB := tabManager(t, op, map[string]spa.Store{spa.StorageLocal: web.LocalStorage(prefix)}, testConfig(id, spa.StorageLocal))
+	t.Cleanup(func() { mA.LogoffLocal(id) })
+	spy := spyChannel(t)
+	bA, bB := web.NewBroadcast(mA), web.NewBroadcast(mB)
+	bA.Close()
+	bB.Close()
+	bB.Close() // twice is fine
+
+	if _, err := op.Login(context.Background(), mA, id); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if msgs := spy.about(id); len(msgs) != 0 {
+		t.Errorf("a closed Broadcast posted %q", msgs)
+	}
+	if got := logB.String(); got != "configLoaded" {
+		t.Errorf("B heard a closed channel: %s", got)
+	}
+}
+
+func TestBroadcastIgnoresMalformedMessages(t *testing.T) {
+	inPage(t)
+	id := fmt.Sprintf("junk%d", testSeq.Add(1))
+	op := fakeop.New(t, spa.SystemClock)
+	mB, logB := tabManager(t, op, map[string]spa.Store{spa.StorageLocal: web.LocalStorage(testPrefix("local"))}, testConfig(id, spa.StorageLocal))
+	bB := web.NewBroadcast(mB)
+	defer bB.Close()
+
+	other := js.Global().Get("BroadcastChannel").New(web.BroadcastChannelName)
+	defer other.Call("close")
+	for _, msg := range []any{
+		"session",
+		nil,
+		map[string]any{"type": "session"},
+		map[string]any{"type": "nonsense", "configId": id},
+		map[string]any{"type": "session", "configId": 7},
+		map[string]any{"type": "session", "configId": "no-such-config"},
+	} {
+		other.Call("postMessage", msg)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if got := logB.String(); got != "configLoaded" {
+		t.Errorf("B's events after junk: %s", got)
+	}
+}

@@ -1,0 +1,175 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"syscall/js"
+
+	"github.com/oidcwasm/oidcwasm/spa"
+)
+
+// WebLocks is the spa.Locker of the browser: the Web Locks API
+// (navigator.locks), whose locks are shared by every tab, window and worker of
+// the origin. The Manager holds one around each renewal, so only one tab
+// renews a config at a time and the others then read what it stored. The zero
+// value is ready to use.
+//
+// Without navigator.locks WithLock falls back to a lock of this page only. The
+// API is missing in old browsers (Firefox before 96, Safari before 15.4) and
+// in insecure contexts: pages over plain http on a host other than localhost
+// or 127.0.0.1 (http://localhost is a secure context). There, two tabs with a
+// config in localStorage can renew at the same moment; the Manager's re-read of
+// the store inside the lock narrows that window but cannot close it, and with
+// refresh-token rotation the slower tab's request is then a replay that the
+// provider refuses (invalid_grant), ending that session.
+type WebLocks struct{}
+
+var _ spa.Locker = WebLocks{}
+
+// WithLock implements spa.Locker. It asks for the exclusive lock name with
+// navigator.locks.request and, once granted, runs fn in the calling goroutine
+// while the request's callback holds the lock with a pending Promise; the
+// Promise resolves, and so releases the lock, when fn returns. It blocks, so
+// it must not run inside a js.FuncOf callback.
+//
+// When ctx ends before the lock is granted, the request is aborted through an
+// AbortController and WithLock returns ctx.Err(). Once fn runs, ctx is fn's to
+// watch. When fn returns an error WithLock returns it; when fn panics the lock
+// is released and the panic goes on (a panic that nobody recovers ends the
+// program, but one that is recovered must not leave the lock held: other tabs
+// would wait for it until this page closes).
+func (WebLocks) WithLock(ctx context.Context, name string, fn func(ctx context.Context) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	locks := navigatorLocks()
+	if locks.IsUndefined() {
+		return pageLocks.WithLock(ctx, name, fn)
+	}
+	release, released, err := requestLock(ctx, locks, name)
+	if err != nil {
+		return err
+	}
+	// Return only once the lock is free, so the caller's next step (another
+	// tab's, too) finds it so.
+	defer func() {
+		release()
+		<-released
+	}()
+	return fn(ctx)
+}
+
+// navigatorLocks returns navigator.locks, or undefined when there is none.
+func navigatorLocks() js.Value {
+	nav := js.Global().Get("navigator")
+	if nav.Type() != js.TypeObject {
+		return js.Undefined()
+	}
+	locks := nav.Get("locks")
+	if locks.Type() != js.TypeObject || js.Global().Get("AbortController").Type() != js.TypeFunction {
+		return js.Undefined()
+	}
+	return locks
+}
+
+// requestLock asks locks for the exclusive lock name and waits until it is
+// granted, the request fails, or ctx ends. On success it returns the function
+// that releases the lock, which must be called exactly once and does not
+// block, and a channel that is closed once the browser has released it.
+func requestLock(ctx context.Context, locks js.Value, name string) (release func(), released <-chan struct{}, err error) {
+	ac := js.Global().Get("AbortController").New()
+	granted := make(chan js.Value, 1) // the resolve function of the Promise that holds the lock
+	settled := make(chan struct{})    // closed when the request's own Promise settles
+	var rejected error                // why it rejected, set before settled closes
+
+	var onGrant, onResolve, onReject js.Func
+	releaseFuncs := func() {
+		onGrant.Release()
+		onResolve.Release()
+		onReject.Release()
+	}
+	// The callback must not block: it hands a resolve function to Go and
+	// returns the Promise that keeps the lock until Go calls it.
+	onGrant = js.FuncOf(func(this js.Value, args []js.Value) any {
+		var resolve js.Value
+		executor := js.FuncOf(func(this js.Value, args []js.Value) any {
+			resolve = args[0]
+			return nil
+		})
+		p := js.Global().Get("Promise").New(executor) // calls executor before it returns
+		executor.Release()
+		granted <- resolve
+		return p
+	})
+	// The request's Promise settles after the lock was released, or when
+	// the request failed before a grant: only then is onGrant done with.
+	onResolve = js.FuncOf(func(this js.Value, args []js.Value) any {
+		close(settled)
+		releaseFuncs()
+		return nil
+	})
+	onReject = js.FuncOf(func(this js.Value, args []js.Value) any {
+		rejected = &Rejection{Value: arg0(args)}
+		close(settled)
+		releaseFuncs()
+		return nil
+	})
+	opts := js.Global().Get("Object").New()
+	opts.Set("mode", "exclusive")
+	opts.Set("signal", ac.Get("signal"))
+	locks.Call("request", name, opts, onGrant).Call("then", onResolve, onReject)
+
+	select {
+	case resolve := <-granted:
+		return func() { resolve.Invoke() }, settled, nil
+	case <-settled:
+		err := rejected
+		if err == nil {
+			err = errors.New("settled without granting the lock")
+		}
+		return nil, nil, fmt.Errorf("oidcwasm: web: Web Locks request for %q: %w", name, err)
+	case <-ctx.Done():
+		// Abort takes effect only while the request waits in the queue. A
+		// lock granted meanwhile is handed back at once.
+		ac.Call("abort")
+		select {
+		case resolve := <-granted:
+			resolve.Invoke()
+		case <-settled:
+		}
+		return nil, nil, ctx.Err()
+	}
+}
+
+// pageLocks is the fallback of WebLocks: one lock per name for this page (this
+// Go program) only. It is package state because every WebLocks value of the
+// page must share it, as they share navigator.locks.
+var pageLocks localLocks
+
+// localLocks is a lock per name, in one process.
+type localLocks struct {
+	mu    sync.Mutex
+	locks map[string]chan struct{}
+}
+
+func (l *localLocks) WithLock(ctx context.Context, name string, fn func(ctx context.Context) error) error {
+	l.mu.Lock()
+	if l.locks == nil {
+		l.locks = make(map[string]chan struct{})
+	}
+	ch, ok := l.locks[name]
+	if !ok {
+		ch = make(chan struct{}, 1)
+		l.locks[name] = ch
+	}
+	l.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-ch }()
+	return fn(ctx)
+}
