@@ -171,7 +171,10 @@ func (m *Manager) Reload(configID string) (bool, error) {
 	switch {
 	case prev != nil && next == nil:
 		m.emit(Event{Type: EventLoggedOut, ConfigID: p.cfg.ConfigID})
-	case next != nil && (prev == nil || prev.AccessToken != next.AccessToken):
+	case next != nil && prev == nil:
+		// Signed in by another tab: for this tab it is a restore.
+		m.emit(Event{Type: EventAuthenticated, ConfigID: p.cfg.ConfigID, Restored: true, ExpiresAt: next.ExpiresAt})
+	case next != nil && prev.AccessToken != next.AccessToken:
 		m.emit(Event{Type: EventTokenRefreshed, ConfigID: p.cfg.ConfigID, ExpiresAt: next.ExpiresAt})
 	default:
 		return false, nil

@@ -164,7 +164,7 @@ func TestBroadcastHandsSharedSessionsToTheOtherTab(t *testing.T) {
 			}
 		}
 	}
-	if got, want := logB.String(), "configLoaded tokenRefreshed tokenRefreshed loggedOut"; got != want {
+	if got, want := logB.String(), "configLoaded authenticated tokenRefreshed loggedOut"; got != want {
 		t.Errorf("B's events: %s; want %s", got, want)
 	}
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+
 	"github.com/oidcwasm/oidcwasm/silentrefresh"
 	"github.com/oidcwasm/oidcwasm/spa"
 )
@@ -18,12 +20,19 @@ type Client struct {
 	Scheduler *silentrefresh.Scheduler
 
 	broadcast *Broadcast
+	tab       *Tab
 	stopWake  func()
 }
 
-// NewClient wires a Client and starts its renewal scheduler. Call Configure next.
+// NewClient wires a Client and starts its renewal scheduler. Call Configure
+// next. It blocks for up to TabClaimGrace while it finds out whether this tab
+// is a duplicate, so call it from main or a goroutine, not from a JS callback.
 func NewClient() *Client {
 	session := SessionStorage(StorePrefix)
+	// A duplicated tab has a copy of sessionStorage: it must drop the copied
+	// refresh tokens before anything reads them, or both tabs would rotate the
+	// same token and the provider would revoke the family (RFC 9700 §4.14.2).
+	tab, _ := ClaimTab(context.Background(), session)
 	m := spa.NewManager(spa.Options{
 		Fetcher: Fetcher{},
 		Stores: map[string]spa.Store{
@@ -37,7 +46,7 @@ func NewClient() *Client {
 		Locker:  WebLocks{},
 		Renewer: silentrefresh.New(&IframeFrame{}),
 	})
-	c := &Client{Manager: m, Scheduler: silentrefresh.NewScheduler(m, silentrefresh.SchedulerOptions{})}
+	c := &Client{Manager: m, tab: tab, Scheduler: silentrefresh.NewScheduler(m, silentrefresh.SchedulerOptions{})}
 	c.broadcast = NewBroadcast(m)
 	c.Scheduler.Start()
 	c.stopWake = WatchWake(c.Scheduler.Recheck)
@@ -49,4 +58,7 @@ func (c *Client) Close() {
 	c.stopWake()
 	c.broadcast.Close()
 	c.Scheduler.Stop()
+	if c.tab != nil {
+		c.tab.Close()
+	}
 }
