@@ -85,7 +85,7 @@ func NewManager(o Options) *Manager {
 		m.renewer = RefreshOnly{}
 	}
 	if m.locker == nil {
-		m.locker = &localLocker{}
+		m.locker = &LocalLocker{}
 	}
 	if m.rand == nil {
 		m.rand = rand.Reader

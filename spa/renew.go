@@ -33,13 +33,16 @@ type Locker interface {
 	WithLock(ctx context.Context, name string, fn func(ctx context.Context) error) error
 }
 
-// localLocker is a Locker for one process.
-type localLocker struct {
+// LocalLocker is a Locker for one process (one page); the zero value is
+// ready. It is the Manager's default and the fallback of web.WebLocks where
+// the browser has no Web Locks.
+type LocalLocker struct {
 	mu    sync.Mutex
 	locks map[string]chan struct{}
 }
 
-func (l *localLocker) WithLock(ctx context.Context, name string, fn func(ctx context.Context) error) error {
+// WithLock implements Locker.
+func (l *LocalLocker) WithLock(ctx context.Context, name string, fn func(ctx context.Context) error) error {
 	l.mu.Lock()
 	if l.locks == nil {
 		l.locks = make(map[string]chan struct{})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"syscall/js"
 
 	"github.com/oidcwasm/oidcwasm/spa"
@@ -146,30 +145,5 @@ func requestLock(ctx context.Context, locks js.Value, name string) (release func
 // pageLocks is the fallback of WebLocks: one lock per name for this page (this
 // Go program) only. It is package state because every WebLocks value of the
 // page must share it, as they share navigator.locks.
-var pageLocks localLocks
+var pageLocks spa.LocalLocker
 
-// localLocks is a lock per name, in one process.
-type localLocks struct {
-	mu    sync.Mutex
-	locks map[string]chan struct{}
-}
-
-func (l *localLocks) WithLock(ctx context.Context, name string, fn func(ctx context.Context) error) error {
-	l.mu.Lock()
-	if l.locks == nil {
-		l.locks = make(map[string]chan struct{})
-	}
-	ch, ok := l.locks[name]
-	if !ok {
-		ch = make(chan struct{}, 1)
-		l.locks[name] = ch
-	}
-	l.mu.Unlock()
-	select {
-	case ch <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-ch }()
-	return fn(ctx)
-}
