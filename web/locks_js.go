@@ -146,4 +146,3 @@ func requestLock(ctx context.Context, locks js.Value, name string) (release func
 // Go program) only. It is package state because every WebLocks value of the
 // page must share it, as they share navigator.locks.
 var pageLocks spa.LocalLocker
-
