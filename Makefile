@@ -50,8 +50,9 @@ check-size: build
 	cd dev && $(GO) run ./cmd/bench -check
 
 ## demo: build, start two development providers and the demo server on localhost
+##       (make demo ISSUER=https://... CLIENT_ID=... uses that provider instead)
 demo: build
-	cd dev && $(GO) run ./cmd/demo
+	cd dev && $(GO) run ./cmd/demo $(if $(ISSUER),-issuer '$(ISSUER)') $(if $(CLIENT_ID),-client-id '$(CLIENT_ID)')
 
 ## bench: sizes, Go benchmarks, and the side-by-side with oidc-client-ts in Chromium
 bench: chromium build
