@@ -1,0 +1,73 @@
+package e2etest
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// The test pages, served under TestPagePath:
+//
+//	/e2e/                  index.html: /oidc/oidc.js and record.js
+//	/e2e/record.js         records events and how oidc.ready settled (window.e2e)
+//	/e2e/broken.html       oidc.js from /e2e/broken-oidc/, where oidc.wasm is a 404
+//	/e2e/mime.html         oidc.js from /e2e/mime-oidc/, where oidc.wasm comes as
+//	                       application/octet-stream, so instantiateStreaming fails
+//	/e2e/broken-oidc/*     oidc.js and wasm_exec.js of static/oidc/; oidc.wasm 404
+//	/e2e/mime-oidc/*       static/oidc/ with the wrong MIME type for oidc.wasm
+//
+//go:embed pages
+var pageFS embed.FS
+
+type pages struct {
+	files     http.Handler
+	staticDir string
+
+	mu   sync.Mutex
+	wasm map[string]int // oidc.wasm requests per loader folder
+}
+
+func newPages(staticDir string) (*pages, error) {
+	sub, err := fs.Sub(pageFS, "pages")
+	if err != nil {
+		return nil, err
+	}
+	return &pages{files: http.StripPrefix(strings.TrimSuffix(TestPagePath, "/"), http.FileServerFS(sub)),
+		staticDir: staticDir, wasm: map[string]int{}}, nil
+}
+
+func (p *pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	rest := strings.TrimPrefix(r.URL.Path, TestPagePath)
+	folder, name, nested := strings.Cut(rest, "/")
+	if !nested || (folder != "broken-oidc" && folder != "mime-oidc") {
+		p.files.ServeHTTP(w, r)
+		return
+	}
+	switch name {
+	case "oidc.js", "wasm_exec.js":
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		http.ServeFile(w, r, filepath.Join(p.staticDir, "oidc", name))
+	case "oidc.wasm":
+		p.mu.Lock()
+		p.wasm[folder]++
+		p.mu.Unlock()
+		if folder == "broken-oidc" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		http.ServeFile(w, r, filepath.Join(p.staticDir, "oidc", name))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (p *pages) wasmRequests(folder string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.wasm[folder]
+}
