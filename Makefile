@@ -52,7 +52,9 @@ check-size: build
 ## demo: build, start two development providers and the demo server on localhost
 ##       (make demo ISSUER=https://... CLIENT_ID=... uses that provider instead)
 demo: build
-	cd dev && $(GO) run ./cmd/demo $(if $(ISSUER),-issuer '$(ISSUER)') $(if $(CLIENT_ID),-client-id '$(CLIENT_ID)')
+	cd dev && $(GO) build -o ../$(BUILD)/demo ./cmd/demo
+	@# exec: Ctrl-C goes to the demo, which stops what it started and exits 0.
+	cd dev && exec ../$(BUILD)/demo $(if $(ISSUER),-issuer '$(ISSUER)') $(if $(CLIENT_ID),-client-id '$(CLIENT_ID)')
 
 ## bench: sizes, Go benchmarks, and the side-by-side with oidc-client-ts in Chromium
 bench: chromium build
