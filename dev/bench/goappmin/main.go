@@ -1,0 +1,43 @@
+// Command goappmin is bareapp (the smallest go-app v10 application) plus
+// the least an app does with the go-app integration (web/goapp): one config,
+// the callback route, a component that observes the sign-in state and a
+// login button. The benchmark builds both for GOOS=js; the difference is
+// what the integration costs an app, without any demo UI.
+package main
+
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/oidcwasm/oidcwasm/spa"
+	"github.com/oidcwasm/oidcwasm/web/goapp"
+)
+
+type hello struct {
+	app.Compo
+	auth  *goapp.Auth
+	state goapp.AuthState
+}
+
+func (h *hello) OnMount(ctx app.Context) {
+	h.auth.Observe(ctx, "api", &h.state)
+}
+
+func (h *hello) Render() app.UI {
+	if !h.state.SignedIn {
+		return app.Button().Text("Sign in").OnClick(func(ctx app.Context, e app.Event) {
+			h.auth.Login(ctx, "api", spa.AuthorizeOptions{})
+		})
+	}
+	return app.H1().Text("Hello, go-app")
+}
+
+func main() {
+	auth := goapp.New(goapp.Options{Configs: []spa.Config{{
+		ConfigID:    "api",
+		Authority:   "https://op.example",
+		ClientID:    "spa",
+		RedirectURL: "https://app.example/callback",
+	}}})
+	app.Route("/", func() app.Composer { return &hello{auth: auth} })
+	app.Route("/callback", func() app.Composer { return &goapp.Callback{Auth: auth} })
+	app.RunWhenOnBrowser()
+}

@@ -1,0 +1,239 @@
+// Command bench measures oidcwasm and compares it with oidc-client-ts.
+//
+//	go run ./cmd/bench          # sizes, Go benchmarks, Chromium side by side; one table
+//	go run ./cmd/bench -check   # sizes only: exit 1 when a budget of DESIGN.md is broken
+//
+// Run it from dev/ after `make build` (the Makefile's bench and check-size
+// targets do both). It prints one table and writes it, with the raw samples,
+// to artifacts/bench.json.
+//
+// What it measures:
+//
+//   - sizes (raw, gzip -9, brotli -q 11) of static/oidc/oidc.wasm, of a bare
+//     go-app app (bench/bareapp) and of the go-app demo (dev/demoapp, once
+//     web/goapp exists), and of oidc-client-ts's minified browser bundle;
+//   - Go benchmarks of spa, go test -count 5, medians;
+//   - in headless Chromium, against development providers (devop) started in
+//     this process, the bridge (bench/pages/bridge.html) and oidc-client-ts
+//     (bench/pages/oct.html) on the same flows, alternating which goes first.
+//
+// -check measures sizes only and fails when the bridge is over 1.5 MB
+// brotli, when the go-app integration adds more than 300 KB brotli over a
+// bare go-app app, or when the bridge links net/http's client. Brotli at
+// quality 11 is slow, so sizes are cached by content hash in
+// artifacts/sizes.json.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/oidcwasm/oidcwasm/dev/bench"
+)
+
+type options struct {
+	check      bool
+	runs       int // main browser flow repetitions
+	expiryRuns int
+	autoRuns   int
+	goCount    int
+	benchtime  string
+	skip       map[string]bool
+	out        string
+	chromium   string
+	goappApp   string // package in dev/ of the least app that uses web/goapp (the budget)
+	goappDemo  string // package in dev/ of the go-app demo (reported)
+	goappBare  string // package in dev/ of the bare go-app app
+	verbose    bool
+	probe      string // library whose page -js runs in
+	js         string
+}
+
+func main() {
+	var o options
+	var skip string
+	flag.BoolVar(&o.check, "check", false, "sizes only; exit 1 when a size budget is broken")
+	flag.IntVar(&o.runs, "runs", 5, "repetitions of the main browser flow per library")
+	flag.IntVar(&o.expiryRuns, "expiry-runs", 2, "repetitions of the 100-callers-at-expiry flow per library and tab count")
+	flag.IntVar(&o.autoRuns, "auto-runs", 1, "repetitions of the automatic-renewal flow per library")
+	flag.IntVar(&o.goCount, "count", 5, "go test -count for the Go benchmarks")
+	flag.StringVar(&o.benchtime, "benchtime", "500ms", "go test -benchtime for the Go benchmarks")
+	flag.StringVar(&skip, "skip", "", "comma-separated parts to skip: sizes, go, browser")
+	flag.StringVar(&o.out, "out", "artifacts/bench.json", "where to write the JSON report (relative to dev/)")
+	flag.StringVar(&o.chromium, "chromium", envOr("CHROMIUM", "/usr/bin/chromium"), "Chromium executable")
+	flag.StringVar(&o.goappApp, "goapp-app", "./bench/goappmin", "package (in dev/) of the app whose size over the bare go-app app is the go-app integration's budget")
+	flag.StringVar(&o.goappDemo, "goapp-demo", "./demoapp", "package (in dev/) of the go-app demo, reported next to it")
+	flag.StringVar(&o.goappBare, "goapp-bare", "./bench/bareapp", "package (in dev/) of the bare go-app app")
+	flag.BoolVar(&o.verbose, "v", false, "log progress")
+	flag.StringVar(&o.probe, "probe", "", "sign in on this library's page (bridge or oct), run -js there and print its result")
+	flag.StringVar(&o.js, "js", "", "with -probe: the JavaScript expression to run (a Promise is awaited)")
+	flag.Parse()
+	o.skip = map[string]bool{}
+	for _, s := range strings.Split(skip, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			o.skip[s] = true
+		}
+	}
+	// devop logs the protocol errors the benchmark causes on purpose (reused
+	// refresh tokens, ...) through slog.
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	env, err := newEnv(o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	if o.check {
+		os.Exit(runCheck(ctx, env))
+	}
+	if o.probe != "" {
+		if err := runProbe(ctx, env, o.probe, o.js); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := runAll(ctx, env); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// env is where things are and what is shared between the parts.
+type env struct {
+	opts      options
+	root      string // the library module (repository root)
+	dev       string // the dev module
+	artifacts string // dev/artifacts
+	sizes     *bench.SizeCache
+	wasmFlags []string // the Makefile's WASMFLAGS
+	logf      func(format string, args ...any)
+}
+
+func newEnv(o options) (*env, error) {
+	dev, err := findDev()
+	if err != nil {
+		return nil, err
+	}
+	e := &env{opts: o, dev: dev, root: filepath.Dir(dev), artifacts: filepath.Join(dev, "artifacts")}
+	e.sizes = bench.OpenSizeCache(filepath.Join(e.artifacts, "sizes.json"))
+	e.wasmFlags = makefileWasmFlags(e.root)
+	e.logf = func(string, ...any) {}
+	if o.verbose {
+		e.logf = func(format string, args ...any) {
+			fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+		}
+	}
+	return e, nil
+}
+
+// findDev returns the dev module's directory: the working directory or its
+// dev/ subdirectory.
+func findDev() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for _, d := range []string{wd, filepath.Join(wd, "dev"), filepath.Dir(wd), filepath.Dir(filepath.Dir(wd))} {
+		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
+		if err == nil && strings.Contains(string(b), "module github.com/oidcwasm/oidcwasm/dev\n") {
+			return d, nil
+		}
+	}
+	return "", errors.New("run from the repository's dev/ directory (cd dev && go run ./cmd/bench)")
+}
+
+// runAll runs every part, prints the table and writes the JSON report.
+func runAll(ctx context.Context, e *env) error {
+	start := time.Now()
+	rep := &benchReport{Started: start.UTC(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), LoadStart: loadAvg(),
+		OCTVersion: octVersion(e.dev)}
+	if !e.opts.skip["sizes"] {
+		fmt.Fprintln(os.Stderr, "bench: sizes (brotli -q 11 is slow on a cold cache) ...")
+		rep.Sizes = measureSizes(ctx, e, false)
+		if err := e.sizes.Save(); err != nil {
+			e.logf("saving the size cache: %v", err)
+		}
+	}
+	if !e.opts.skip["go"] {
+		fmt.Fprintln(os.Stderr, "bench: Go benchmarks ...")
+		gb, err := runGoBenchmarks(ctx, e)
+		if err != nil {
+			rep.Notes = append(rep.Notes, "Go benchmarks failed: "+err.Error())
+		}
+		rep.Go = gb
+	}
+	if !e.opts.skip["browser"] {
+		fmt.Fprintln(os.Stderr, "bench: Chromium, side by side ...")
+		br, err := runBrowser(ctx, e)
+		if err != nil {
+			rep.Notes = append(rep.Notes, "browser benchmarks failed: "+err.Error())
+		}
+		rep.Browser = br
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	rep.LoadEnd = loadAvg()
+	rep.Duration = time.Since(start).Round(time.Second).String()
+	rep.Table = buildTable(rep)
+	printTable(os.Stdout, rep)
+
+	out := e.opts.out
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(e.dev, out)
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("\nwrote %s (took %s)\n", out, rep.Duration)
+	return nil
+}
+
+// loadAvg is the first three fields of /proc/loadavg, or "" where there is none.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
+}
+
+// octVersion is the installed oidc-client-ts version, or "".
+func octVersion(dev string) string {
+	b, err := os.ReadFile(filepath.Join(dev, "node_modules/oidc-client-ts/package.json"))
+	if err != nil {
+		return ""
+	}
+	var p struct{ Version string }
+	json.Unmarshal(b, &p)
+	return p.Version
+}

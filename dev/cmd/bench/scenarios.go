@@ -1,0 +1,453 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+)
+
+// mainSample is one run of the main flow for one library.
+type mainSample struct {
+	ReadyCold       float64     `json:"ready_cold_ms"`
+	CallbackCold    report      `json:"callback_cold"`
+	CallbackWarm    report      `json:"callback_warm"`
+	Restore         []float64   `json:"restore_ms"`
+	ReadyWarm       []float64   `json:"ready_warm_ms"`
+	TokenRead       callStats   `json:"token_read_us"`
+	FetchPlain      callStats   `json:"fetch_plain_us"`           // window.fetch
+	FetchHeader     callStats   `json:"fetch_header_us"`          // window.fetch with a fixed Bearer header
+	FetchToken      callStats   `json:"fetch_token_us"`           // through the library
+	MatchRoute      callStats   `json:"match_route_us"`           // bridge: oidc.matchRoute
+	IsAuthenticated callStats   `json:"is_authenticated_us"`      // bridge: oidc.isAuthenticated()
+	FetchParts      *fetchParts `json:"fetch_parts_us,omitempty"` // bridge: oidc.fetch taken apart
+	WarmFromCache   bool        `json:"warm_from_cache"`          // every library file of the warm loads came from the HTTP cache
+	ColdFromNetwork bool        `json:"cold_from_network"`        // no library file of the cold loads did
+}
+
+// callStats is what bench.js's timeCalls measures for one function, in
+// microseconds per call.
+type callStats struct {
+	Median  float64 `json:"median"`
+	P10     float64 `json:"p10"`
+	P90     float64 `json:"p90"`
+	N       int     `json:"n"`
+	PerCall bool    `json:"perCall"` // each call timed (cross-origin isolated page), else batches of 50
+}
+
+// fetchParts is oidc.fetch taken apart (bridge.html's fetchParts): each
+// step added to the previous one, timed interleaved.
+type fetchParts struct {
+	Plain          callStats `json:"plain"`          // window.fetch
+	Header         callStats `json:"header"`         // + a fixed Bearer header
+	GetAccessToken callStats `json:"getAccessToken"` // + await oidc.getAccessToken() first
+	MatchRoute     callStats `json:"matchRoute"`     // + oidc.matchRoute(url) first
+	OidcFetch      callStats `json:"oidcFetch"`      // oidc.fetch itself
+}
+
+// Calls per in-page measurement (see bench.js).
+const (
+	tokenCalls = 2000
+	fetchCalls = 150 // of each kind
+)
+
+// mainFlow, in a fresh browser (first visit):
+//  1. with the HTTP cache disabled, open the page (library ready, cold),
+//     log in (authorize; the provider signs alice in at once and redirects
+//     back) and complete the login on the callback page: cold;
+//  2. with the cache enabled, reload three times: the first fills the cache,
+//     the next two restore the session from a warm cache;
+//  3. log in again: the callback page loads from a warm cache;
+//  4. read the access token many times; compare fetch with a token with
+//     window.fetch.
+func mainFlow(ctx context.Context, e *env, s *site, lib string) (*mainSample, error) {
+	url := s.pageURL(lib, variantMain)
+	t, err := openBrowser(ctx, e.opts.chromium)
+	if err != nil {
+		return nil, err
+	}
+	defer t.close()
+	sm := &mainSample{WarmFromCache: true, ColdFromNetwork: true}
+	if err := t.setCacheDisabled(true); err != nil {
+		return nil, err
+	}
+	if err := t.navigate(url); err != nil {
+		return nil, err
+	}
+	r, err := t.wait("load", time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	sm.ReadyCold = r.ReadyMs
+	login := func() (report, error) {
+		if _, err := eval[bool](t, 10*time.Second, "bench.login()"); err != nil {
+			return report{}, err
+		}
+		r, err := t.wait("callback", time.Minute)
+		if err == nil && !r.Authenticated {
+			err = fmt.Errorf("%s: the callback did not sign in%s", lib, t.consoleTail())
+		}
+		return r, err
+	}
+	if sm.CallbackCold, err = login(); err != nil {
+		return nil, err
+	}
+	for _, r := range []report{sm.CallbackCold} {
+		if _, any := r.fromCache(); any {
+			sm.ColdFromNetwork = false
+		}
+	}
+	if err := t.setCacheDisabled(false); err != nil {
+		return nil, err
+	}
+	for i := range 3 {
+		if err := t.reload(); err != nil {
+			return nil, err
+		}
+		r, err := t.wait("load", time.Minute)
+		if err != nil {
+			return nil, err
+		}
+		if !r.Authenticated {
+			return nil, fmt.Errorf("%s: the session was not restored after a reload%s", lib, t.consoleTail())
+		}
+		if i == 0 {
+			continue // this load fills the cache
+		}
+		sm.Restore = append(sm.Restore, r.DoneMs)
+		sm.ReadyWarm = append(sm.ReadyWarm, r.ReadyMs)
+		if all, _ := r.fromCache(); !all {
+			sm.WarmFromCache = false
+		}
+	}
+	if sm.CallbackWarm, err = login(); err != nil {
+		return nil, err
+	}
+	if all, _ := sm.CallbackWarm.fromCache(); !all {
+		sm.WarmFromCache = false
+	}
+	// DevTools' network events cost every request a little; the rest of the
+	// flow does not need them.
+	if err := t.networkEvents(false); err != nil {
+		return nil, err
+	}
+	if sm.TokenRead, err = eval[callStats](t, 2*time.Minute, fmt.Sprintf("bench.tokenReads(%d)", tokenCalls)); err != nil {
+		return nil, err
+	}
+	type fetches struct{ Plain, Header, Token callStats }
+	fo, err := eval[fetches](t, 2*time.Minute, fmt.Sprintf("bench.fetchOverhead(%d)", fetchCalls))
+	if err != nil {
+		return nil, err
+	}
+	sm.FetchPlain, sm.FetchHeader, sm.FetchToken = fo.Plain, fo.Header, fo.Token
+	type internals struct{ MatchRoute, IsAuthenticated callStats }
+	in, err := eval[*internals](t, 2*time.Minute, fmt.Sprintf("bench.internals(%d)", tokenCalls))
+	if err != nil {
+		return nil, err
+	}
+	if in != nil {
+		sm.MatchRoute, sm.IsAuthenticated = in.MatchRoute, in.IsAuthenticated
+	}
+	if sm.FetchParts, err = eval[*fetchParts](t, 2*time.Minute, fmt.Sprintf("bench.fetchParts(%d)", fetchCalls)); err != nil {
+		return nil, err
+	}
+	return sm, nil
+}
+
+// prime loads a page once in a browser of its own.
+func prime(ctx context.Context, e *env, s *site, lib string) error {
+	t, err := openBrowser(ctx, e.opts.chromium)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	if err := t.navigate(s.pageURL(lib, variantMain)); err != nil {
+		return err
+	}
+	_, err = t.wait("load", time.Minute)
+	return err
+}
+
+// burstResult is what bench.burst returns in one tab.
+type burstResult struct {
+	Fulfilled int            `json:"fulfilled"`
+	Rejected  int            `json:"rejected"`
+	Codes     map[string]int `json:"codes"`
+	Distinct  int            `json:"distinct"`
+	Ms        float64        `json:"ms"`
+}
+
+// expirySample is one run of the at-expiry flow.
+type expirySample struct {
+	Tabs            int            `json:"tabs"`
+	RefreshRequests int            `json:"refresh_requests"` // devop Counts()["token:refresh_token"]
+	TokenRequests   int            `json:"token_requests"`   // Counts()["token"], every grant
+	Fulfilled       int            `json:"fulfilled"`
+	Rejected        int            `json:"rejected"`
+	Codes           map[string]int `json:"codes,omitempty"`
+	DistinctTokens  int            `json:"distinct_tokens"` // summed over tabs
+	BurstMs         float64        `json:"burst_ms"`        // slowest tab, first call to last settled
+}
+
+const burstCallers = 100
+
+// loginTabs signs in in a fresh browser and opens tabs-1 more tabs
+// on the same page (they restore the session from localStorage). It returns
+// the tabs and when the login completed.
+func loginTabs(ctx context.Context, e *env, s *site, lib, variant string, tabs int) ([]*tab, time.Time, error) {
+	url := s.pageURL(lib, variant)
+	t, err := openBrowser(ctx, e.opts.chromium)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	all := []*tab{t}
+	fail := func(err error) ([]*tab, time.Time, error) {
+		closeTabs(all)
+		return nil, time.Time{}, err
+	}
+	if err := t.navigate(url); err != nil {
+		return fail(err)
+	}
+	if _, err := t.wait("load", time.Minute); err != nil {
+		return fail(err)
+	}
+	if _, err := eval[bool](t, 10*time.Second, "bench.login()"); err != nil {
+		return fail(err)
+	}
+	r, err := t.wait("callback", time.Minute)
+	if err == nil && !r.Authenticated {
+		err = fmt.Errorf("%s: the callback did not sign in", lib)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	done := time.Now()
+	for range tabs - 1 {
+		t2, err := t.sibling()
+		if err != nil {
+			return fail(err)
+		}
+		all = append(all, t2)
+		if err := t2.navigate(url); err != nil {
+			return fail(err)
+		}
+		if _, err := t2.wait("load", time.Minute); err != nil {
+			return fail(err)
+		}
+	}
+	return all, done, nil
+}
+
+func closeTabs(tabs []*tab) {
+	for i := len(tabs) - 1; i >= 0; i-- {
+		tabs[i].close()
+	}
+}
+
+// expiryFlow: sign in with short-lived access tokens and automatic renewal
+// off, in tabs tabs sharing localStorage; wait until the access token has
+// expired; then, at the same moment in every tab, 100 callers ask for an
+// access token (bridge: oidc.getAccessToken(); oidc-client-ts: getUser(),
+// then signinSilent() when the user has expired). Counts the token requests
+// the provider received.
+func expiryFlow(ctx context.Context, e *env, s *site, lib string, tabs int) (*expirySample, error) {
+	v := s.variants[variantExpiry]
+	all, loggedIn, err := loginTabs(ctx, e, s, lib, variantExpiry, tabs)
+	if err != nil {
+		return nil, err
+	}
+	defer closeTabs(all)
+	time.Sleep(time.Until(loggedIn.Add(v.lifetime + 1500*time.Millisecond)))
+	v.op.ResetCounts()
+	at := time.Now().Add(500 * time.Millisecond).UnixMilli()
+	results := make([]burstResult, len(all))
+	errs := make([]error, len(all))
+	var wg sync.WaitGroup
+	for i, t := range all {
+		wg.Go(func() {
+			results[i], errs[i] = eval[burstResult](t, time.Minute, fmt.Sprintf("bench.burst(%d, %d)", burstCallers, at))
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	time.Sleep(500 * time.Millisecond) // let stragglers arrive
+	counts := v.op.Counts()
+	sm := &expirySample{Tabs: tabs, RefreshRequests: counts["token:refresh_token"], TokenRequests: counts["token"], Codes: map[string]int{}}
+	for _, r := range results {
+		sm.Fulfilled += r.Fulfilled
+		sm.Rejected += r.Rejected
+		sm.DistinctTokens += r.Distinct
+		sm.BurstMs = max(sm.BurstMs, r.Ms)
+		for k, n := range r.Codes {
+			sm.Codes[k] += n
+		}
+	}
+	return sm, nil
+}
+
+// autoSample is one run of the automatic-renewal flow.
+type autoSample struct {
+	Tabs            int     `json:"tabs"`
+	WindowSeconds   float64 `json:"window_s"`
+	RefreshRequests int     `json:"refresh_requests"`
+	RenewFailures   int     `json:"renew_failures"` // silentRenewFailed / silentRenewError events, all tabs
+	TabsSignedIn    int     `json:"tabs_signed_in"` // tabs whose session was still usable at the end
+}
+
+const autoTabs = 3
+
+// autoFlow: sign in with 8-second access tokens and automatic renewal on
+// (bridge: silentRenew with timeoutFactor 0.75; oidc-client-ts:
+// automaticSilentRenew, accessTokenExpiringNotificationTimeInSeconds 2) in
+// three tabs sharing localStorage, and count the refresh-token requests over
+// two token lifetimes: one renewal per lifetime is the least a client can do.
+func autoFlow(ctx context.Context, e *env, s *site, lib string) (*autoSample, error) {
+	v := s.variants[variantAuto]
+	all, loggedIn, err := loginTabs(ctx, e, s, lib, variantAuto, autoTabs)
+	if err != nil {
+		return nil, err
+	}
+	defer closeTabs(all)
+	v.op.ResetCounts()
+	window := 2 * v.lifetime
+	time.Sleep(time.Until(loggedIn.Add(window)))
+	sm := &autoSample{Tabs: autoTabs, WindowSeconds: window.Seconds(), RefreshRequests: v.op.Counts()["token:refresh_token"]}
+	type renewals struct {
+		Failed int  `json:"failed"`
+		Alive  bool `json:"alive"`
+	}
+	for _, t := range all {
+		r, err := eval[renewals](t, 30*time.Second, "bench.renewals()")
+		if err != nil {
+			return nil, err
+		}
+		sm.RenewFailures += r.Failed
+		if r.Alive {
+			sm.TabsSignedIn++
+		}
+	}
+	return sm, nil
+}
+
+// browserReport is the Chromium part of the report.
+type browserReport struct {
+	Chromium string                     `json:"chromium"`
+	Main     map[string][]*mainSample   `json:"main"` // lib -> runs
+	Expiry   map[string][]*expirySample `json:"expiry"`
+	Auto     map[string][]*autoSample   `json:"auto"`
+	Errors   []string                   `json:"errors,omitempty"`
+	Notes    []string                   `json:"notes,omitempty"`
+	PeerNA   string                     `json:"peer_na,omitempty"`
+}
+
+// runBrowser runs every flow for both libraries, alternating which goes first.
+func runBrowser(ctx context.Context, e *env) (*browserReport, error) {
+	br := &browserReport{Main: map[string][]*mainSample{}, Expiry: map[string][]*expirySample{}, Auto: map[string][]*autoSample{}}
+	if !fileExists(filepath.Join(e.root, "static/oidc/oidc.wasm")) {
+		return br, errors.New("static/oidc/oidc.wasm is missing: run make build")
+	}
+	run := slices.Clone(libs)
+	oct := filepath.Join(e.dev, "node_modules/oidc-client-ts/dist/browser/oidc-client-ts.min.js")
+	if !fileExists(oct) {
+		if err := npmInstall(ctx, e); err != nil {
+			br.PeerNA = "oidc-client-ts is not installed: " + firstLine(err)
+			run = []string{libBridge}
+		}
+	}
+	s, err := startSite(ctx, e)
+	if err != nil {
+		return br, err
+	}
+	defer s.close()
+	t, err := openBrowser(ctx, e.opts.chromium)
+	if err != nil {
+		return br, err
+	}
+	br.Chromium = t.version()
+	t.close()
+	fmt.Fprintf(os.Stderr, "bench: %s; pages at %s\n", br.Chromium, s.origin)
+
+	order := func(i int) []string {
+		o := slices.Clone(run)
+		if i%2 == 1 {
+			slices.Reverse(o)
+		}
+		return o
+	}
+	fail := func(what string, err error) {
+		br.Errors = append(br.Errors, what+": "+err.Error())
+		fmt.Fprintf(os.Stderr, "bench: %s: %v\n", what, err)
+	}
+	// Every flow starts a Chromium of its own. Load each page once first,
+	// unrecorded: the first start reads Chromium and the files from disk.
+	for _, lib := range run {
+		if err := prime(ctx, e, s, lib); err != nil {
+			fail("first load of "+lib, err)
+		}
+	}
+	for i := range e.opts.runs {
+		for _, lib := range order(i) {
+			if ctx.Err() != nil {
+				return br, ctx.Err()
+			}
+			st := time.Now()
+			sm, err := mainFlow(ctx, e, s, lib)
+			if err != nil {
+				fail(fmt.Sprintf("main flow, %s, run %d", lib, i+1), err)
+				continue
+			}
+			e.logf("main flow %s run %d: %v", lib, i+1, time.Since(st).Round(time.Millisecond))
+			br.Main[lib] = append(br.Main[lib], sm)
+		}
+	}
+	for _, tabs := range []int{1, 3} {
+		for i := range e.opts.expiryRuns {
+			for _, lib := range order(i) {
+				if ctx.Err() != nil {
+					return br, ctx.Err()
+				}
+				sm, err := expiryFlow(ctx, e, s, lib, tabs)
+				if err != nil {
+					fail(fmt.Sprintf("at-expiry flow, %s, %d tabs, run %d", lib, tabs, i+1), err)
+					continue
+				}
+				e.logf("expiry %s tabs %d: %+v", lib, tabs, *sm)
+				br.Expiry[lib] = append(br.Expiry[lib], sm)
+			}
+		}
+	}
+	for i := range e.opts.autoRuns {
+		for _, lib := range order(i) {
+			if ctx.Err() != nil {
+				return br, ctx.Err()
+			}
+			sm, err := autoFlow(ctx, e, s, lib)
+			if err != nil {
+				fail(fmt.Sprintf("automatic-renewal flow, %s, run %d", lib, i+1), err)
+				continue
+			}
+			e.logf("auto %s: %+v", lib, *sm)
+			br.Auto[lib] = append(br.Auto[lib], sm)
+		}
+	}
+	for lib, runs := range br.Main {
+		for i, sm := range runs {
+			if !sm.WarmFromCache {
+				br.Notes = append(br.Notes, fmt.Sprintf("%s run %d: a warm load fetched a library file from the network", lib, i+1))
+			}
+			if !sm.CallbackWarm.Isolated {
+				br.Notes = append(br.Notes, fmt.Sprintf("%s run %d: the page was not cross-origin isolated: per-call timings are batch means", lib, i+1))
+			}
+			if !sm.ColdFromNetwork {
+				br.Notes = append(br.Notes, fmt.Sprintf("%s run %d: a cold load took a library file from the cache", lib, i+1))
+			}
+		}
+	}
+	return br, nil
+}

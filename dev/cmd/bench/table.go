@@ -1,0 +1,421 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/oidcwasm/oidcwasm/dev/bench"
+)
+
+// benchReport is everything a run found; it is written as JSON.
+type benchReport struct {
+	Started    time.Time      `json:"started"`
+	Duration   string         `json:"duration"`
+	GoVersion  string         `json:"go"`
+	OCTVersion string         `json:"oidc_client_ts_version"`
+	CPUs       int            `json:"cpus"`
+	LoadStart  string         `json:"loadavg_start"`
+	LoadEnd    string         `json:"loadavg_end"`
+	Sizes      *sizesReport   `json:"sizes,omitempty"`
+	Go         *goBenchReport `json:"go_benchmarks,omitempty"`
+	Browser    *browserReport `json:"browser,omitempty"`
+	Table      []row          `json:"table"`
+	Notes      []string       `json:"notes,omitempty"`
+}
+
+// row is one line of the table.
+type row struct {
+	Section string  `json:"section"`
+	Metric  string  `json:"metric"`
+	This    string  `json:"oidcwasm"`
+	Peer    string  `json:"oidc_client_ts"`
+	Ratio   string  `json:"ratio"` // this/peer of the medians
+	Target  string  `json:"target"`
+	Status  string  `json:"status"`
+	Value   float64 `json:"value,omitempty"` // this, as a number (median), for scripts
+}
+
+// stat is a median with its range.
+type stat struct {
+	med, lo, hi float64
+	n           int
+}
+
+func statOf(xs []float64) stat {
+	lo, hi := bench.MinMax(xs)
+	return stat{bench.Median(xs), lo, hi, len(xs)}
+}
+
+func (s stat) ok() bool { return s.n > 0 && !math.IsNaN(s.med) }
+
+// format prints "12.3 ms (11.0–14.2, n=5)" with the given unit and precision.
+func (s stat) format(unit string, prec int) string {
+	if !s.ok() {
+		return "n/a"
+	}
+	if s.n == 1 {
+		return fmt.Sprintf("%.*f %s", prec, s.med, unit)
+	}
+	return fmt.Sprintf("%.*f %s (%.*f–%.*f, n=%d)", prec, s.med, unit, prec, s.lo, prec, s.hi, s.n)
+}
+
+func ratio(this, peer stat) string {
+	if !this.ok() || !peer.ok() || peer.med == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.2f", this.med/peer.med)
+}
+
+func triple(s *bench.Sizes) string {
+	return fmt.Sprintf("%s / %s / %s", human(s.Raw), human(s.Gzip), human(s.Brotli))
+}
+
+// human prints decimal KB or MB.
+func human(n int64) string {
+	if n >= 1e6 || n <= -1e6 {
+		return fmt.Sprintf("%.2f MB", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.1f KB", float64(n)/1e3)
+}
+
+func entry(e sizeEntry) string {
+	if e.Sizes != nil {
+		return triple(e.Sizes)
+	}
+	if e.NA != "" {
+		return "n/a: " + e.NA
+	}
+	return "n/a"
+}
+
+// buildTable turns the report into rows.
+func buildTable(r *benchReport) []row {
+	var rows []row
+	if s := r.Sizes; s != nil {
+		rows = append(rows, sizeRows(s)...)
+	}
+	if g := r.Go; g != nil {
+		for _, b := range g.Results {
+			st := statOf(b.NsOpRuns)
+			rw := row{Section: "Go", Metric: b.Name, Value: st.med,
+				This: fmt.Sprintf("%s/op (%s–%s), %.0f B/op, %.0f allocs/op", dur(st.med), dur(st.lo), dur(st.hi), b.BOp, b.AllocsOp)}
+			if b.TargetNs > 0 {
+				rw.Target = "≤ " + dur(b.TargetNs)
+				rw.Status = okMiss(st.med <= b.TargetNs)
+			}
+			rows = append(rows, rw)
+		}
+	}
+	if b := r.Browser; b != nil {
+		rows = append(rows, browserRows(b)...)
+	}
+	return rows
+}
+
+func dur(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.2f µs", ns/1e3)
+	}
+	return fmt.Sprintf("%.1f ns", ns)
+}
+
+func okMiss(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "MISSED"
+}
+
+func sizeRows(s *sizesReport) []row {
+	var rows []row
+	br := row{Section: "size", Metric: "bridge oidc.wasm vs oidc-client-ts.min.js (raw / gzip -9 / brotli -q 11)",
+		This: entry(s.Bridge), Peer: entry(s.OCT), Target: "brotli ≤ 1.35 MB (budget ≤ 1.5 MB)"}
+	if b := s.Bridge.Sizes; b != nil {
+		br.Value = float64(b.Brotli)
+		switch {
+		case b.Brotli > bridgeBudget:
+			br.Status = "OVER BUDGET"
+		case b.Brotli > bridgeTarget:
+			br.Status = "over target"
+		default:
+			br.Status = "ok"
+		}
+		if o := s.OCT.Sizes; o != nil {
+			br.Ratio = fmt.Sprintf("%.1f", float64(b.Brotli)/float64(o.Brotli))
+		}
+	}
+	rows = append(rows, br)
+	js := row{Section: "size", Metric: "bridge JS: oidc.js + wasm_exec.js", This: entry(s.BridgeJS)}
+	rows = append(rows, js)
+	if b, j, o := s.Bridge.Sizes, s.BridgeJS.Sizes, s.OCT.Sizes; b != nil && j != nil && o != nil {
+		rows = append(rows, row{Section: "size", Metric: "download, brotli: bridge wasm + JS vs oidc-client-ts.min.js",
+			This: human(b.Brotli + j.Brotli), Peer: human(o.Brotli), Ratio: fmt.Sprintf("%.1f", float64(b.Brotli+j.Brotli)/float64(o.Brotli))})
+	}
+	rows = append(rows,
+		row{Section: "size", Metric: "bare go-app app wasm (bench/bareapp)", This: entry(s.Bare)},
+		row{Section: "size", Metric: "least go-app app using web/goapp (bench/goappmin)", This: entry(s.App)})
+	status := func(d *bench.Sizes) string {
+		switch {
+		case d == nil:
+			return "skipped"
+		case d.Brotli > goappBudget:
+			return "OVER BUDGET"
+		case d.Brotli > goappTarget:
+			return "over target"
+		}
+		return "ok"
+	}
+	gd := row{Section: "size", Metric: "go-app integration: goappmin − bare (the budget)", This: entry(s.GoappDelta),
+		Target: "brotli ≤ 250 KB (budget ≤ 300 KB)", Status: status(s.GoappDelta.Sizes)}
+	if d := s.GoappDelta.Sizes; d != nil {
+		gd.Value = float64(d.Brotli)
+	}
+	rows = append(rows, gd,
+		row{Section: "size", Metric: "go-app demo wasm (dev/demoapp)", This: entry(s.Demo)},
+		row{Section: "size", Metric: "go-app demo − bare (integration + demo UI; not enforced)", This: entry(s.DemoDelta),
+			Target: "(budget applies to the integration)", Status: map[bool]string{true: "info"}[s.DemoDelta.Sizes != nil]})
+	hc := row{Section: "size", Metric: "bridge links net/http's client", Target: "no", This: "no", Status: "ok"}
+	if len(s.HTTPClient) > 0 {
+		hc.This, hc.Status = "yes: "+strings.Join(s.HTTPClient, ", "), "FAIL"
+	}
+	return append(rows, hc)
+}
+
+func browserRows(b *browserReport) []row {
+	var rows []row
+	peerNA := "n/a"
+	if b.PeerNA != "" {
+		peerNA = "n/a: " + b.PeerNA
+	}
+	pool := func(lib string, f func(*mainSample) []float64) stat {
+		var xs []float64
+		for _, sm := range b.Main[lib] {
+			xs = append(xs, f(sm)...)
+		}
+		return statOf(xs)
+	}
+	add := func(metric, unit string, prec int, f func(*mainSample) []float64, target float64, targetText string) {
+		this, peer := pool(libBridge, f), pool(libOCT, f)
+		rw := row{Section: "Chromium", Metric: metric, This: this.format(unit, prec), Peer: peer.format(unit, prec),
+			Ratio: ratio(this, peer), Value: this.med}
+		if !peer.ok() && b.PeerNA != "" {
+			rw.Peer = peerNA
+		}
+		if target > 0 {
+			rw.Target = targetText
+			if this.ok() {
+				rw.Status = okMiss(this.med <= target)
+			}
+		}
+		rows = append(rows, rw)
+	}
+	one := func(f func(*mainSample) float64) func(*mainSample) []float64 {
+		return func(sm *mainSample) []float64 {
+			if v := f(sm); !math.IsNaN(v) {
+				return []float64{v}
+			}
+			return nil
+		}
+	}
+	// med is a callStats median, NaN when it was not measured.
+	med := func(c callStats) float64 {
+		if c.N == 0 {
+			return math.NaN()
+		}
+		return c.Median
+	}
+	add("library ready: nav start → oidc.ready / bundle run (cold)", "ms", 1, one(func(s *mainSample) float64 { return s.ReadyCold }), 0, "")
+	add("library ready: nav start → oidc.ready / bundle run (warm)", "ms", 1, func(s *mainSample) []float64 { return s.ReadyWarm }, 0, "")
+	add("checkAuth() vs signinRedirectCallback() on the callback URL (cold page)", "ms", 1, one(func(s *mainSample) float64 { return s.CallbackCold.AuthMs }), 0, "")
+	add("checkAuth() vs signinRedirectCallback() on the callback URL (warm page)", "ms", 1, one(func(s *mainSample) float64 { return s.CallbackWarm.AuthMs }), 0, "")
+	add("nav start → signed in, after the callback (cold cache)", "ms", 1, one(func(s *mainSample) float64 { return s.CallbackCold.DoneMs }), 0, "")
+	add("nav start → signed in, after the callback (warm cache)", "ms", 1, one(func(s *mainSample) float64 { return s.CallbackWarm.DoneMs }), 0, "")
+	add("reload → session restored (warm cache)", "ms", 1, func(s *mainSample) []float64 { return s.Restore }, 0, "")
+	add("valid access token from JS: getAccessToken() vs getUser().access_token, per call", "µs", 1,
+		one(func(s *mainSample) float64 { return med(s.TokenRead) }), 50, "≤ 50 µs")
+	add("fetch to a secure route: oidc.fetch vs getUser()+fetch with header, overhead over window.fetch", "ms", 3,
+		one(func(s *mainSample) float64 { return (med(s.FetchToken) - med(s.FetchPlain)) / 1000 }), 0.3, "≤ 0.3 ms")
+	add("  of which sending a Bearer header at all (window.fetch with a fixed header − window.fetch)", "ms", 3,
+		one(func(s *mainSample) float64 { return (med(s.FetchHeader) - med(s.FetchPlain)) / 1000 }), 0, "")
+	add("  of which the library (fetch with its token − window.fetch with a fixed header)", "ms", 3,
+		one(func(s *mainSample) float64 { return (med(s.FetchToken) - med(s.FetchHeader)) / 1000 }), 0, "")
+	add("  window.fetch alone, loopback (for scale)", "ms", 3, one(func(s *mainSample) float64 { return med(s.FetchPlain) / 1000 }), 0, "")
+	add("bridge only: oidc.matchRoute(url), a synchronous JS → Go → JS call, back to back", "µs", 1,
+		one(func(s *mainSample) float64 { return med(s.MatchRoute) }), 0, "")
+	add("bridge only: await oidc.isAuthenticated(), a Promise round trip with next to no work, back to back", "µs", 1,
+		one(func(s *mainSample) float64 { return med(s.IsAuthenticated) }), 0, "")
+	part := func(f func(p *fetchParts) float64) func(*mainSample) []float64 {
+		return one(func(s *mainSample) float64 {
+			if s.FetchParts == nil {
+				return math.NaN()
+			}
+			return f(s.FetchParts)
+		})
+	}
+	add("bridge only: oidc.fetch taken apart, between requests: await getAccessToken() before fetch", "µs", 0,
+		part(func(p *fetchParts) float64 { return med(p.GetAccessToken) - med(p.Header) }), 0, "")
+	add("bridge only: oidc.fetch taken apart, between requests: + matchRoute(url) before that", "µs", 0,
+		part(func(p *fetchParts) float64 { return med(p.MatchRoute) - med(p.GetAccessToken) }), 0, "")
+	add("bridge only: oidc.fetch taken apart, between requests: the rest of oidc.fetch (JS)", "µs", 0,
+		part(func(p *fetchParts) float64 { return med(p.OidcFetch) - med(p.MatchRoute) }), 0, "")
+
+	for _, tabs := range []int{1, 3} {
+		cell := func(lib string) (string, stat) {
+			var reqs []float64
+			var parts []string
+			for _, sm := range b.Expiry[lib] {
+				if sm.Tabs != tabs {
+					continue
+				}
+				reqs = append(reqs, float64(sm.RefreshRequests))
+				p := fmt.Sprintf("%d req: %d ok", sm.RefreshRequests, sm.Fulfilled)
+				if sm.Rejected > 0 {
+					var codes []string
+					for _, k := range slices.Sorted(maps.Keys(sm.Codes)) {
+						codes = append(codes, fmt.Sprintf("%d %s", sm.Codes[k], k))
+					}
+					p += ", " + strings.Join(codes, ", ")
+				}
+				parts = append(parts, p)
+			}
+			if len(parts) == 0 {
+				return "n/a", stat{}
+			}
+			return strings.Join(parts, " | "), statOf(reqs)
+		}
+		this, ts := cell(libBridge)
+		peer, ps := cell(libOCT)
+		if ps.n == 0 && b.PeerNA != "" {
+			peer = peerNA
+		}
+		metric := fmt.Sprintf("token requests, %d callers at expiry in 1 tab (per run: requests: callers ok, failed)", burstCallers)
+		if tabs > 1 {
+			metric = fmt.Sprintf("token requests, %d callers at expiry in each of %d tabs (per run)", burstCallers, tabs)
+		}
+		rw := row{Section: "Chromium", Metric: metric, This: this, Peer: peer, Ratio: ratio(ts, ps), Target: "1", Value: ts.med}
+		if ts.ok() {
+			rw.Status = okMiss(ts.hi <= 1)
+		}
+		rows = append(rows, rw)
+	}
+	cell := func(lib string) (string, stat) {
+		var reqs []float64
+		var parts []string
+		for _, sm := range b.Auto[lib] {
+			reqs = append(reqs, float64(sm.RefreshRequests))
+			parts = append(parts, fmt.Sprintf("%d req, %d renew failures, %d/%d tabs signed in", sm.RefreshRequests, sm.RenewFailures, sm.TabsSignedIn, sm.Tabs))
+		}
+		if len(parts) == 0 {
+			return "n/a", stat{}
+		}
+		return strings.Join(parts, " | "), statOf(reqs)
+	}
+	this, ts := cell(libBridge)
+	peer, ps := cell(libOCT)
+	if ps.n == 0 && b.PeerNA != "" {
+		peer = peerNA
+	}
+	rows = append(rows, row{Section: "Chromium", Metric: fmt.Sprintf("automatic renewal, %d tabs, 16 s = 2 token lifetimes: refresh requests", autoTabs),
+		This: this, Peer: peer, Ratio: ratio(ts, ps), Target: "2", Value: ts.med})
+	return rows
+}
+
+// printTable prints the table and what a reader needs to trust it.
+func printTable(w io.Writer, r *benchReport) {
+	fmt.Fprintf(w, "oidcwasm benchmarks, %s, %s, %d CPUs, load average %s at start, %s at end\n",
+		r.Started.Format(time.RFC3339), r.GoVersion, r.CPUs, r.LoadStart, r.LoadEnd)
+	if r.Browser != nil && r.Browser.Chromium != "" {
+		fmt.Fprintf(w, "Chromium: %s; oidc-client-ts %s\n", r.Browser.Chromium, r.OCTVersion)
+	}
+	fmt.Fprintln(w, "Medians; ranges are min–max over runs. ratio = oidcwasm / oidc-client-ts (below 1: oidcwasm is smaller or faster). 1 MB = 10^6 bytes.")
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\tmetric\toidcwasm\toidc-client-ts\tratio\ttarget\tstatus")
+	last := ""
+	for _, rw := range r.Table {
+		sec := ""
+		if rw.Section != last {
+			sec, last = rw.Section, rw.Section
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", sec, rw.Metric, rw.This, rw.Peer, rw.Ratio, rw.Target, rw.Status)
+	}
+	tw.Flush()
+
+	var notes []string
+	if s := r.Sizes; s != nil {
+		notes = append(notes, s.Notes...)
+		for _, f := range s.Failures {
+			notes = append(notes, "size check: "+f)
+		}
+	}
+	if b := r.Browser; b != nil {
+		notes = append(notes, b.Notes...)
+		for _, e := range b.Errors {
+			notes = append(notes, "error: "+e)
+		}
+	}
+	notes = append(notes, r.Notes...)
+	if len(notes) > 0 {
+		fmt.Fprintln(w, "\nnotes:")
+		for _, n := range notes {
+			fmt.Fprintln(w, "  -", n)
+		}
+	}
+	if s := r.Sizes; s != nil && s.Analysis != nil {
+		printAnalysis(w, s)
+	}
+}
+
+func printAnalysis(w io.Writer, s *sizesReport) {
+	a := s.Analysis
+	fmt.Fprintf(w, "\nwhere the bridge's bytes go (%s; code bytes per function from the name section):\n", a.Build)
+	fmt.Fprintf(w, "  sections: code %s, data %s, names %s (dropped by -s), other %s\n",
+		human(int64(a.Sections["code"])), human(int64(a.Sections["data"])), human(int64(a.Sections["name"])), human(int64(a.Sections["other"])))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  code\tfuncs\t group\t")
+	for _, g := range a.Groups[:min(14, len(a.Groups))] {
+		fmt.Fprintf(tw, "  %s\t%d\t %s\t\n", human(int64(g.Code)), g.Functions, g.Package)
+	}
+	fmt.Fprintln(tw, "  code\tfuncs\t package\t")
+	for _, p := range a.Packages[:min(20, len(a.Packages))] {
+		fmt.Fprintf(tw, "  %s\t%d\t %s\t\n", human(int64(p.Code)), p.Functions, p.Package)
+	}
+	fmt.Fprintln(tw, "  code\t\t function\t")
+	for _, f := range a.Functions[:min(10, len(a.Functions))] {
+		fmt.Fprintf(tw, "  %s\t\t %s\t\n", human(int64(f.Size)), f.Name)
+	}
+	tw.Flush()
+	if len(a.Why) > 0 {
+		fmt.Fprintln(w, "  why the heavy packages are linked (shortest import chain):")
+		for _, p := range a.Packages {
+			if chain, ok := a.Why[p.Package]; ok {
+				fmt.Fprintf(w, "    %s: %s\n", p.Package, chain)
+			}
+		}
+	}
+	for _, x := range []struct {
+		what string
+		d    []packageDiff
+	}{{"the least go-app app using web/goapp", s.GoappPackage}, {"the go-app demo", s.DemoPackage}} {
+		if len(x.d) == 0 {
+			continue
+		}
+		sum := 0
+		for _, d := range x.d {
+			sum += d.Added
+		}
+		fmt.Fprintf(w, "\nwhat %s adds over the bare go-app app, code bytes by package (all packages: %+d):\n", x.what, sum)
+		for _, d := range x.d[:min(15, len(x.d))] {
+			fmt.Fprintf(w, "  %+9d  %s\n", d.Added, d.Package)
+		}
+	}
+}
