@@ -5,6 +5,7 @@ go 1.26
 require (
 	github.com/coreos/go-oidc/v3 v3.21.0 // indirect
 	github.com/go-jose/go-jose/v4 v4.1.8 // indirect
-	github.com/maxence-charriere/go-app/v10 v10.1.11 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/maxence-charriere/go-app/v10 v10.1.11
 	golang.org/x/oauth2 v0.36.0 // indirect
 )

@@ -1,0 +1,148 @@
+package goapp
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/oidcwasm/oidcwasm/spa"
+)
+
+// Response is the answer to Auth.Fetch.
+type Response struct {
+	*spa.Response
+	// ConfigID is the config whose access token the request carried, "" when
+	// it carried none (its URL matched no secure route, or the caller set
+	// its own Authorization header).
+	ConfigID string
+}
+
+// Fetch sends req the way the JS bridge's oidc.fetch does, with the same
+// secure-route table (Manager.MatchRoute): a request whose URL matches a
+// config's secure route carries that config's access token in an
+// Authorization: Bearer header (RFC 6750 §2.1), renewed first when it is
+// stale; any other request goes out untouched. When the answer is 401 with a
+// Bearer challenge (error="invalid_token" or none, RFC 6750 §3.1) it renews
+// the session once and sends the request once more, returning that answer as
+// it is. A relative URL resolves against the page's URL.
+//
+// It waits for start-up (routes are unknown before), uses Options.Fetcher
+// (window.fetch, never net/http's client), and blocks until the whole answer
+// is read: call it inside ctx.Async, never in an event handler. An HTTP error
+// status is a Response, not an error.
+func (a *Auth) Fetch(ctx context.Context, req *spa.Request) (*Response, error) {
+	if err := a.wait(ctx); err != nil {
+		return nil, err
+	}
+	base, err := url.Parse(a.nav.Location())
+	if err != nil {
+		return nil, &spa.Error{Code: spa.CodeInvalidConfig, Field: "url", Message: "the page's URL does not parse", Err: err}
+	}
+	ref, err := url.Parse(req.URL)
+	if err != nil {
+		return nil, &spa.Error{Code: spa.CodeInvalidConfig, Field: "url", Message: "the request URL does not parse", Err: err}
+	}
+	out := *req
+	out.URL = base.ResolveReference(ref).String()
+	id, ok := a.m.MatchRoute(out.URL, base)
+	if !ok || req.Header.Get("Authorization") != "" {
+		resp, err := a.fetcher.Fetch(ctx, &out)
+		if err != nil {
+			return nil, err
+		}
+		return &Response{Response: resp}, nil
+	}
+	send := func() (*spa.Response, error) {
+		tok, err := a.m.AccessToken(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		r := out
+		r.Header = req.Header.Clone()
+		if r.Header == nil {
+			r.Header = http.Header{}
+		}
+		r.Header.Set("Authorization", "Bearer "+tok)
+		return a.fetcher.Fetch(ctx, &r)
+	}
+	resp, err := send()
+	if err == nil && bearerChallenge(resp) {
+		// The body is bytes, so the request can always be sent again.
+		if _, err = a.m.Renew(ctx, id); err == nil {
+			resp, err = send()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Response{Response: resp, ConfigID: id}, nil
+}
+
+// bearerChallenge reports whether resp is 401 with a Bearer challenge in
+// WWW-Authenticate whose error is invalid_token or absent (RFC 6750 §3, §3.1),
+// the rule of oidc.fetch.
+func bearerChallenge(resp *spa.Response) bool {
+	if resp.Status != http.StatusUnauthorized {
+		return false
+	}
+	h := strings.Join(resp.Header.Values("WWW-Authenticate"), ", ")
+	params, ok := bearerParams(h)
+	if !ok {
+		return false
+	}
+	// The error parameter, if any, of the Bearer challenge.
+	for rest := params; ; {
+		i := indexFold(rest, "error")
+		if i < 0 {
+			return true
+		}
+		before, after := rest[:i], strings.TrimLeft(rest[i+len("error"):], " \t")
+		rest = rest[i+len("error"):]
+		if i > 0 && isTokenChar(before[len(before)-1]) || !strings.HasPrefix(after, "=") {
+			continue // error_description, or not a parameter
+		}
+		v := strings.TrimLeft(after[1:], " \t\"")
+		end := strings.IndexAny(v, "\", \t")
+		if end >= 0 {
+			v = v[:end]
+		}
+		return v == "invalid_token"
+	}
+}
+
+// bearerParams finds a "Bearer" scheme at the start of h or after a comma,
+// and returns what follows it.
+func bearerParams(h string) (string, bool) {
+	for off := 0; ; {
+		i := indexFold(h[off:], "bearer")
+		if i < 0 {
+			return "", false
+		}
+		i += off
+		end := i + len("bearer")
+		lead := strings.TrimRight(h[:i], " \t")
+		if (lead == "" || strings.HasSuffix(lead, ",")) && (end == len(h) || !isTokenChar(h[end])) {
+			return h[end:], true
+		}
+		off = end
+	}
+}
+
+// indexFold is strings.Index with ASCII case folding; sub is lower case.
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for j < len(sub) && (s[i+j]|0x20) == sub[j] {
+			j++
+		}
+		if j == len(sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+func isTokenChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}

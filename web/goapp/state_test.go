@@ -1,0 +1,56 @@
+package goapp
+
+import (
+	"testing"
+	"time"
+
+	"github.com/oidcwasm/oidcwasm/spa"
+)
+
+func TestNextStateFollowsEventsAndSession(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	sess := &spa.Session{ConfigID: "a", AccessToken: "at", RefreshToken: "rt", IssuedAt: t0, ExpiresAt: t0.Add(time.Minute),
+		Claims: &spa.IDTokenClaims{Subject: "alice"}, UserData: map[string]any{"name": "Alice"}}
+	failed := AuthState{ConfigID: "a", Ready: true, ErrorCode: "network", Error: "down", Renewing: true}
+	tests := []struct {
+		name string
+		prev AuthState
+		sess *spa.Session
+		now  time.Time
+		ev   *spa.Event
+		want func(AuthState) bool
+	}{
+		{"session without event keeps the event fields", AuthState{Ready: true, Event: spa.EventConfigLoaded}, sess, t0, nil,
+			func(s AuthState) bool {
+				return s.Ready && s.SignedIn && s.Subject == "alice" && s.Claims["name"] == "Alice" && s.RefreshToken &&
+					s.RenewAt.Equal(t0.Add(45*time.Second)) && s.Event == spa.EventConfigLoaded
+			}},
+		{"expired access token is signed out but keeps the claims", AuthState{}, sess, t0.Add(time.Minute), nil,
+			func(s AuthState) bool { return !s.SignedIn && s.Subject == "alice" }},
+		{"no session clears everything of the session", AuthState{SignedIn: true, Subject: "x", Claims: map[string]any{}}, nil, t0, nil,
+			func(s AuthState) bool {
+				return !s.SignedIn && s.Subject == "" && s.Claims == nil && s.ExpiresAt.IsZero()
+			}},
+		{"renewal started", AuthState{}, sess, t0, &spa.Event{Type: spa.EventSilentRenewStarted, Method: spa.MethodIframe},
+			func(s AuthState) bool { return s.Renewing && s.RenewMethod == spa.MethodIframe && s.EventAt.Equal(t0) }},
+		{"refreshed clears the error", failed, sess, t0, &spa.Event{Type: spa.EventTokenRefreshed},
+			func(s AuthState) bool { return !s.Renewing && s.ErrorCode == "" && s.Error == "" }},
+		{"renewal failed", AuthState{Renewing: true}, sess, t0, &spa.Event{Type: spa.EventSilentRenewFailed, Code: "timeout", Message: "m"},
+			func(s AuthState) bool { return !s.Renewing && s.ErrorCode == "timeout" && s.Error == "m" }},
+		{"logged out on request clears the error", failed, nil, t0, &spa.Event{Type: spa.EventLoggedOut},
+			func(s AuthState) bool { return s.ErrorCode == "" && !s.SignedIn }},
+		{"ended by the provider keeps the renewal's error", failed, nil, t0, &spa.Event{Type: spa.EventLoggedOut, Code: "invalid_grant"},
+			func(s AuthState) bool { return s.ErrorCode == "network" }},
+		{"ended by the provider says so", AuthState{}, nil, t0, &spa.Event{Type: spa.EventLoggedOut, Code: "login_required"},
+			func(s AuthState) bool { return s.ErrorCode == "login_required" && s.Error != "" }},
+		{"revoked access token", AuthState{}, &spa.Session{Claims: &spa.IDTokenClaims{Subject: "alice"}, ExpiresAt: t0.Add(-time.Second)}, t0, nil,
+			func(s AuthState) bool { return !s.SignedIn && s.ExpiresAt.IsZero() && s.RenewAt.IsZero() }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := nextState(tt.prev, tt.sess, 0.75, tt.now, tt.ev); !tt.want(got) {
+				t.Errorf("nextState = %+v", got)
+			}
+		})
+	}
+}
