@@ -1,0 +1,256 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/oidcwasm/oidcwasm/dev/demo"
+	"github.com/oidcwasm/oidcwasm/dev/e2etest"
+)
+
+// The go-app demo (dev/demoapp, built into static/ by `make build`) in
+// Chromium against the demo server: the page at "/" signs in to both
+// providers, shows the claims, calls the APIs with the right tokens (and the
+// unlisted URL with none), renews without reloading, signs out of one config
+// while the other stays, and comes back after a reload.
+
+// goApp opens the go-app demo in a new tab and waits until it has started.
+func goApp(t *testing.T, e *e2etest.Env) *e2etest.Tab {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(goAppStatic(t), "web", "app.wasm")); err != nil {
+		t.Skip("the go-app demo is not built (static/web/app.wasm): run `make build`")
+	}
+	tab := e.NewTab(t)
+	if err := chromedp.Do(tab.Ctx, chromedp.EmulateViewport(1360, 900)); err != nil {
+		t.Fatal(err)
+	}
+	tab.Open(e.AppURL() + "/")
+	goAppStarted(tab)
+	return tab
+}
+
+// waitStarted waits for the demo's session cards to leave their loading state.
+func goAppStarted(tab *e2etest.Tab) {
+	tab.T.Helper()
+	tab.WaitFor(`["a", "b"].every((id) => { const p = document.querySelector("#pill-" + id); return p && p.textContent !== "…"; })`)
+}
+
+func goAppStatic(t *testing.T) string {
+	t.Helper()
+	dir, err := e2etest.FindStatic()
+	if err != nil {
+		t.Skip(err)
+	}
+	return dir
+}
+
+func goAppPill(tab *e2etest.Tab, id string) string {
+	tab.T.Helper()
+	return e2etest.Eval[string](tab, `document.querySelector("#pill-`+id+`")?.textContent ?? ""`)
+}
+
+func goAppClick(tab *e2etest.Tab, selector string) {
+	tab.T.Helper()
+	tab.WaitFor(`document.querySelector(` + e2etest.MustJSON(selector) + `)`)
+	if err := chromedp.Do(tab.Ctx, chromedp.Click(chromedp.CSS(selector))); err != nil {
+		tab.T.Fatalf("click %s: %v", selector, err)
+	}
+}
+
+// signIn clicks the config's Sign in button; the provider signs alice in
+// (auto-login) and sends the browser back to "/", where the app completes
+// the login.
+func goAppSignIn(tab *e2etest.Tab, id string) {
+	tab.T.Helper()
+	goAppClick(tab, "#login-"+id)
+	tab.WaitFor(`document.querySelector("#pill-` + id + `")?.textContent === "Signed in"`)
+}
+
+// view opens one of the demo's views through its sidebar link.
+func goAppView(tab *e2etest.Tab, name string) {
+	tab.T.Helper()
+	goAppClick(tab, "#nav-"+name)
+	tab.WaitFor(`document.querySelector("#nav-` + name + `.active")`)
+}
+
+// screenshot saves the page as dev/artifacts/name.png.
+func goAppScreenshot(tab *e2etest.Tab, name string) string {
+	tab.T.Helper()
+	dir := filepath.Join(filepath.Dir(goAppStatic(tab.T.(*testing.T))), "dev", "artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tab.T.Fatal(err)
+	}
+	png, err := chromedp.Run(tab.Ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		tab.T.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		tab.T.Fatal(err)
+	}
+	return path
+}
+
+func TestGoAppSignsInToBothProvidersAndCallsAPIsWithTheRightTokens(t *testing.T) {
+	tab := goApp(t, env)
+	if a, b := goAppPill(tab, "a"), goAppPill(tab, "b"); a != "Signed out" || b != "Signed out" {
+		t.Fatalf("a fresh tab shows a %q, b %q; want both signed out", a, b)
+	}
+	goAppScreenshot(tab, "goapp-signed-out")
+	goAppSignIn(tab, "a")
+	goAppSignIn(tab, "b")
+	if got := goAppPill(tab, "a"); got != "Signed in" {
+		t.Fatalf("after signing in to b, a shows %q", got)
+	}
+	for _, id := range []string{"a", "b"} {
+		if name := e2etest.Eval[string](tab, `document.querySelector("#user-`+id+`").textContent`); name != "Alice Liddell" {
+			t.Errorf("config %s shows user %q, want Alice Liddell", id, name)
+		}
+	}
+	if loc := tab.Location(); strings.Contains(loc, "code=") || strings.Contains(loc, "state=") {
+		t.Errorf("the address bar still holds the authorization response: %s", loc)
+	}
+	goAppScreenshot(tab, "goapp-signed-in")
+
+	goAppView(tab, "claims")
+	for _, id := range []string{"a", "b"} {
+		got := e2etest.Eval[string](tab, `document.querySelector("#claims-`+id+` table")?.textContent ?? ""`)
+		for _, want := range []string{"Alice Liddell", "alice@example.com", "user-alice"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("claims of %s lack %q: %s", id, want, got)
+			}
+		}
+	}
+	goAppScreenshot(tab, "goapp-claims")
+
+	goAppView(tab, "apis")
+	env.Demo.ResetRequests()
+	targets := env.Demo.Settings().Requests
+	goAppClick(tab, "#call-all")
+	tab.WaitFor(fmt.Sprintf(`document.querySelectorAll("tr.call").length >= %d`, len(targets)))
+	type row struct{ Target, Config, Status string }
+	rows := e2etest.Eval[[]row](tab, `[...document.querySelectorAll("tr.call")].map((r) => ({Target: r.dataset.target, Config: r.dataset.config || "", Status: r.dataset.status}))`)
+	carried := map[string]string{}
+	for _, r := range rows {
+		carried[r.Target] = r.Config
+	}
+	for _, tg := range targets {
+		if got, ok := carried[tg.ID]; !ok || got != tg.ConfigID {
+			t.Errorf("%s (%s): the page says it carried the token of %q, want %q", tg.ID, tg.URL, got, tg.ConfigID)
+		}
+	}
+	// What the servers saw.
+	seen := map[string]demo.Request{}
+	for _, r := range env.Demo.Requests() {
+		seen[r.URL] = r
+	}
+	for _, c := range []struct {
+		target, auth string
+		api          string
+	}{
+		{demo.TargetAPIA, demo.AuthValid, "A"},
+		{demo.TargetAPIB, demo.AuthValid, "B"},
+		{demo.TargetUnlisted, demo.AuthNone, "echo"},
+		{demo.TargetSibling, demo.AuthNone, "echo"},
+		{demo.TargetIPHost, demo.AuthNone, "A"},
+		{demo.TargetOtherPort, demo.AuthNone, "echo"},
+	} {
+		u := strings.TrimPrefix(strings.TrimPrefix(env.Target(c.target), "http://"), "https://")
+		r, ok := seen[u]
+		if !ok {
+			t.Errorf("%s: the server saw no request for %s (saw %v)", c.target, u, goAppKeys(seen))
+			continue
+		}
+		if r.Authorization != c.auth || r.API != c.api {
+			t.Errorf("%s: API %s saw authorization %q (%s), want %s at API %s", c.target, r.API, r.Authorization, r.Reason, c.auth, c.api)
+		}
+	}
+	goAppScreenshot(tab, "goapp-apis")
+}
+
+func goAppKeys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestGoAppSignsOutOfOneConfigAndSurvivesAReload(t *testing.T) {
+	tab := goApp(t, env)
+	goAppSignIn(tab, "a")
+	goAppSignIn(tab, "b")
+
+	// Sign out of b at its provider: the provider sends the browser back to
+	// "/", where a is restored from storage and b is gone.
+	goAppClick(tab, "#logout-b")
+	tab.WaitFor(`document.querySelector("#pill-b")?.textContent === "Signed out" && document.querySelector("#pill-a")?.textContent === "Signed in"`)
+
+	if err := chromedp.Do(tab.Ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	goAppStarted(tab)
+	if a, b := goAppPill(tab, "a"), goAppPill(tab, "b"); a != "Signed in" || b != "Signed out" {
+		t.Fatalf("after a reload a shows %q, b %q; want a signed in, b signed out", a, b)
+	}
+	goAppView(tab, "apis")
+	env.Demo.ResetRequests()
+	goAppClick(tab, "#call-"+demo.TargetAPIA)
+	tab.WaitFor(`document.querySelector("tr.call[data-target='` + demo.TargetAPIA + `']")`)
+	if st := e2etest.Eval[string](tab, `document.querySelector("tr.call").dataset.status`); st != "200" {
+		t.Errorf("API A after the reload answered %s, want 200", st)
+	}
+	goAppClick(tab, "#call-"+demo.TargetAPIB)
+	tab.WaitFor(`document.querySelector("tr.call[data-target='` + demo.TargetAPIB + `']")`)
+	if cfg := e2etest.Eval[string](tab, `document.querySelector("tr.call[data-target='`+demo.TargetAPIB+`']").dataset.config || ""`); cfg != "" {
+		t.Errorf("API B after signing out of b carried the token of %q, want none", cfg)
+	}
+}
+
+func TestGoAppRenewsBothWaysWithoutAReload(t *testing.T) {
+	// Its own demo and Chromium, whose providers issue 12-second access
+	// tokens, so the demo renews them (at 75%, 9 s) while the test watches.
+	e, err := e2etest.Start(e2etest.Options{AccessTokenLifetime: 12 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	tab := goApp(t, e)
+	goAppSignIn(tab, "a")
+	goAppSignIn(tab, "b")
+	e2etest.Eval[any](tab, `window.__sameDocument = "yes"`)
+	refreshA := e.A.Counts()["token:refresh_token"]
+	silentB := e.B.Counts()["token:authorization_code"]
+
+	goAppView(tab, "events")
+	// a by refresh token, b in the hidden iframe: two renewals each.
+	tab.WaitFor(`["a", "b"].every((id) => document.querySelectorAll("tr.event[data-type=tokenRefreshed][data-config=" + id + "]").length >= 2)`)
+	if got := e2etest.Eval[string](tab, `window.__sameDocument || ""`); got != "yes" {
+		t.Fatal("the page reloaded while renewing")
+	}
+	if n := e.A.Counts()["token:refresh_token"] - refreshA; n < 2 {
+		t.Errorf("provider A saw %d refresh-token grants, want 2 or more", n)
+	}
+	if n := e.B.Counts()["token:authorization_code"] - silentB; n < 2 {
+		t.Errorf("provider B saw %d code grants (iframe renewals), want 2 or more", n)
+	}
+	failed := e2etest.Eval[int](tab, `document.querySelectorAll("tr.event[data-type=silentRenewFailed]").length`)
+	if failed != 0 {
+		t.Errorf("%d renewals failed", failed)
+	}
+	goAppScreenshot(tab, "goapp-events")
+	goAppView(tab, "timeline")
+	tab.WaitFor(`document.querySelectorAll("#timeline-a .tl-token").length >= 3 && document.querySelectorAll("#timeline-b .tl-token").length >= 3`)
+	goAppScreenshot(tab, "goapp-timeline")
+	for _, id := range []string{"a", "b"} {
+		if got := goAppPill(tab, id); got != "Signed in" && got != "Renewing" {
+			t.Errorf("after renewals %s shows %q", id, got)
+		}
+	}
+}
