@@ -2,9 +2,14 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"syscall/js"
+	"time"
 
 	"github.com/oidcwasm/oidcwasm/spa"
 )
@@ -23,7 +28,26 @@ import (
 // the store inside the lock narrows that window but cannot close it, and with
 // refresh-token rotation the slower tab's request is then a replay that the
 // provider refuses (invalid_grant), ending that session.
+//
+// Holding the lock is not enough for a tab to read what the previous holder
+// stored: browsers propagate localStorage between tabs asynchronously (in
+// Chromium each renderer keeps its own copy, updated by messages that race
+// the lock's), so a tab granted the lock right after another released it can
+// read the old session and replay its rotated refresh token. So WithLock
+// fences localStorage: before it releases the lock, a holder writes a fresh,
+// time-ordered token to the localStorage key StorePrefix+"fence."+name and
+// holds a second lock named name+"#fence:"+token (until its next WithLock of
+// that name, or until the page goes); the next holder looks up those locks
+// with navigator.locks.query, which the browser answers consistently with
+// the grants, and waits, at most FenceWait, until its localStorage shows the
+// newest token. One tab's writes reach another in the order they were made,
+// so from then on it sees everything the previous holder stored.
 type WebLocks struct{}
+
+// FenceWait bounds how long WithLock waits for another tab's localStorage
+// writes to arrive after it got the lock. They arrive in milliseconds; the
+// bound only matters when the previous holder's fence write failed.
+const FenceWait = 2 * time.Second
 
 var _ spa.Locker = WebLocks{}
 
@@ -54,10 +78,98 @@ func (WebLocks) WithLock(ctx context.Context, name string, fn func(ctx context.C
 	// Return only once the lock is free, so the caller's next step (another
 	// tab's, too) finds it so.
 	defer func() {
+		setFence(locks, name)
 		release()
 		<-released
 	}()
+	awaitFence(locks, name)
 	return fn(ctx)
+}
+
+const fenceLockInfix = "#fence:"
+
+// fenceLocks holds the release of this page's current fence lock per lock
+// name: package state, like pageLocks, since every WebLocks value of the page
+// shares navigator.locks.
+var fenceLocks = struct {
+	sync.Mutex
+	release map[string]func()
+}{release: map[string]func(){}}
+
+// setFence writes a new fence token for name to localStorage and holds its
+// fence lock in place of this page's previous one. Without localStorage, or
+// when the write fails, there is nothing to fence.
+func setFence(locks js.Value, name string) {
+	store, err := lookupStorage("localStorage")
+	if err != nil {
+		return
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	// Milliseconds in fixed-width hex first, so tokens order as strings by time.
+	token := fmt.Sprintf("%012x.%s", time.Now().UnixMilli(), hex.EncodeToString(b))
+	if err := setItem(store, StorePrefix+"fence."+name, token); err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), FenceWait)
+	defer cancel()
+	release, _, err := requestLock(ctx, locks, name+fenceLockInfix+token) // a new name: granted at once
+	if err != nil {
+		return
+	}
+	fenceLocks.Lock()
+	prev := fenceLocks.release[name]
+	fenceLocks.release[name] = release
+	fenceLocks.Unlock()
+	if prev != nil {
+		prev()
+	}
+}
+
+// awaitFence waits, at most FenceWait, until this page's localStorage holds
+// a fence token for name at least as new as the newest fence lock held in the
+// origin: until the writes of the tabs that held the lock before have arrived.
+func awaitFence(locks js.Value, name string) {
+	store, err := lookupStorage("localStorage")
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), FenceWait)
+	defer cancel()
+	snapshot, err := Await(ctx, locks.Call("query"))
+	if err != nil {
+		return
+	}
+	newest := ""
+	held := snapshot.Get("held")
+	for i := range held.Length() {
+		if n := held.Index(i).Get("name"); n.Type() == js.TypeString {
+			if token, ok := strings.CutPrefix(n.String(), name+fenceLockInfix); ok && token > newest {
+				newest = token
+			}
+		}
+	}
+	if newest == "" {
+		return
+	}
+	for {
+		if v := store.Call("getItem", StorePrefix+"fence."+name); v.Type() == js.TypeString && v.String() >= newest {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// setItem writes to a Web Storage object; the browser may refuse
+// (QuotaExceededError, SecurityError).
+func setItem(store js.Value, key, value string) (err error) {
+	defer catchJS(&err)
+	store.Call("setItem", key, value)
+	return nil
 }
 
 // navigatorLocks returns navigator.locks, or undefined when there is none.

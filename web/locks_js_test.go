@@ -205,3 +205,58 @@ func TestWebLocksAreReleasedWhenFnFailsOrPanics(t *testing.T) {
 		}
 	})
 }
+
+// TestWebLocksHolderSeesThePreviousHoldersLocalStorageWrites plays the tab
+// that held the lock before: it holds the fence lock of a token, but the
+// localStorage writes it made (a value, then the token) arrive late, as they
+// may in another renderer. fn must not run before they have arrived.
+func TestWebLocksHolderSeesThePreviousHoldersLocalStorageWrites(t *testing.T) {
+	inPage(t)
+	name := lockName(t)
+	fenceKey := web.StorePrefix + "fence." + name
+	valueKey := web.StorePrefix + "test." + name
+	ls := js.Global().Get("localStorage")
+	t.Cleanup(func() { ls.Call("removeItem", fenceKey); ls.Call("removeItem", valueKey) })
+	ls.Call("setItem", valueKey, "old")
+
+	token := fmt.Sprintf("%012x.other", time.Now().UnixMilli())
+	held := make(chan struct{})
+	var releaseOther js.Value
+	grant := js.FuncOf(func(this js.Value, args []js.Value) any {
+		return js.Global().Get("Promise").New(js.FuncOf(func(this js.Value, args []js.Value) any {
+			releaseOther = args[0]
+			close(held)
+			return nil
+		}))
+	})
+	defer grant.Release()
+	js.Global().Get("navigator").Get("locks").Call("request", name+"#fence:"+token, grant)
+	<-held
+	t.Cleanup(func() { releaseOther.Invoke() })
+
+	const late = 300 * time.Millisecond
+	time.AfterFunc(late, func() {
+		ls.Call("setItem", valueKey, "new")
+		ls.Call("setItem", fenceKey, token)
+	})
+	start := time.Now()
+	var got string
+	if err := (web.WebLocks{}).WithLock(context.Background(), name, func(ctx context.Context) error {
+		got = ls.Call("getItem", valueKey).String()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got != "new" || time.Since(start) < late {
+		t.Errorf("fn read %q after %v, want the late write %q (after %v)", got, time.Since(start), "new", late)
+	}
+
+	// This page fenced its own turn: its own token, and its fence lock held.
+	mine := ls.Call("getItem", fenceKey).String()
+	if mine == token {
+		t.Errorf("fence token after WithLock %q, want this page's own", mine)
+	}
+	if held, _ := heldWebLocks(t); !contains(held, name+"#fence:"+mine) {
+		t.Errorf("the page does not hold its fence lock %q: %q", name+"#fence:"+mine, held)
+	}
+}
