@@ -19,6 +19,8 @@ build:
 	cp $(GOROOT)/lib/wasm/wasm_exec.js static/oidc/wasm_exec.js
 	cp wasm/oidc.js wasm/oidc.d.ts static/oidc/
 	cp silentrefresh/silent-refresh.html static/silent-refresh.html
+	cd dev && GOOS=js GOARCH=wasm $(GO) build $(WASMFLAGS) -o ../static/web/app.wasm ./demoapp
+	cd dev && $(GO) run ./demoapp -out ../static
 
 ## chromium: install Debian's Chromium when it is missing (browser and end-to-end tests need it)
 chromium:
@@ -32,6 +34,7 @@ vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./...
 	cd dev && $(GO) vet ./...
+	cd dev && GOOS=js GOARCH=wasm $(GO) vet ./demoapp/...
 
 ## test: vet, native tests (race), browser tests in Chromium, end-to-end tests, size budgets
 test: chromium vet test-native test-browser test-e2e check-size
@@ -61,4 +64,6 @@ bench: chromium build
 	cd dev && $(GO) run ./cmd/bench
 
 clean:
-	rm -rf $(BUILD) static/oidc/oidc.wasm static/oidc/wasm_exec.js
+	rm -rf $(BUILD) static/oidc/oidc.wasm static/oidc/wasm_exec.js static/oidc/oidc.js static/oidc/oidc.d.ts \
+	  static/silent-refresh.html static/web/app.wasm static/index.html static/app.js static/app-worker.js \
+	  static/app.css static/manifest.webmanifest static/wasm_exec.js
