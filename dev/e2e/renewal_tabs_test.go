@@ -1,0 +1,192 @@
+package e2e
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/oidcwasm/oidcwasm/dev/e2etest"
+)
+
+func TestRenewInTwoTabsSharingLocalStorageMakesOneTokenRequestPerExpiry(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		// script runs in tab 2 before each of its documents.
+		script string
+	}{
+		{name: "with BroadcastChannel"},
+		// Tab 2 hears nothing from tab 1: the renewal lock and reading the
+		// store again under it must do all the work.
+		{name: "without BroadcastChannel in tab 2", script: `delete globalThis.BroadcastChannel;`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: 4 * time.Second})
+			cfg := p.Config("l", map[string]any{"scope": refreshScope, "useRefreshToken": true, "storage": "local"})
+			tab1 := signedIn(t, env.NewTab(t), cfg)
+			// A second tab of the same browser profile: same localStorage, Web
+			// Locks and BroadcastChannel. It restores the session tab 1 signed in.
+			tab2 := tab1.NewTabInSameContext(t)
+			if c.script != "" {
+				if _, err := chromedp.Run(tab2.Ctx, func(ctx context.Context, tgt *chromedp.Target) (page.AddScriptToEvaluateOnNewDocumentResult, error) {
+					return cdp.Call(ctx, tgt, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: c.script})
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tab2.OpenTestPage()
+			e2etest.Eval[any](tab2, pageRecorder)
+			logOnFailure(t, p, tab1, tab2)
+			tab2.Configure(cfg)
+			if res := tab2.CheckAuth(); !res["l"].IsAuthenticated {
+				t.Fatalf("tab 2 does not restore the shared session: %+v", res["l"])
+			}
+			if accessToken(tab1, "l") != accessToken(tab2, "l") {
+				t.Fatalf("the tabs start with different tokens")
+			}
+			before, logStart := p.Counts(), len(p.Log())
+
+			// Both tabs keep asking for the token across two expiries, and both
+			// renew automatically at the same moment: every renewal is a race.
+			startTokenLoop(tab1, "l")
+			startTokenLoop(tab2, "l")
+			const twoRenewals = `loop.seen.length >= 3 || loop.errors.length > 0 || loop.signedOut > 0`
+			waitUntil(t, tab1, "two renewals seen by tab 1", twoRenewals, renewWait)
+			waitUntil(t, tab2, "two renewals seen by tab 2", twoRenewals, 5*time.Second)
+			loop1, loop2 := stopTokenLoop(t, tab1), stopTokenLoop(t, tab2)
+
+			for i, l := range []loopResult{loop1, loop2} {
+				if len(l.Errors) > 0 || l.SignedOut > 0 {
+					t.Errorf("tab %d: %d getAccessToken rejections (first: %v), isAuthenticated false %d times", i+1, len(l.Errors), firstOf(l.Errors), l.SignedOut)
+				}
+			}
+			renewals := delta(p, before, "token:refresh_token")
+			if renewals != len(loop1.Seen)-1 || renewals != 2 {
+				t.Errorf("%d refresh-token requests for %d renewals seen by tab 1 (%d by tab 2), want exactly one request per renewal, 2 in all",
+					renewals, len(loop1.Seen)-1, len(loop2.Seen)-1)
+			}
+			if !slices.Equal(loop1.Seen, loop2.Seen) {
+				t.Errorf("the tabs went through different tokens (%d and %d): the renewals were not shared", len(loop1.Seen), len(loop2.Seen))
+			}
+			for _, x := range tokenExchanges(since(p, logStart)) {
+				if x != "refresh_token 200" {
+					t.Errorf("token request %q: want only successful refreshes (a second tab refreshing the rotated token gets invalid_grant)", x)
+				}
+			}
+			if n := delta(p, before, "authorize"); n != 0 {
+				t.Errorf("%d authorization requests, want none", n)
+			}
+			if tok1, tok2 := accessToken(tab1, "l"), accessToken(tab2, "l"); tok1 != tok2 {
+				t.Errorf("the tabs end with different access tokens")
+			}
+		})
+	}
+}
+
+func TestRenewInDuplicatedTabNeverReplaysTheRotatedRefreshToken(t *testing.T) {
+	t.Parallel()
+	p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: time.Minute})
+	// storage: session. The test renews by hand, at the moments it chooses.
+	cfg := p.Config("d", map[string]any{"scope": refreshScope, "useRefreshToken": true, "silentRenew": false})
+	tab1 := signedIn(t, env.NewTab(t), cfg)
+	s1 := stored(tab1, "sessionStorage", "d")
+	if s1 == nil || s1.RefreshToken == "" {
+		t.Fatalf("tab 1 has no refresh token in sessionStorage: %+v", s1)
+	}
+
+	// The browser's "Duplicate tab": a new tab of the same profile that starts
+	// with a copy of the first tab's sessionStorage (the tab guard's ID
+	// included), before the bridge loads in it.
+	copied := e2etest.Eval[map[string]string](tab1,
+		`Object.fromEntries(Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)]))`)
+	const tabIDKey = "oidcwasm:oidcwasm.tab.id"
+	if copied[tabIDKey] == "" {
+		t.Fatalf("tab 1's sessionStorage has no tab ID (%s) to copy", tabIDKey)
+	}
+	tab2 := tab1.NewTabInSameContext(t)
+	tab2.Open(env.AppURL() + "/echo") // the app's origin, without the bridge
+	e2etest.Eval[any](tab2, `(() => { for (const [k, v] of Object.entries(`+e2etest.MustJSON(copied)+`)) sessionStorage.setItem(k, v); })()`)
+	tab2.OpenTestPage()
+	e2etest.Eval[any](tab2, pageRecorder)
+	logOnFailure(t, p, tab1, tab2)
+	tab2.Configure(cfg)
+	if res := tab2.CheckAuth(); !res["d"].IsAuthenticated {
+		t.Fatalf("the duplicated tab does not restore the copied session: %+v", res["d"])
+	}
+	if s2 := stored(tab2, "sessionStorage", "d"); s2 == nil || s2.RefreshToken != "" || s2.AccessToken != s1.AccessToken {
+		t.Errorf("the duplicated tab's session: want the copied access token and no refresh token")
+	}
+	if s := stored(tab1, "sessionStorage", "d"); s == nil || s.RefreshToken != s1.RefreshToken {
+		t.Errorf("the original tab lost its refresh token")
+	}
+	tabID := `sessionStorage.getItem(` + e2etest.MustJSON(tabIDKey) + `)`
+	if id1, id2 := e2etest.Eval[string](tab1, tabID), e2etest.Eval[string](tab2, tabID); id1 == id2 {
+		t.Errorf("both tabs keep the tab ID %q", id1)
+	}
+	before, logStart := p.Counts(), len(p.Log())
+
+	// Both renew at once: the original by refresh token, the copy by iframe,
+	// since it has none. Then both again, each with its own refresh token now
+	// (the copy got one from its iframe renewal).
+	renewBoth := func(round int) {
+		t.Helper()
+		for _, tab := range []*e2etest.Tab{tab1, tab2} {
+			e2etest.Eval[any](tab, `void (window.renewal = oidc.forceRefreshSession("d").then(() => "ok", (e) => e2e.error(e).code))`)
+		}
+		for i, tab := range []*e2etest.Tab{tab1, tab2} {
+			if got := e2etest.Eval[string](tab, `window.renewal`); got != "ok" {
+				t.Errorf("round %d, tab %d: forceRefreshSession: %s", round, i+1, got)
+			}
+		}
+	}
+	renewBoth(1)
+	for i, c := range []struct {
+		tab    *e2etest.Tab
+		method string
+	}{{tab1, "refresh_token"}, {tab2, "iframe"}} {
+		evs := events(c.tab, "silentRenewStarted", "silentRenewFailed")
+		if len(evs) != 1 || evs[0].Type != "silentRenewStarted" || evs[0].Detail["method"] != c.method {
+			t.Errorf("tab %d: events %s, want one silentRenewStarted/%s", i+1, describe(evs), c.method)
+		}
+	}
+	if r, c := delta(p, before, "token:refresh_token"), delta(p, before, "token:authorization_code"); r != 1 || c != 1 {
+		t.Errorf("round 1: %d refreshes and %d code exchanges, want 1 and 1", r, c)
+	}
+	if s := stored(tab2, "sessionStorage", "d"); s == nil || s.RefreshToken == "" {
+		t.Fatalf("the duplicated tab has no refresh token of its own after its iframe renewal")
+	}
+	renewBoth(2)
+	for i, tab := range []*e2etest.Tab{tab1, tab2} {
+		if evs := events(tab, "silentRenewStarted"); len(evs) != 2 || evs[1].Detail["method"] != "refresh_token" {
+			t.Errorf("round 2, tab %d: silentRenewStarted events %s, want the second by refresh token", i+1, describe(evs))
+		}
+	}
+	if r := delta(p, before, "token:refresh_token"); r != 3 {
+		t.Errorf("%d refreshes in all, want 3", r)
+	}
+	var bad []string
+	for _, x := range tokenExchanges(since(p, logStart)) {
+		if !strings.HasSuffix(x, " 200") {
+			bad = append(bad, x)
+		}
+	}
+	if len(bad) > 0 {
+		t.Errorf("token requests refused: %q; a replayed refresh token gets invalid_grant", bad)
+	}
+	if tok1, tok2 := accessToken(tab1, "d"), accessToken(tab2, "d"); tok1 == tok2 {
+		t.Errorf("the tabs hold the same access token after renewing each on their own")
+	}
+	for i, tab := range []*e2etest.Tab{tab1, tab2} {
+		if !isAuthenticated(tab, "d") {
+			t.Errorf("tab %d signed out", i+1)
+		}
+	}
+}
