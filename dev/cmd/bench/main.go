@@ -166,35 +166,46 @@ func findDev() (string, error) {
 // runAll runs every part, prints the table and writes the JSON report.
 func runAll(ctx context.Context, e *env) error {
 	start := time.Now()
-	rep := &benchReport{Started: start.UTC(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), LoadStart: loadAvg(),
-		OCTVersion: octVersion(e.dev)}
+	rep := &benchReport{Started: start.UTC(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), LoadStart: loadAvg()}
+	timed := func(name string, f func()) {
+		st := time.Now()
+		f()
+		rep.Parts = append(rep.Parts, fmt.Sprintf("%s %s", name, time.Since(st).Round(time.Second)))
+	}
 	if !e.opts.skip["sizes"] {
-		fmt.Fprintln(os.Stderr, "bench: sizes (brotli -q 11 is slow on a cold cache) ...")
-		rep.Sizes = measureSizes(ctx, e, false)
-		if err := e.sizes.Save(); err != nil {
-			e.logf("saving the size cache: %v", err)
-		}
+		timed("sizes", func() {
+			fmt.Fprintln(os.Stderr, "bench: sizes (brotli -q 11 is slow on a cold cache) ...")
+			rep.Sizes = measureSizes(ctx, e, false)
+			if err := e.sizes.Save(); err != nil {
+				e.logf("saving the size cache: %v", err)
+			}
+		})
 	}
 	if !e.opts.skip["go"] {
-		fmt.Fprintln(os.Stderr, "bench: Go benchmarks ...")
-		gb, err := runGoBenchmarks(ctx, e)
-		if err != nil {
-			rep.Notes = append(rep.Notes, "Go benchmarks failed: "+err.Error())
-		}
-		rep.Go = gb
+		timed("Go benchmarks", func() {
+			fmt.Fprintln(os.Stderr, "bench: Go benchmarks ...")
+			gb, err := runGoBenchmarks(ctx, e)
+			if err != nil {
+				rep.Notes = append(rep.Notes, "Go benchmarks failed: "+err.Error())
+			}
+			rep.Go = gb
+		})
 	}
 	if !e.opts.skip["browser"] {
-		fmt.Fprintln(os.Stderr, "bench: Chromium, side by side ...")
-		br, err := runBrowser(ctx, e)
-		if err != nil {
-			rep.Notes = append(rep.Notes, "browser benchmarks failed: "+err.Error())
-		}
-		rep.Browser = br
+		timed("Chromium", func() {
+			fmt.Fprintln(os.Stderr, "bench: Chromium, side by side ...")
+			br, err := runBrowser(ctx, e)
+			if err != nil {
+				rep.Notes = append(rep.Notes, "browser benchmarks failed: "+err.Error())
+			}
+			rep.Browser = br
+		})
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	rep.LoadEnd = loadAvg()
+	rep.OCTVersion = octVersion(e.dev) // npm ci may have run meanwhile
 	rep.Duration = time.Since(start).Round(time.Second).String()
 	rep.Table = buildTable(rep)
 	printTable(os.Stdout, rep)
@@ -213,7 +224,7 @@ func runAll(ctx context.Context, e *env) error {
 	if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("\nwrote %s (took %s)\n", out, rep.Duration)
+	fmt.Printf("\nwrote %s (took %s: %s)\n", out, rep.Duration, strings.Join(rep.Parts, ", "))
 	return nil
 }
 

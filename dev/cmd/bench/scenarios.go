@@ -298,6 +298,9 @@ type autoSample struct {
 	RefreshRequests int     `json:"refresh_requests"`
 	RenewFailures   int     `json:"renew_failures"` // silentRenewFailed / silentRenewError events, all tabs
 	TabsSignedIn    int     `json:"tabs_signed_in"` // tabs whose session was still usable at the end
+	// RefreshAt is when the provider saw each refresh request, in seconds
+	// after the login completed (polled every 100 ms).
+	RefreshAt []float64 `json:"refresh_at_s"`
 }
 
 const autoTabs = 3
@@ -316,8 +319,14 @@ func autoFlow(ctx context.Context, e *env, s *site, lib string) (*autoSample, er
 	defer closeTabs(all)
 	v.op.ResetCounts()
 	window := 2 * v.lifetime
-	time.Sleep(time.Until(loggedIn.Add(window)))
-	sm := &autoSample{Tabs: autoTabs, WindowSeconds: window.Seconds(), RefreshRequests: v.op.Counts()["token:refresh_token"]}
+	sm := &autoSample{Tabs: autoTabs, WindowSeconds: window.Seconds()}
+	for seen := 0; time.Now().Before(loggedIn.Add(window)); time.Sleep(100 * time.Millisecond) {
+		n := v.op.Counts()["token:refresh_token"]
+		for ; seen < n; seen++ {
+			sm.RefreshAt = append(sm.RefreshAt, float64(time.Since(loggedIn).Round(100*time.Millisecond))/1e9)
+		}
+	}
+	sm.RefreshRequests = v.op.Counts()["token:refresh_token"]
 	type renewals struct {
 		Failed int  `json:"failed"`
 		Alive  bool `json:"alive"`

@@ -177,6 +177,9 @@ func measureSizes(ctx context.Context, e *env, check bool) *sizesReport {
 				e.opts.goappApp, kb(d.Brotli), kb(goappBudget), kb(goappTarget)))
 		}
 	}
+	if a, s := r.Analysis, r.Bridge.Sizes; a != nil && s != nil && a.Sections["code"]+a.Sections["data"] > 0 {
+		a.BrotliPerByte = float64(s.Brotli) / float64(s.Raw)
+	}
 	if s := r.Bridge.Sizes; s != nil && s.Brotli > bridgeBudget {
 		r.Failures = append(r.Failures, fmt.Sprintf("bridge: static/oidc/oidc.wasm is %s brotli (%d bytes), over the %s budget (target %s)",
 			mb(s.Brotli), s.Brotli, mb(bridgeBudget), mb(bridgeTarget)))

@@ -17,6 +17,7 @@ import (
 type benchReport struct {
 	Started    time.Time      `json:"started"`
 	Duration   string         `json:"duration"`
+	Parts      []string       `json:"parts"` // how long each part took
 	GoVersion  string         `json:"go"`
 	OCTVersion string         `json:"oidc_client_ts_version"`
 	CPUs       int            `json:"cpus"`
@@ -66,7 +67,7 @@ func (s stat) format(unit string, prec int) string {
 }
 
 func ratio(this, peer stat) string {
-	if !this.ok() || !peer.ok() || peer.med == 0 {
+	if !this.ok() || !peer.ok() || peer.med <= 0 || this.med < 0 {
 		return ""
 	}
 	return fmt.Sprintf("%.2f", this.med/peer.med)
@@ -301,18 +302,41 @@ func browserRows(b *browserReport) []row {
 		if tabs > 1 {
 			metric = fmt.Sprintf("token requests, %d callers at expiry in each of %d tabs (per run)", burstCallers, tabs)
 		}
-		rw := row{Section: "Chromium", Metric: metric, This: this, Peer: peer, Ratio: ratio(ts, ps), Target: "1", Value: ts.med}
+		rw := row{Section: "Chromium", Metric: metric, This: this, Peer: peer, Ratio: ratio(ts, ps), Target: "1 request, every caller ok", Value: ts.med}
 		if ts.ok() {
-			rw.Status = okMiss(ts.hi <= 1)
+			ok := ts.hi <= 1
+			for _, sm := range b.Expiry[libBridge] {
+				if sm.Tabs == tabs && sm.Rejected > 0 {
+					ok = false
+				}
+			}
+			rw.Status = okMiss(ok)
 		}
 		rows = append(rows, rw)
 	}
+	// Renewal points: refresh requests less than a second apart are one renewal.
+	points := func(at []float64) int {
+		n := 0
+		for i, t := range at {
+			if i == 0 || t-at[i-1] >= 1 {
+				n++
+			}
+		}
+		return n
+	}
+	extra := map[string]int{} // requests beyond one per renewal point, all runs
 	cell := func(lib string) (string, stat) {
 		var reqs []float64
 		var parts []string
 		for _, sm := range b.Auto[lib] {
 			reqs = append(reqs, float64(sm.RefreshRequests))
-			parts = append(parts, fmt.Sprintf("%d req, %d renew failures, %d/%d tabs signed in", sm.RefreshRequests, sm.RenewFailures, sm.TabsSignedIn, sm.Tabs))
+			extra[lib] += sm.RefreshRequests - points(sm.RefreshAt)
+			at := make([]string, len(sm.RefreshAt))
+			for i, t := range sm.RefreshAt {
+				at[i] = fmt.Sprintf("%.1f", t)
+			}
+			parts = append(parts, fmt.Sprintf("%d req at %s s, %d renew failures, %d/%d tabs signed in",
+				sm.RefreshRequests, strings.Join(at, ", "), sm.RenewFailures, sm.TabsSignedIn, sm.Tabs))
 		}
 		if len(parts) == 0 {
 			return "n/a", stat{}
@@ -324,9 +348,12 @@ func browserRows(b *browserReport) []row {
 	if ps.n == 0 && b.PeerNA != "" {
 		peer = peerNA
 	}
-	rows = append(rows, row{Section: "Chromium", Metric: fmt.Sprintf("automatic renewal, %d tabs, 16 s = 2 token lifetimes: refresh requests", autoTabs),
-		This: this, Peer: peer, Ratio: ratio(ts, ps), Target: "2", Value: ts.med})
-	return rows
+	rw := row{Section: "Chromium", Metric: fmt.Sprintf("automatic renewal, %d tabs, 2 token lifetimes (16 s): refresh requests", autoTabs),
+		This: this, Peer: peer, Ratio: ratio(ts, ps), Target: "1 per renewal, all tabs together", Value: ts.med}
+	if ts.ok() {
+		rw.Status = okMiss(extra[libBridge] == 0)
+	}
+	return append(rows, rw)
 }
 
 // printTable prints the table and what a reader needs to trust it.
@@ -394,6 +421,20 @@ func printAnalysis(w io.Writer, s *sizesReport) {
 		fmt.Fprintf(tw, "  %s\t\t %s\t\n", human(int64(f.Size)), f.Name)
 	}
 	tw.Flush()
+	if len(a.Dominates) > 0 {
+		fmt.Fprintf(w, "  code that only one package brings in (if nothing imported it; ~brotli at the file's %.2f brotli/raw):\n", a.BrotliPerByte)
+		for _, d := range a.Dominates {
+			fmt.Fprintf(w, "    %-40s %9s code (~%s brotli), %d packages; imported by %s\n", d.Package, human(int64(d.Code)),
+				human(int64(float64(d.Code)*a.BrotliPerByte)), len(d.Packages), strings.Join(d.Importers, ", "))
+		}
+	}
+	if len(a.WhatIf) > 0 {
+		fmt.Fprintln(w, "  if nothing imported these (fixes that need library changes):")
+		for _, d := range a.WhatIf {
+			fmt.Fprintf(w, "    %s: %s code (~%s brotli), %d packages leave; importers to change: %s\n", d.Package, human(int64(d.Code)),
+				human(int64(float64(d.Code)*a.BrotliPerByte)), len(d.Packages), strings.Join(d.Importers, ", "))
+		}
+	}
 	if len(a.Why) > 0 {
 		fmt.Fprintln(w, "  why the heavy packages are linked (shortest import chain):")
 		for _, p := range a.Packages {
