@@ -24,7 +24,7 @@ import (
 func goApp(t *testing.T, e *e2etest.Env) *e2etest.Tab {
 	t.Helper()
 	if _, err := os.Stat(filepath.Join(goAppStatic(t), "web", "app.wasm")); err != nil {
-		t.Skip("the go-app demo is not built (static/web/app.wasm): run `make build`")
+		t.Fatal("the go-app demo is not built (static/web/app.wasm): run `make build`")
 	}
 	tab := e.NewTab(t)
 	if err := chromedp.Do(tab.Ctx, chromedp.EmulateViewport(1360, 900)); err != nil {
@@ -45,7 +45,7 @@ func goAppStatic(t *testing.T) string {
 	t.Helper()
 	dir, err := e2etest.FindStatic()
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	return dir
 }
