@@ -306,17 +306,15 @@ func goappDiff(ctx context.Context, e *env, wasmDir, pkg, name string) []package
 		if err != nil {
 			return nil
 		}
-		var paths []string
-		for _, d := range deps {
+		// The main package's functions are named main.*; both apps' main
+		// packages are compared as "main".
+		paths := []string{"main"}
+		for _, d := range deps[:len(deps)-1] {
 			paths = append(paths, d.ImportPath)
 		}
 		sums := map[string]int{}
 		for _, p := range m.ByPackage(bench.NewPackages(paths)) {
-			name := p.Package
-			if name == deps[len(deps)-1].ImportPath {
-				name = "main"
-			}
-			sums[name] = p.Code
+			sums[p.Package] = p.Code
 		}
 		return sums
 	}

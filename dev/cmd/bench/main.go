@@ -2,26 +2,85 @@
 //
 //	go run ./cmd/bench          # sizes, Go benchmarks, Chromium side by side; one table
 //	go run ./cmd/bench -check   # sizes only: exit 1 when a budget of DESIGN.md is broken
+//	go run ./cmd/bench -probe bridge -js 'bench.internals(500)' [-profile] [-wasm file]
 //
 // Run it from dev/ after `make build` (the Makefile's bench and check-size
 // targets do both). It prints one table and writes it, with the raw samples,
 // to artifacts/bench.json.
 //
-// What it measures:
+// # Sizes
 //
-//   - sizes (raw, gzip -9, brotli -q 11) of static/oidc/oidc.wasm, of a bare
-//     go-app app (bench/bareapp) and of the go-app demo (dev/demoapp, once
-//     web/goapp exists), and of oidc-client-ts's minified browser bundle;
-//   - Go benchmarks of spa, go test -count 5, medians;
-//   - in headless Chromium, against development providers (devop) started in
-//     this process, the bridge (bench/pages/bridge.html) and oidc-client-ts
-//     (bench/pages/oct.html) on the same flows, alternating which goes first.
+// Raw, gzip -9 and brotli -q 11 (window 22) of static/oidc/oidc.wasm, of a
+// bare go-app app (bench/bareapp), of the least app that uses web/goapp
+// (bench/goappmin: the go-app integration's budget is its size over the bare
+// app), of the go-app demo (dev/demoapp, reported), and of oidc-client-ts's
+// minified browser bundle. Every wasm is built with the Makefile's WASMFLAGS.
+// 1 MB is 10^6 bytes. A build without -s -w gives function names (the wasm
+// name section; `go tool nm` cannot read wasm) for the net/http client check
+// and for the analysis printed under the table.
 //
-// -check measures sizes only and fails when the bridge is over 1.5 MB
-// brotli, when the go-app integration adds more than 300 KB brotli over a
-// bare go-app app, or when the bridge links net/http's client. Brotli at
-// quality 11 is slow, so sizes are cached by content hash in
+// -check measures sizes only and fails, one line per broken budget, when the
+// bridge is over 1.5 MB brotli, when the go-app integration adds more than
+// 300 KB brotli over the bare go-app app, or when the bridge links
+// net/http.(*Client).do or net/http.(*Transport).RoundTrip. Brotli at quality
+// 11 takes about a minute per file, so sizes are cached by content hash in
 // artifacts/sizes.json.
+//
+// # Go benchmarks
+//
+// go test -bench -count 5 -benchtime 500ms on spa: route matching (10,000
+// routes over 50 configs), the AccessToken fast path, ValidateCallback and
+// ID-token verification, summarised as medians with their range.
+//
+// # Chromium, side by side
+//
+// Development providers (devop, in this process, auto-login as alice) and a
+// page server on loopback; bench/pages/bridge.html uses the bridge's oidc.js,
+// bench/pages/oct.html oidc-client-ts's UserManager, with the same provider,
+// client, scope (openid profile offline_access), storage and refresh tokens;
+// both load bench/pages/bench.js, which times in the page. Pages are
+// cross-origin isolated, so performance.now() resolves 5 µs. Every flow runs
+// in a Chromium of its own (fresh user-data-dir), the libraries alternate
+// which goes first, and the table shows medians with min–max over runs:
+//
+//   - library ready: performance.now() (from the navigation start) when
+//     oidc.ready resolves, or when the oidc-client-ts script has run; cold is
+//     the first load with the HTTP cache disabled, warm the reloads;
+//   - checkAuth() vs signinRedirectCallback(): the duration of that one call
+//     on the page the provider redirected to (code exchange, userinfo, and
+//     for the bridge ID-token signature verification; oidc-client-ts then
+//     cleans the address bar itself); both libraries have loaded discovery
+//     before (configure; metadataService.getMetadata());
+//   - nav start → signed in: performance.now() when that call resolved,
+//     counted from the start of the navigation that began at the provider's
+//     authorization endpoint, so it includes the redirect, loading the page
+//     and the library, configure and the call; cold with the HTTP cache
+//     disabled, warm from the HTTP cache after three reloads;
+//   - reload → session restored: Page.reload, then performance.now() when
+//     checkAuth() (bridge) or getUser() (oidc-client-ts) resolved signed in;
+//   - valid access token from JS: the median time of one awaited
+//     oidc.getAccessToken() or (await mgr.getUser()).access_token, 2000 calls;
+//   - fetch overhead: the median time of fetch to a secure route on the page
+//     server through oidc.fetch (or getUser() + fetch with an Authorization
+//     header) minus that of a plain window.fetch, 150 requests each,
+//     interleaved; also split into sending a header at all and the library's
+//     own part, and, for the bridge, oidc.fetch taken apart step by step;
+//   - token requests at expiry: access tokens of 5 s, no automatic renewal,
+//     localStorage shared by 1 or 3 tabs; once the token has expired, 100
+//     callers per tab ask at the same wall-clock instant (bridge:
+//     oidc.getAccessToken(); oidc-client-ts: getUser(), then signinSilent()
+//     when user.expired, which uses the refresh token); the count is the
+//     provider's Counts()["token:refresh_token"], with how many callers got
+//     a token;
+//   - automatic renewal: access tokens of 8 s, silentRenew /
+//     automaticSilentRenew on, 3 tabs, 16 s: refresh requests and when each
+//     arrived.
+//
+// -probe signs in on one library's page and runs a JavaScript expression
+// there (bench.token(), bench.internals(n), bench.fetchParts(n), or any
+// other); -profile records a V8 CPU profile meanwhile and prints the
+// functions with the most self time, and -wasm serves another oidc.wasm
+// (artifacts/wasm/bridge-symbols.wasm has function names).
 package main
 
 import (
@@ -58,6 +117,8 @@ type options struct {
 	verbose    bool
 	probe      string // library whose page -js runs in
 	js         string
+	profile    bool   // with -probe: CPU profile of -js
+	wasm       string // serve this file as /oidc/oidc.wasm
 }
 
 func main() {
@@ -78,6 +139,8 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "log progress")
 	flag.StringVar(&o.probe, "probe", "", "sign in on this library's page (bridge or oct), run -js there and print its result")
 	flag.StringVar(&o.js, "js", "", "with -probe: the JavaScript expression to run (a Promise is awaited)")
+	flag.BoolVar(&o.profile, "profile", false, "with -probe: record a CPU profile while -js runs and print the top functions")
+	flag.StringVar(&o.wasm, "wasm", "", "with -probe: serve this file as /oidc/oidc.wasm (e.g. artifacts/wasm/bridge-symbols.wasm, which has function names)")
 	flag.Parse()
 	o.skip = map[string]bool{}
 	for _, s := range strings.Split(skip, ",") {

@@ -110,6 +110,11 @@ func startSite(ctx context.Context, e *env) (*site, error) {
 	}
 	pagesFS, _ := fs.Sub(bench.Pages, "pages")
 	mux.Handle("GET /bench/", cached(http.StripPrefix("/bench/", http.FileServerFS(pagesFS))))
+	if e.opts.wasm != "" {
+		mux.Handle("GET /oidc/oidc.wasm", cached(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.ServeFile(w, r, e.opts.wasm)
+		})))
+	}
 	mux.Handle("GET /oidc/", cached(http.StripPrefix("/oidc/", http.FileServer(http.Dir(filepath.Join(e.root, "static/oidc"))))))
 	oct := filepath.Join(e.dev, "node_modules/oidc-client-ts/dist/browser/oidc-client-ts.min.js")
 	mux.Handle("GET /lib/oidc-client-ts.min.js", cached(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
