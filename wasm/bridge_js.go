@@ -16,14 +16,36 @@ func run() {
 		js.Global().Get("console").Call("error", "oidcwasm: load oidc.wasm through oidc.js")
 		return
 	}
-	b := &bridge{client: web.NewClient()}
-	b.client.Subscribe(func(ev spa.Event) { boot.Call("emit", string(ev.Type), eventDetail(ev)) })
+	b := &bridge{client: web.NewClient(), boot: boot}
+	b.client.Subscribe(func(ev spa.Event) {
+		// The page's token cache first, so that a listener calling
+		// getAccessToken already sees the new session.
+		b.push(ev.ConfigID)
+		boot.Call("emit", string(ev.Type), eventDetail(ev))
+	})
 	boot.Call("register", b.object())
 	select {}
 }
 
 type bridge struct {
 	client *web.Client
+	boot   js.Value // oidc.js's side: emit, session, configured, register
+}
+
+// push tells oidc.js the config's current access token and when it must be
+// renewed, so getAccessToken answers without entering Go until then. A session
+// without a known lifetime is not cached: every call asks Go.
+func (b *bridge) push(configID string) {
+	if configID == "" {
+		return
+	}
+	s, err := b.client.Session(configID)
+	c, cerr := b.client.Config(configID)
+	if err != nil || cerr != nil || s == nil || s.AccessToken == "" || s.ExpiresAt.IsZero() {
+		b.boot.Call("session", configID, js.Null(), 0)
+		return
+	}
+	b.boot.Call("session", configID, s.AccessToken, s.RenewAt(c.TimeoutFactor).UnixMilli())
 }
 
 // object builds the implementation object oidc.js forwards to. Its functions
@@ -132,7 +154,15 @@ func (b *bridge) configure(ctx context.Context, args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, b.client.Configure(ctx, configs)
+	if err := b.client.Configure(ctx, configs); err != nil {
+		return nil, err
+	}
+	ids := b.client.ConfigIDs()
+	b.boot.Call("configured", ids[0])
+	for _, id := range ids {
+		b.push(id)
+	}
+	return nil, nil
 }
 
 func (b *bridge) checkAuth(ctx context.Context, args []js.Value) (any, error) {
@@ -270,7 +300,14 @@ func (b *bridge) revoke(hint string) func(ctx context.Context, args []js.Value) 
 		if err != nil {
 			return nil, err
 		}
-		return nil, b.client.Revoke(ctx, id, hint, tok)
+		if err := b.client.Revoke(ctx, id, hint, tok); err != nil {
+			return nil, err
+		}
+		if id == "" {
+			id = b.client.ConfigIDs()[0]
+		}
+		b.push(id) // a revoked access token leaves the page's cache at once
+		return nil, nil
 	}
 }
 

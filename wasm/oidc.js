@@ -28,12 +28,32 @@
     return e;
   }
 
+  // Fast paths that never cross into wasm (a call into Go costs ~50 µs):
+  // tokens[configId] = {token, renewAt} is pushed by oidc.wasm whenever a
+  // session changes, and used only before its renewal point; routes memoises
+  // matchRoute per absolute URL until the next configure.
+  var tokens = new Map();
+  var routes = new Map();
+  var defaultConfigId = null;
+
   var boot = {
     // Called by oidc.wasm with its implementation object.
     register: null,
     // Called by oidc.wasm to fire an event on oidc.
     emit: function (type, detail) {
       oidc.dispatchEvent(new CustomEvent(type, { detail: detail }));
+    },
+    // Called by oidc.wasm when a config's session changes: token is null when
+    // there is none, or when its lifetime is unknown (then every call asks Go).
+    session: function (configId, token, renewAt) {
+      if (token) tokens.set(configId, { token: token, renewAt: renewAt });
+      else tokens.delete(configId);
+    },
+    // Called by oidc.wasm after configure: the set changed.
+    configured: function (firstConfigId) {
+      defaultConfigId = firstConfigId;
+      tokens.clear();
+      routes.clear();
     },
   };
   globalThis.__oidcwasm_boot = boot;
@@ -86,8 +106,37 @@
     "logoff", "logoffLocal", "logoffAndRevokeTokens",
   ].forEach(function (name) { oidc[name] = method(name); });
 
-  // Synchronous: before oidc.ready settles no route is known, so no URL gets a token.
-  oidc.matchRoute = function (url) { return impl ? impl.matchRoute(String(url)) : null; };
+  var askGoForToken = oidc.getAccessToken;
+  oidc.getAccessToken = function (configId) {
+    var id = configId == null ? defaultConfigId : configId;
+    var c = typeof id === "string" ? tokens.get(id) : undefined;
+    if (c && Date.now() < c.renewAt) return Promise.resolve(c.token);
+    return askGoForToken.apply(null, arguments);
+  };
+
+  // The config whose token the absolute URL abs may carry, or null.
+  function route(abs) {
+    var id = routes.get(abs);
+    if (id === undefined) {
+      id = impl.matchRoute(abs);
+      if (routes.size >= 512) routes.clear();
+      routes.set(abs, id);
+    }
+    return id;
+  }
+
+  // Synchronous: before oidc.ready settles no route is known, so no URL gets a
+  // token. The URL is resolved as the browser's fetch would resolve it.
+  oidc.matchRoute = function (url) {
+    if (!impl) return null;
+    var abs;
+    try {
+      abs = new URL(String(url), document.baseURI).href;
+    } catch (e) {
+      return null;
+    }
+    return route(abs);
+  };
 
   // A body fetch can send twice: none, string, URLSearchParams, Blob, ArrayBuffer(View), FormData.
   function replayable(body) {
@@ -112,14 +161,14 @@
     await oidc.ready;
     // The URL only: building a Request here would lock a stream body.
     var url = input instanceof Request ? input.url : new URL(String(input), document.baseURI).href;
-    var configId = impl.matchRoute(url);
+    var configId = route(url);
     var own = new Headers(input instanceof Request ? input.headers : undefined);
     new Headers(init && init.headers).forEach(function (v, k) { own.set(k, v); });
     // No route, no token; a caller's own Authorization header is left alone.
     if (configId === null || own.has("Authorization")) return globalThis.fetch(input, init);
     var canReplay = input instanceof Request ? input.body === null : replayable(init && init.body);
     async function send() {
-      var token = await impl.getAccessToken(configId);
+      var token = await oidc.getAccessToken(configId);
       var headers = new Headers(own);
       headers.set("Authorization", "Bearer " + token);
       var next = Object.assign({}, init, { headers: headers });
