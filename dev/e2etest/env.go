@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	chromiumpkg "github.com/oidcwasm/oidcwasm/dev/internal/chromium"
 
 	"github.com/oidcwasm/oidcwasm/dev/demo"
 	"github.com/oidcwasm/oidcwasm/dev/devop"
@@ -91,7 +92,7 @@ func Start(opts Options) (*Env, error) {
 		d.Close()
 		return nil, err
 	}
-	flags := append(chromiumFlags[:len(chromiumFlags):len(chromiumFlags)], chromedp.ExecPath(chromium))
+	flags := append(chromiumpkg.Flags(), chromedp.ExecPath(chromium), chromedp.WindowSize(1280, 1000))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), flags...)
 	browser, cancelBrowser := chromedp.NewContext(allocCtx)
 	e.cancelAlloc, e.browser, e.cancelBrows = cancelAlloc, browser, cancelBrowser
@@ -198,28 +199,4 @@ func findChromium(path string) (string, error) {
 		return "", fmt.Errorf("e2etest: Chromium not found at %s: install it (apt-get install -y chromium, or make chromium) or set OIDCWASM_CHROMIUM", path)
 	}
 	return path, nil
-}
-
-// chromiumFlags run Chromium headless in CI, also as root. chromedp adds a
-// fresh temporary --user-data-dir and talks over a pipe.
-var chromiumFlags = []chromedp.ExecAllocatorOption{
-	chromedp.NoFirstRun,
-	chromedp.NoDefaultBrowserCheck,
-	chromedp.Headless,
-	chromedp.DisableGPU,
-	chromedp.WindowSize(1280, 1000),
-	chromedp.Flag("no-sandbox", true),
-	chromedp.Flag("disable-background-networking", true),
-	chromedp.Flag("disable-component-update", true),
-	chromedp.Flag("disable-sync", true),
-	chromedp.Flag("disable-quic", true),
-	chromedp.Flag("disable-extensions", true),
-	chromedp.Flag("disable-default-apps", true),
-	chromedp.Flag("disable-dev-shm-usage", true),
-	chromedp.Flag("disable-breakpad", true),
-	chromedp.Flag("disable-background-timer-throttling", true),
-	chromedp.Flag("disable-renderer-backgrounding", true),
-	chromedp.Flag("disable-backgrounding-occluded-windows", true),
-	chromedp.Flag("disable-hang-monitor", true),
-	chromedp.Flag("password-store", "basic"),
 }

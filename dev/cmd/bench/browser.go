@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/oidcwasm/oidcwasm/dev/internal/chromium"
 )
 
 // chromiumFlags run Chromium headless, also as root, with nothing in the
@@ -22,28 +23,8 @@ import (
 // a fresh temporary user-data-dir. localhost is mapped to 127.0.0.1, where the
 // servers listen, so no connection tries ::1 first.
 func chromiumFlags(execPath string) []chromedp.ExecAllocatorOption {
-	return []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(execPath),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Headless,
-		chromedp.DisableGPU,
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-breakpad", true),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.Flag("disable-backgrounding-occluded-windows", true),
-		chromedp.Flag("disable-hang-monitor", true),
-		chromedp.Flag("password-store", "basic"),
-		chromedp.Flag("host-resolver-rules", "MAP localhost 127.0.0.1"),
-	}
+	return append(chromium.Flags(), chromedp.ExecPath(execPath),
+		chromedp.Flag("host-resolver-rules", "MAP localhost 127.0.0.1"))
 }
 
 // openBrowser starts a Chromium of its own (a fresh user-data-dir: empty

@@ -15,42 +15,19 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/oidcwasm/oidcwasm/dev/internal/chromium"
 )
 
 // binding is the name of the DevTools binding through which the page talks
 // to the runner (see page.html).
 const binding = "__wasmbrowser"
 
-// chromiumFlags are the flags Chromium needs to run headless in CI, also as
-// root. chromedp adds a fresh temporary --user-data-dir, removed on exit, and
-// talks to the browser over a pipe, so no debugging port is opened.
-var chromiumFlags = []chromedp.ExecAllocatorOption{
-	chromedp.NoFirstRun,
-	chromedp.NoDefaultBrowserCheck,
-	chromedp.Headless,
-	chromedp.DisableGPU,
-	chromedp.Flag("no-sandbox", true),
-	chromedp.Flag("disable-background-networking", true),
-	chromedp.Flag("disable-component-update", true),
-	chromedp.Flag("disable-sync", true),
-	chromedp.Flag("disable-quic", true),
-	chromedp.Flag("disable-extensions", true),
-	chromedp.Flag("disable-default-apps", true),
-	chromedp.Flag("disable-dev-shm-usage", true),
-	chromedp.Flag("disable-breakpad", true),
-	chromedp.Flag("disable-background-timer-throttling", true),
-	chromedp.Flag("disable-renderer-backgrounding", true),
-	chromedp.Flag("disable-backgrounding-occluded-windows", true),
-	chromedp.Flag("disable-hang-monitor", true),
-	chromedp.Flag("password-store", "basic"),
-}
-
 // runInBrowser opens origin in Chromium, runs the program with argv and env,
 // copies its output to os.Stdout and os.Stderr, and returns its exit code.
 func runInBrowser(ctx context.Context, origin string, argv []string, env map[string]string, limit time.Duration) (int, error) {
 	verbose := os.Getenv("OIDCWASM_WASMBROWSER_VERBOSE") != ""
 	chromiumOut := &tail{max: 16 << 10}
-	opts := append(chromiumFlags[:len(chromiumFlags):len(chromiumFlags)], chromedp.CombinedOutput(chromiumOut))
+	opts := append(chromium.Flags(), chromedp.CombinedOutput(chromiumOut))
 	if verbose {
 		opts[len(opts)-1] = chromedp.CombinedOutput(os.Stderr)
 	}
