@@ -28,8 +28,9 @@ func (tb *Tab) NewTabInSameContext(t testing.TB) *Tab {
 	return nt
 }
 
-// record keeps the tab's console messages and frame navigations, as NewTab
-// does for its tabs.
+// record keeps the tab's console messages and frame navigations, for every
+// tab NewTab or NewTabInSameContext opens; with OIDCWASM_E2E_VERBOSE set the
+// console goes to stderr as well.
 func (tb *Tab) record() {
 	verbose := os.Getenv("OIDCWASM_E2E_VERBOSE") != ""
 	console := chromedp.Console(tb.Ctx)

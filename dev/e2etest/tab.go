@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -58,34 +57,7 @@ func (e *Env) NewTab(t testing.TB) *Tab {
 	if err := chromedp.Do(ctx); err != nil { // opens the tab
 		t.Fatalf("e2etest: opening a tab: %v", err)
 	}
-	verbose := os.Getenv("OIDCWASM_E2E_VERBOSE") != ""
-	console := chromedp.Console(ctx)
-	go func() {
-		for m, err := range console {
-			if err != nil {
-				return
-			}
-			if verbose {
-				fmt.Fprintf(os.Stderr, "console %s: %s %s\n", m.Type, m.Text, m.URL)
-			}
-			tb.rec.mu.Lock()
-			tb.rec.console = append(tb.rec.console, m)
-			tb.rec.mu.Unlock()
-		}
-	}()
-	navs := chromedp.Events(ctx, page.FrameNavigated)
-	go func() {
-		for ev, err := range navs {
-			if err != nil {
-				return
-			}
-			if ev.Frame != nil {
-				tb.rec.mu.Lock()
-				tb.rec.visited = append(tb.rec.visited, ev.Frame.URL+ev.Frame.URLFragment)
-				tb.rec.mu.Unlock()
-			}
-		}
-	}()
+	tb.record()
 	return tb
 }
 
