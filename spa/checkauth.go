@@ -1,6 +1,9 @@
 package spa
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // AuthResult is one config's state after CheckAuth (angular-auth-oidc-client's LoginResponse).
 type AuthResult struct {
@@ -14,8 +17,8 @@ type AuthResult struct {
 
 // CheckAuth completes an authorization response when rawURL carries one (see
 // ValidateCallback and Exchange), and otherwise restores stored sessions. A
-// callback that fails validation or exchange is returned as the error; then no
-// session has changed. Restored sessions whose access token is stale are
+// callback that fails validation or exchange is returned as the error and
+// emitted as EventError; then no session has changed. Restored sessions whose access token is stale are
 // renewed once; when that fails the config is reported signed out with the
 // reason, and the session is kept unless the provider ended it.
 func (m *Manager) CheckAuth(ctx context.Context, rawURL string) ([]AuthResult, error) {
@@ -26,10 +29,19 @@ func (m *Manager) CheckAuth(ctx context.Context, rawURL string) ([]AuthResult, e
 	var done *Callback
 	if IsCallbackURL(rawURL) {
 		cb, err := m.ValidateCallback(ctx, rawURL)
-		if err != nil {
-			return nil, err
+		if err == nil {
+			_, err = m.Exchange(ctx, cb)
 		}
-		if _, err := m.Exchange(ctx, cb); err != nil {
+		if err != nil {
+			// Tell listeners too: a failed sign-in often happens on page load,
+			// before any code awaits checkAuth's result.
+			var e *Error
+			errors.As(err, &e)
+			ev := Event{Type: EventError, Code: ErrorCode(err), Message: err.Error()}
+			if e != nil {
+				ev.ConfigID = e.ConfigID
+			}
+			m.emit(ev)
 			return nil, err
 		}
 		done = cb

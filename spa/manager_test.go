@@ -197,6 +197,12 @@ func TestCallbackChecksChangeNothing(t *testing.T) {
 			raw := tt.mutate(e, e.callbackURL("a"))
 			_, err := e.m.CheckAuth(context.Background(), raw)
 			wantCode(t, err, tt.code)
+			e.mu.Lock()
+			last := e.events[len(e.events)-1]
+			e.mu.Unlock()
+			if last.Type != spa.EventError || last.Code != tt.code {
+				t.Fatalf("last event %+v, want error with code %s", last, tt.code)
+			}
 			if e.op.Requests("/token") != tokensBefore {
 				t.Fatal("a refused callback reached the token endpoint")
 			}
