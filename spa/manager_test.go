@@ -578,3 +578,53 @@ func BenchmarkAccessTokenFastPath(b *testing.B) {
 		}
 	}
 }
+
+func TestUserinfoAndRevocationAnswersAreChecked(t *testing.T) {
+	tests := []struct {
+		name    string
+		pattern string
+		h       http.HandlerFunc
+		call    func(e *env) error
+		code    string
+	}{
+		{"userinfo HTML", "GET /userinfo", discoveryDoc("<html>", "text/html"), callbackWithUserinfo, spa.CodeInvalidResponse},
+		{"userinfo malformed JSON", "GET /userinfo", discoveryDoc(`{"sub":`, "application/json"), callbackWithUserinfo, spa.CodeInvalidResponse},
+		{"userinfo OAuth error", "GET /userinfo", oauthErr(403, "insufficient_scope"), callbackWithUserinfo, "insufficient_scope"},
+		{"revocation OAuth error", "POST /revoke", oauthErr(400, "unsupported_token_type"), revokeAccess, "unsupported_token_type"},
+		{"revocation server error HTML", "POST /revoke", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(503)
+		}, revokeAccess, spa.CodeInvalidResponse},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			if tt.pattern == "POST /revoke" {
+				e.login("a")
+			}
+			e.op.Handle(tt.pattern, tt.h)
+			before, _ := e.m.Session("a")
+			wantCode(t, tt.call(e), tt.code)
+			if after, _ := e.m.Session("a"); after != before {
+				t.Fatal("a refused answer changed the session")
+			}
+		})
+	}
+}
+
+func callbackWithUserinfo(e *env) error {
+	_, err := e.m.CheckAuth(context.Background(), e.callbackURL("a"))
+	return err
+}
+
+func revokeAccess(e *env) error {
+	return e.m.Revoke(context.Background(), "a", spa.HintAccessToken, "")
+}
+
+func oauthErr(status int, code string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		w.Write([]byte(`{"error":"` + code + `"}`))
+	}
+}
