@@ -106,6 +106,12 @@ func (m *Manager) Logoff(ctx context.Context, configID string, o EndSessionOptio
 		q.Set("state", state)
 		u.RawQuery = q.Encode()
 		endURL = u.String()
+		// Remembered so that the page the provider sends back to can drop the
+		// state from its address (TakeLogoutReturn); a cache, so a failed write
+		// only leaves ?state= in the address bar.
+		m.txMu.Lock()
+		_ = m.txStore.Set(logoutPrefix+state, m.clock.Now().Format(time.RFC3339))
+		m.txMu.Unlock()
 	}
 	m.endSession(p, "")
 	return endURL, nil
@@ -129,4 +135,32 @@ func (m *Manager) LogoffAndRevokeTokens(ctx context.Context, configID string) er
 	}
 	m.endSession(p, "")
 	return first
+}
+
+const logoutPrefix = "oidcwasm.logout."
+
+// TakeLogoutReturn reports whether raw is the post_logout_redirect_uri the
+// provider sent this tab back to after Logoff: its only response parameter is
+// the state of a logoff started here in the last 15 minutes
+// (RP-Initiated Logout 1.0 §3). The state is used up; CleanCallbackURL then
+// removes it from the address.
+func (m *Manager) TakeLogoutReturn(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	q := u.Query()
+	state := q.Get("state")
+	if state == "" || len(q["state"]) != 1 || q.Has("code") || q.Has("error") {
+		return false
+	}
+	m.txMu.Lock()
+	defer m.txMu.Unlock()
+	at, ok := m.txStore.Get(logoutPrefix + state)
+	if !ok {
+		return false
+	}
+	m.txStore.Remove(logoutPrefix + state)
+	t, err := time.Parse(time.RFC3339, at)
+	return err == nil && m.clock.Now().Sub(t) <= TransactionLifetime
 }

@@ -628,3 +628,35 @@ func oauthErr(status int, code string) http.HandlerFunc {
 		w.Write([]byte(`{"error":"` + code + `"}`))
 	}
 }
+
+func TestTakeLogoutReturnRecognisesOnlyOurOwnRecentLogoff(t *testing.T) {
+	e := newEnv(t)
+	e.login("a")
+	raw, err := e.m.Logoff(context.Background(), "a", spa.EndSessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(raw)
+	back := "https://app.example/?state=" + url.QueryEscape(u.Query().Get("state"))
+	for _, forged := range []string{"https://app.example/?state=guess", back + "&code=x", "https://app.example/"} {
+		if e.m.TakeLogoutReturn(forged) {
+			t.Errorf("TakeLogoutReturn(%q) = true", forged)
+		}
+	}
+	if !e.m.TakeLogoutReturn(back) {
+		t.Fatal("the provider's return after our logoff was not recognised")
+	}
+	if e.m.TakeLogoutReturn(back) {
+		t.Fatal("the logoff state was recognised twice")
+	}
+	if got := spa.CleanCallbackURL(back); got != "https://app.example/" {
+		t.Fatalf("CleanCallbackURL = %q", got)
+	}
+	e.login("a")
+	raw, _ = e.m.Logoff(context.Background(), "a", spa.EndSessionOptions{})
+	u, _ = url.Parse(raw)
+	e.clk.Advance(16 * time.Minute)
+	if e.m.TakeLogoutReturn("https://app.example/?state=" + url.QueryEscape(u.Query().Get("state"))) {
+		t.Fatal("a logoff older than 15 minutes was recognised")
+	}
+}

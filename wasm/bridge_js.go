@@ -175,8 +175,9 @@ func (b *bridge) checkAuth(ctx context.Context, args []js.Value) (any, error) {
 		raw = here
 	}
 	res, err := b.client.CheckAuth(ctx, raw)
-	// Whatever the outcome, code and state leave the address bar and history.
-	if raw == here && spa.IsCallbackURL(raw) {
+	// Whatever the outcome, code and state (also the state a logoff brought
+	// back) leave the address bar and history.
+	if raw == here && (spa.IsCallbackURL(raw) || b.client.TakeLogoutReturn(raw)) {
 		b.client.Navigator.ReplaceURL(spa.CleanCallbackURL(raw))
 	}
 	if err != nil {

@@ -144,6 +144,10 @@ func TestLogoffEndsThatConfigsSessionAtTheProviderAndComesBackSignedOut(t *testi
 	if res["a"].IsAuthenticated || !res["b"].IsAuthenticated {
 		t.Errorf("after logoff(a): a signed in %v, b signed in %v; want false, true", res["a"].IsAuthenticated, res["b"].IsAuthenticated)
 	}
+	// checkAuth recognised the state its own logoff sent and took it out of the address bar.
+	if here := e2etest.Eval[string](tab, `location.href`); here != env.TestPageURL() {
+		t.Errorf("after the post-logout redirect and checkAuth the address is %s, want %s", here, env.TestPageURL())
+	}
 	if err := tab.Reject(`oidc.getAccessToken("a")`); err.Code != "login_required" || err.ConfigID != "a" {
 		t.Errorf("getAccessToken(a) after logoff: %v, want login_required", err)
 	}

@@ -136,8 +136,9 @@ func (a *Auth) start(o Options) {
 	}
 	here := a.nav.Location()
 	res, err := a.m.CheckAuth(ctx, here)
-	if spa.IsCallbackURL(here) {
-		// Whatever the outcome, code and state leave the address bar and history.
+	if spa.IsCallbackURL(here) || a.m.TakeLogoutReturn(here) {
+		// Whatever the outcome, code and state (also the state a logoff
+		// brought back) leave the address bar and history.
 		a.nav.ReplaceURL(spa.CleanCallbackURL(here))
 	}
 	a.finish(res, nil, err)
