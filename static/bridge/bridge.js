@@ -55,10 +55,10 @@ async function main() {
 
   try {
     await oidc.configure(settings.bridge.configs);
-    // Completes a sign-in when this page is the redirect target (and removes
-    // code and state from the address bar), else restores stored sessions.
+    // Completes a sign-in when this page is the redirect target, else restores
+    // stored sessions; either way it removes code and state (also the state a
+    // logoff brings back) from the address bar.
     const results = await oidc.checkAuth();
-    dropLogoutState();
     for (const r of results) {
       showSession(r.configId, r.isAuthenticated, r.userData, r.errorMessage);
     }
@@ -196,17 +196,6 @@ setInterval(tick, 1000);
 function formatSeconds(n) {
   const m = Math.floor(n / 60);
   return m ? m + " min " + String(n % 60).padStart(2, "0") + " s" : n + " s";
-}
-
-// dropLogoutState removes the state parameter a provider sends back with the
-// post-logout redirect (OpenID Connect RP-Initiated Logout 1.0 §3); checkAuth
-// has already removed any authorization response.
-function dropLogoutState() {
-  const u = new URL(location.href);
-  if (u.searchParams.has("state") && !u.searchParams.has("code") && !u.searchParams.has("error")) {
-    u.searchParams.delete("state");
-    history.replaceState(history.state, "", u.href);
-  }
 }
 
 // ---- events --------------------------------------------------------------
