@@ -99,7 +99,7 @@ func (m *Manager) ValidateCallback(ctx context.Context, raw string) (*Callback, 
 		return nil, newError(CodeStateMismatch, c.ConfigID, "the authorization request was made for another authority or client")
 	}
 	if !sameEndpoint(raw, t.RedirectURL) {
-		return nil, newError(CodeStateMismatch, c.ConfigID, "the response arrived at %s, not at the redirect URI of its request", stripQuery(raw))
+		return nil, newError(CodeStateMismatch, c.ConfigID, "the response arrived at %s, not at the redirect URI of its request", RedactURL(raw))
 	}
 	if iss, sent := q["iss"]; sent || p.disc.IssParameterSupported {
 		if !sent {
@@ -131,12 +131,4 @@ func sameEndpoint(a, b string) bool {
 	}
 	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host) &&
 		strings.TrimSuffix(ua.EscapedPath(), "/") == strings.TrimSuffix(ub.EscapedPath(), "/")
-}
-
-// stripQuery returns a URL without query and fragment, safe to put in a message.
-func stripQuery(raw string) string {
-	if i := strings.IndexAny(raw, "?#"); i >= 0 {
-		return raw[:i]
-	}
-	return raw
 }

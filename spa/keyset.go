@@ -10,7 +10,6 @@ import (
 	"errors"
 	"mime"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -224,7 +223,7 @@ func (k *keySet) refresh(ctx context.Context, seen uint64, kid string) ([]jose.J
 	case <-f.done:
 		return f.keys, f.gen, f.err
 	case <-ctx.Done():
-		return nil, 0, ctxError(ctx, "waiting for the provider's JWKS from "+safeURL(k.url))
+		return nil, 0, ContextError(ctx, "waiting for the provider's JWKS from "+RedactURL(k.url))
 	}
 }
 
@@ -262,9 +261,9 @@ func (k *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
 		if errors.As(err, &e) {
 			return nil, err
 		}
-		return nil, wrapError(CodeNetwork, "", err, "fetching the provider's JWKS from %s", safeURL(k.url))
+		return nil, wrapError(CodeNetwork, "", err, "fetching the provider's JWKS from %s", RedactURL(k.url))
 	}
-	where := "the provider's JWKS endpoint " + safeURL(k.url)
+	where := "the provider's JWKS endpoint " + RedactURL(k.url)
 	if resp.Status != http.StatusOK {
 		return nil, newError(CodeInvalidResponse, "", "%s answered HTTP %d, want 200", where, resp.Status)
 	}
@@ -364,25 +363,4 @@ func keyFits(key *jose.JSONWebKey, alg jose.SignatureAlgorithm) bool {
 		return alg == jose.EdDSA
 	}
 	return false
-}
-
-// ctxError reports a done context as an *Error: CodeTimeout when its deadline
-// passed, CodeNetwork when it was cancelled. It wraps ctx.Err(), so
-// errors.Is(err, context.DeadlineExceeded) holds.
-func ctxError(ctx context.Context, doing string) *Error {
-	code := CodeNetwork
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		code = CodeTimeout
-	}
-	return wrapError(code, "", ctx.Err(), "%s", doing)
-}
-
-// safeURL returns raw without userinfo, query and fragment, fit for a message.
-func safeURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(malformed URL)"
-	}
-	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
-	return u.String()
 }

@@ -38,7 +38,7 @@ func (f NetHTTPFetcher) Fetch(ctx context.Context, req *Request) (*Response, err
 	if req.Body != nil {
 		body = bytes.NewReader(req.Body)
 	}
-	what := method + " " + safeURL(req.URL)
+	what := method + " " + RedactURL(req.URL)
 	hreq, err := http.NewRequestWithContext(ctx, method, req.URL, body)
 	if err != nil {
 		return nil, newError(CodeNetwork, "", "%s: malformed request", what)
@@ -70,7 +70,7 @@ func transportError(ctx context.Context, what string, err error) *Error {
 		err = ue.Err
 	}
 	if ctx.Err() != nil {
-		return ctxError(ctx, what)
+		return ContextError(ctx, what)
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {

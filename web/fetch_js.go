@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"syscall/js"
@@ -59,9 +58,9 @@ func (Fetcher) Fetch(ctx context.Context, req *spa.Request) (*spa.Response, erro
 	if method == "" {
 		method = http.MethodGet
 	}
-	where := method + " " + redactURL(req.URL)
+	where := method + " " + spa.RedactURL(req.URL)
 	if ctx.Err() != nil {
-		return nil, ctxError(ctx, where)
+		return nil, spa.ContextError(ctx, where)
 	}
 
 	init := js.Global().Get("Object").New()
@@ -124,30 +123,10 @@ func readHeaders(h js.Value) http.Header {
 	return header
 }
 
-// redactURL is the scheme, host and path of rawURL: no user info, query or
-// fragment. A relative URL gives its path.
-func redactURL(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "(malformed URL)"
-	}
-	if u.Host == "" {
-		return u.EscapedPath()
-	}
-	return u.Scheme + "://" + u.Host + u.EscapedPath()
-}
-
-func ctxError(ctx context.Context, where string) *spa.Error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &spa.Error{Code: spa.CodeTimeout, Message: where + ": timed out", Err: ctx.Err()}
-	}
-	return &spa.Error{Code: spa.CodeNetwork, Message: where + ": canceled", Err: ctx.Err()}
-}
-
 // fetchError is the error of a fetch or body read that did not complete.
 func fetchError(ctx context.Context, where, rawURL string, err error) *spa.Error {
 	if ctx.Err() != nil {
-		return ctxError(ctx, where)
+		return spa.ContextError(ctx, where)
 	}
 	msg := err.Error()
 	var r *Rejection
