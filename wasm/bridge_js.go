@@ -35,17 +35,18 @@ type bridge struct {
 // push tells oidc.js the config's current access token and when it must be
 // renewed, so getAccessToken answers without entering Go until then. A session
 // without a known lifetime is not cached: every call asks Go.
+// "" means the default config, as everywhere in the API.
 func (b *bridge) push(configID string) {
-	if configID == "" {
+	c, err := b.client.Config(configID)
+	if err != nil {
+		return // not configured (yet): the cache was cleared by configure
+	}
+	s, err := b.client.Session(c.ConfigID)
+	if err != nil || s == nil || s.AccessToken == "" || s.ExpiresAt.IsZero() {
+		b.boot.Call("session", c.ConfigID, js.Null(), 0)
 		return
 	}
-	s, err := b.client.Session(configID)
-	c, cerr := b.client.Config(configID)
-	if err != nil || cerr != nil || s == nil || s.AccessToken == "" || s.ExpiresAt.IsZero() {
-		b.boot.Call("session", configID, js.Null(), 0)
-		return
-	}
-	b.boot.Call("session", configID, s.AccessToken, s.RenewAt(c.TimeoutFactor).UnixMilli())
+	b.boot.Call("session", c.ConfigID, s.AccessToken, s.RenewAt(c.TimeoutFactor).UnixMilli())
 }
 
 // object builds the implementation object oidc.js forwards to. Its functions
@@ -86,16 +87,7 @@ func arg(args []js.Value, i int) js.Value {
 }
 
 // configIDArg reads an optional configId argument.
-func configIDArg(args []js.Value, i int) (string, error) {
-	v := arg(args, i)
-	switch v.Type() {
-	case js.TypeUndefined, js.TypeNull:
-		return "", nil
-	case js.TypeString:
-		return v.String(), nil
-	}
-	return "", &spa.Error{Code: spa.CodeInvalidConfig, Field: "configId", Message: "must be a string, not " + jsType(fromJS(v))}
-}
+func configIDArg(args []js.Value, i int) (string, error) { return stringArg(args, i, "configId") }
 
 // stringArg reads an optional string argument.
 func stringArg(args []js.Value, i int, name string) (string, error) {
@@ -303,9 +295,6 @@ func (b *bridge) revoke(hint string) func(ctx context.Context, args []js.Value) 
 		}
 		if err := b.client.Revoke(ctx, id, hint, tok); err != nil {
 			return nil, err
-		}
-		if id == "" {
-			id = b.client.ConfigIDs()[0]
 		}
 		b.push(id) // a revoked access token leaves the page's cache at once
 		return nil, nil
