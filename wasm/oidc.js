@@ -58,32 +58,41 @@
   };
   globalThis.__oidcwasm_boot = boot;
 
-  var ready = (async function () {
-    if (typeof globalThis.Go !== "function") {
-      await loadScript(new URL("wasm_exec.js", base).href);
-    }
-    var go = new globalThis.Go();
-    var wasmURL = new URL("oidc.wasm", base).href;
-    var result;
+  // The three downloads never wait on each other: oidc.wasm is fetched and
+  // compiled (streaming) while wasm_exec.js loads, so the module is usually
+  // compiled by the time the Go runtime exists.
+  var wasmURL = new URL("oidc.wasm", base).href;
+  var compiled = compileModule(wasmURL);
+  compiled.catch(function () {}); // handled below, after wasm_exec.js
+  var runtime = typeof globalThis.Go === "function" ? Promise.resolve() :
+    loadScript(new URL("wasm_exec.js", base).href);
+
+  async function compileModule(url) {
     try {
-      result = await WebAssembly.instantiateStreaming(fetch(wasmURL), go.importObject);
+      return await WebAssembly.compileStreaming(fetch(url));
     } catch (streamErr) {
       // A server that sends the wrong MIME type breaks streaming compilation: fall back.
       var resp;
       try {
-        resp = await fetch(wasmURL);
+        resp = await fetch(url);
       } catch (e) {
-        throw loadError("cannot fetch " + wasmURL + ": " + e.message);
+        throw loadError("cannot fetch " + url + ": " + e.message);
       }
-      if (!resp.ok) throw loadError("cannot fetch " + wasmURL + ": HTTP " + resp.status);
+      if (!resp.ok) throw loadError("cannot fetch " + url + ": HTTP " + resp.status);
       try {
-        result = await WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject);
+        return await WebAssembly.compile(await resp.arrayBuffer());
       } catch (e) {
-        throw loadError(wasmURL + " is not a valid WebAssembly module: " + e.message);
+        throw loadError(url + " is not a valid WebAssembly module: " + e.message);
       }
     }
+  }
+
+  var ready = (async function () {
+    await runtime;
+    var go = new globalThis.Go();
+    var instance = await WebAssembly.instantiate(await compiled, go.importObject);
     var registered = new Promise(function (resolve) { boot.register = resolve; });
-    go.run(result.instance).then(function () {
+    go.run(instance).then(function () {
       console.error("oidcwasm: oidc.wasm exited");
     });
     return registered;

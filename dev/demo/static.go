@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -40,9 +41,48 @@ func staticHandler(dir string, landing http.Handler) http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if strings.HasSuffix(name, ".wasm") {
 			w.Header().Set("Content-Type", "application/wasm")
+			w.Header().Add("Vary", "Accept-Encoding")
+			if enc, ext := precompressed(dir, name, r.Header.Get("Accept-Encoding")); enc != "" {
+				w.Header().Set("Content-Encoding", enc)
+				if fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); err == nil {
+					// go-app's loader shows progress over the decoded size.
+					w.Header().Set("X-Uncompressed-Content-Length", strconv.FormatInt(fi.Size(), 10))
+				}
+				r = r.Clone(r.Context())
+				r.URL.Path = name + ext
+			}
 		}
 		files.ServeHTTP(w, r)
 	})
+}
+
+// precompressed picks the NAME.br or NAME.gz that `make build` wrote beside a
+// file, when the request accepts that encoding (RFC 9110 §12.5.3; brotli first,
+// it is ~30% smaller than gzip for wasm). Both are empty when there is none.
+func precompressed(dir, name, accept string) (encoding, ext string) {
+	for _, c := range []struct{ enc, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {
+		if !acceptsEncoding(accept, c.enc) {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name+c.ext))); err == nil && fi.Mode().IsRegular() {
+			return c.enc, c.ext
+		}
+	}
+	return "", ""
+}
+
+// acceptsEncoding reports whether an Accept-Encoding header value allows enc
+// (a listed coding without q=0).
+func acceptsEncoding(accept, enc string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), enc) {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
 }
 
 var landingPage = template.Must(template.New("landing").Parse(`<!doctype html>

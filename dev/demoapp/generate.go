@@ -36,8 +36,11 @@ func handler() *app.Handler {
 		ThemeColor:      "#151c2e",
 		BackgroundColor: "#f4f6fa",
 		LoadingLabel:    "Loading the oidcwasm demo… {progress}%",
-		Icon:            app.Icon{Default: "/web/icon-192.png", Large: "/web/icon-512.png", SVG: "/web/icon.svg"},
-		Styles:          []string{"/web/demo.css"},
+		// The demo server sends web/app.wasm.br with Content-Encoding: the
+		// progress counts decoded bytes, so it needs the raw size.
+		WasmContentLengthHeader: "X-Uncompressed-Content-Length",
+		Icon:                    app.Icon{Default: "/web/icon-192.png", Large: "/web/icon-512.png", SVG: "/web/icon.svg"},
+		Styles:                  []string{"/web/demo.css"},
 		// Not listed anywhere here, on purpose: /silent-refresh.html and
 		// /demo.json. Everything listed is precached by the service worker
 		// and answered from its cache (see goapp.CheckHandler).
