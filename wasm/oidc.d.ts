@@ -49,11 +49,12 @@ declare global {
     returnUrl?: string | null;
   }
 
-  /** Every rejection is an OidcError. */
+  /** Every rejection is an OidcError, except oidc.fetch's network failures (a TypeError, as window.fetch). */
   interface OidcError extends Error {
     name: "OidcError";
     /** invalid_config, login_required, state_mismatch, nonce_mismatch, iss_mismatch,
-     * invalid_id_token, invalid_response, timeout, network, or the provider's OAuth error code. */
+     * invalid_id_token, invalid_response, invalid_request, redirect_blocked, timeout, network,
+     * or the provider's OAuth error code. */
     code: string;
     configId: string | null;
     /** The provider's error_description, when it sent one. */
@@ -88,7 +89,11 @@ declare global {
     getUserData(configId?: string): Promise<Record<string, unknown> | null>;
     isAuthenticated(configId?: string): Promise<boolean>;
     forceRefreshSession(configId?: string): Promise<OidcLoginResponse>;
-    /** window.fetch plus Authorization: Bearer for secure routes only. */
+    /** window.fetch plus Authorization: Bearer for secure routes only. (input, init) are read once,
+     * at the call, into one Request, which is what is sent. A token-bearing request never follows a
+     * redirect: it rejects with code redirect_blocked (the caller's own redirect: "manual" or "error"
+     * is kept); mode "no-cors" on a secure route rejects with invalid_request. Network failures
+     * reject with a TypeError, as window.fetch does. */
     fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
     /** The configId whose token a request to url would carry, or null. */
     matchRoute(url: string | URL): string | null;

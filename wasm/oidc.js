@@ -20,12 +20,16 @@
     });
   }
 
-  function loadError(message) {
+  function oidcError(code, configId, message) {
     var e = new Error("oidcwasm: " + message);
     e.name = "OidcError";
-    e.code = "network";
-    e.configId = null;
+    e.code = code;
+    e.configId = configId;
     return e;
+  }
+
+  function loadError(message) {
+    return oidcError("network", null, message);
   }
 
   // Fast paths that never cross into wasm (a call into Go costs ~50 µs):
@@ -124,7 +128,10 @@
   };
 
   // The config whose token the absolute URL abs may carry, or null.
+  // While a configure runs (its configLoaded listeners included) every
+  // lookup asks Go, so no answer of the old set is remembered past it.
   function route(abs) {
+    if (configuring > 0) return impl.matchRoute(abs);
     var id = routes.get(abs);
     if (id === undefined) {
       id = impl.matchRoute(abs);
@@ -133,6 +140,20 @@
     }
     return id;
   }
+
+  var configuring = 0;
+  var askGoToConfigure = oidc.configure;
+  oidc.configure = function () {
+    configuring++;
+    routes.clear();
+    var done = function () {
+      configuring--;
+      routes.clear();
+    };
+    var p = askGoToConfigure.apply(null, arguments);
+    p.then(done, done);
+    return p;
+  };
 
   // Synchronous: before oidc.ready settles no route is known, so no URL gets a
   // token. The URL is resolved as the browser's fetch would resolve it.
@@ -164,30 +185,84 @@
     return !err || err[1] === "invalid_token";
   }
 
+  // A URL without its query and fragment, for messages (a query may hold secrets).
+  function bare(u) {
+    try {
+      var x = new URL(u);
+      return x.origin + x.pathname;
+    } catch (e) {
+      return "(unparsable URL)";
+    }
+  }
+
   // window.fetch plus Authorization: Bearer for secure routes only. A request
   // whose URL matches no secure route goes out untouched.
-  oidc.fetch = async function (input, init) {
-    await oidc.ready;
-    // The URL only: building a Request here would lock a stream body.
-    var url = input instanceof Request ? input.url : new URL(String(input), document.baseURI).href;
-    var configId = route(url);
-    var own = new Headers(input instanceof Request ? input.headers : undefined);
-    new Headers(init && init.headers).forEach(function (v, k) { own.set(k, v); });
-    // No route, no token; a caller's own Authorization header is left alone.
-    if (configId === null || own.has("Authorization")) return globalThis.fetch(input, init);
-    var canReplay = input instanceof Request ? input.body === null : replayable(init && init.body);
-    async function send() {
-      var token = await oidc.getAccessToken(configId);
-      var headers = new Headers(own);
-      headers.set("Authorization", "Bearer " + token);
-      var next = Object.assign({}, init, { headers: headers });
-      return globalThis.fetch(input instanceof Request && canReplay ? input.clone() : input, next);
+  //
+  // One snapshot: (input, init) become one Request at once, read the way
+  // window.fetch reads them (WebIDL: getters and inherited init members, URL
+  // objects, Request subclasses and Requests of other realms, each read once).
+  // The route is decided on that Request's URL and that Request is what is
+  // sent, so nothing the caller changes after the call moves the token.
+  oidc.fetch = function (input, init) {
+    var req;
+    try {
+      req = new Request(input, init);
+    } catch (e) {
+      return Promise.reject(e); // as window.fetch rejects: a TypeError
     }
-    var resp = await send();
-    if (!canReplay || !bearerChallenge(resp)) return resp;
-    await impl.forceRefreshSession(configId);
-    return send();
+    // Replaying needs a body that can be sent twice; a stream cannot. Only the
+    // body's source says which (a Request's body is always a stream).
+    var source = input instanceof Request ? null : init != null ? init.body : null;
+    var canReplay = req.body === null || (source != null && replayable(source));
+    return send(req, canReplay);
   };
+
+  async function send(req, canReplay) {
+    await oidc.ready;
+    var configId = route(req.url);
+    // No route, no token; a caller's own Authorization header is left alone.
+    if (configId === null || req.headers.has("Authorization")) return globalThis.fetch(req);
+    if (req.mode === "no-cors") {
+      // The browser would drop the Authorization header without a word.
+      throw oidcError("invalid_request", configId, "mode \"no-cors\" cannot carry a token to " +
+        bare(req.url) + ", a secure route of config " + configId + ": use mode \"cors\"");
+    }
+    var resp = await sendWithToken(req, configId, await oidc.getAccessToken(configId), canReplay);
+    if (!canReplay || resp.redirected || !bearerChallenge(resp)) return resp;
+    // Renew once and retry once; when the renewal fails, the caller gets the
+    // 401 (the failure is what silentRenewFailed reports).
+    var token;
+    try {
+      await impl.forceRefreshSession(configId);
+      tokens.delete(configId);
+      token = await askGoForToken(configId);
+    } catch (e) {
+      return resp;
+    }
+    return sendWithToken(req, configId, token, false);
+  }
+
+  // sendWithToken sends req (a clone when keep is set) with the token. The
+  // browser keeps Authorization on a same-origin redirect and hides where a
+  // redirect goes, so a token never follows one: redirect "follow" becomes
+  // "manual", and the opaque answer rejects with redirect_blocked. A caller's
+  // own "error" or "manual" is kept as asked.
+  async function sendWithToken(req, configId, token, keep) {
+    var headers = new Headers(req.headers);
+    headers.set("Authorization", "Bearer " + token);
+    var asked = req.redirect;
+    var out = new Request(keep ? req.clone() : req, {
+      headers: headers,
+      redirect: asked === "follow" ? "manual" : asked,
+    });
+    var resp = await globalThis.fetch(out);
+    if (resp.type === "opaqueredirect" && asked === "follow") {
+      throw oidcError("redirect_blocked", configId, bare(req.url) + ", a secure route of config " +
+        configId + ", answered with a redirect; the token does not follow redirects. " +
+        "Call the final URL instead");
+    }
+    return resp;
+  }
 
   globalThis.oidc = oidc;
 })();

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -154,6 +155,44 @@ func (a *apis) echo(what string) http.Handler {
 		}
 		a.record(Request{APIResponse: resp, Status: http.StatusOK})
 		writeJSON(w, http.StatusOK, resp)
+	})
+}
+
+// Query parameters that make any sample API or echo endpoint answer with a
+// redirect or a challenge instead, so tests can see where a token goes next:
+// ?e2e_redirect=302&e2e_to=/apix/y answers 302 to /apix/y (any 3xx status);
+// ?e2e_challenge=1 answers 401 with a Bearer invalid_token challenge. Either
+// is recorded (API "redirect" or "challenge") with the Authorization that
+// arrived, like any other request.
+const (
+	QueryRedirect  = "e2e_redirect"
+	QueryTo        = "e2e_to"
+	QueryChallenge = "e2e_challenge"
+)
+
+// scripted answers the QueryRedirect and QueryChallenge requests, and passes
+// every other request to next.
+func (a *apis) scripted(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		status, _ := strconv.Atoi(q.Get(QueryRedirect))
+		challenge := q.Get(QueryChallenge) != ""
+		if (status < 300 || status > 399) && !challenge {
+			next.ServeHTTP(w, r)
+			return
+		}
+		resp := APIResponse{API: "redirect", Authorization: AuthNone, Method: r.Method, URL: r.Host + r.URL.RequestURI()}
+		if token, _, ok := bearer(r); ok {
+			resp.Authorization, resp.Fingerprint = AuthPresent, Fingerprint(token)
+		}
+		if challenge {
+			resp.API, status = "challenge", http.StatusUnauthorized
+			w.Header().Set("WWW-Authenticate", `Bearer realm="scripted", error="invalid_token"`)
+		} else {
+			w.Header().Set("Location", q.Get(QueryTo))
+		}
+		a.record(Request{APIResponse: resp, Status: status})
+		writeJSON(w, status, resp)
 	})
 }
 

@@ -142,10 +142,10 @@ func (d *Demo) appHandler(verifierA *verifier) http.Handler {
 		w.Write(demoJSON)
 	})
 	mux.Handle("/silent-refresh.html", silentrefresh.Handler())
-	mux.Handle("/api/a/", cors(d.appURL, d.apis.sampleAPI("A", verifierA)))
-	mux.Handle("/apix/", cors(d.appURL, d.apis.echo("look-alike: a sibling path of the secure route /api")))
-	mux.Handle("/echo", cors(d.appURL, d.apis.echo("not a secure route")))
-	mux.Handle("/api/", cors(d.appURL, d.apis.echo("under the secure route /api but not an API")))
+	mux.Handle("/api/a/", cors(d.appURL, d.apis.scripted(d.apis.sampleAPI("A", verifierA))))
+	mux.Handle("/apix/", cors(d.appURL, d.apis.scripted(d.apis.echo("look-alike: a sibling path of the secure route /api"))))
+	mux.Handle("/echo", cors(d.appURL, d.apis.scripted(d.apis.echo("not a secure route"))))
+	mux.Handle("/api/", cors(d.appURL, d.apis.scripted(d.apis.echo("under the secure route /api but not an API"))))
 	for pattern, h := range d.cfg.Mount {
 		mux.Handle(pattern, h)
 	}
@@ -157,8 +157,8 @@ func (d *Demo) appHandler(verifierA *verifier) http.Handler {
 // other path (so /api/a/ there is the "same host, other port" look-alike).
 func (d *Demo) apiHandler(verifierB *verifier) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/api/b/", cors(d.appURL, d.apis.sampleAPI("B", verifierB)))
-	mux.Handle("/", cors(d.appURL, d.apis.echo("look-alike: the app's host on another port")))
+	mux.Handle("/api/b/", cors(d.appURL, d.apis.scripted(d.apis.sampleAPI("B", verifierB))))
+	mux.Handle("/", cors(d.appURL, d.apis.scripted(d.apis.echo("look-alike: the app's host on another port"))))
 	return mux
 }
 
