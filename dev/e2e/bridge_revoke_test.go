@@ -123,3 +123,35 @@ func TestRevokeAccessTokenDropsItAndTheNextFetchRenewsFirst(t *testing.T) {
 		t.Error("a signed out by revoking its access token")
 	}
 }
+
+// TestFetchHandsBackThe401WhenItsRenewalFails: the renewal a 401 triggers
+// fails (the token endpoint answers 500): oidc.fetch resolves with the 401
+// it got, as a fetch wrapper should, and silentRenewFailed says why.
+func TestFetchHandsBackThe401WhenItsRenewalFails(t *testing.T) {
+	tab := env.NewTab(t)
+	signInBoth(t, tab)
+	if err := env.Demo.RejectNext("A", 1); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { env.Demo.RejectNext("A", 0) })
+	if err := env.A.FailNextToken(1, devop.FailStatus500); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { env.A.FailNextToken(0, devop.FailStatus500) })
+	env.Demo.ResetRequests()
+
+	r := tab.Fetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	if r.Status != 401 || !strings.Contains(r.Challenge, `error="invalid_token"`) {
+		t.Errorf("oidc.fetch = %d %q, want the first 401 as it is", r.Status, r.Challenge)
+	}
+	if n := len(env.Demo.Requests()); n != 1 {
+		t.Errorf("API A got %d requests, want 1 (no retry without a renewed token)", n)
+	}
+	failed := false
+	for _, e := range tab.Events() {
+		failed = failed || e.Type == "silentRenewFailed"
+	}
+	if !failed {
+		t.Errorf("no silentRenewFailed event after the failed renewal; events %v", tab.Events())
+	}
+}
