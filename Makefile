@@ -8,7 +8,7 @@ WASMFLAGS := -trimpath -ldflags='-s -w' -gcflags=all=-l
 CHROMIUM ?= /usr/bin/chromium
 BUILD := build
 
-.PHONY: all build demo test test-native test-browser test-e2e check-size bench chromium vet clean
+.PHONY: all build demo test test-native test-browser test-e2e check-size typecheck bench chromium vet clean
 
 all: build
 
@@ -40,7 +40,12 @@ vet:
 	cd dev && GOOS=js GOARCH=wasm $(GO) vet ./demoapp/...
 
 ## test: vet, native tests (race), browser tests in Chromium, end-to-end tests, size budgets
-test: chromium vet test-native test-browser test-e2e check-size
+test: chromium vet typecheck test-native test-browser test-e2e check-size
+
+## typecheck: oidc.d.ts and a typed usage file under tsc --strict (TypeScript pinned in dev/package.json)
+typecheck:
+	@if [ ! -x dev/node_modules/.bin/tsc ]; then cd dev && npm ci --no-audit --no-fund --loglevel=error; fi
+	cd dev && node_modules/.bin/tsc --noEmit --strict --lib dom,es2020 --target es2020 ../wasm/oidc.d.ts typecheck/usage.ts
 
 test-native:
 	$(GO) test -race ./...

@@ -6,7 +6,8 @@ export {};
 declare global {
   /** One OpenID Provider configuration. */
   interface OidcConfig {
-    /** Required when there are several configs. */
+    /** Required when there are several configs; a config without one is "default". Methods called
+     * without a configId mean the only config, or the first one given to configure. */
     configId?: string;
     /** The provider's issuer URL. */
     authority: string;
@@ -57,6 +58,8 @@ declare global {
      * or the provider's OAuth error code. */
     code: string;
     configId: string | null;
+    /** invalid_config: the config field at fault, e.g. "secureRoutes[1]" or "clientId". */
+    field?: string;
     /** The provider's error_description, when it sent one. */
     description?: string;
   }
@@ -94,7 +97,7 @@ declare global {
      * redirect: it rejects with code redirect_blocked (the caller's own redirect: "manual" or "error"
      * is kept); mode "no-cors" on a secure route rejects with invalid_request. Network failures
      * reject with a TypeError, as window.fetch does. */
-    fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+    fetch(input: RequestInfo | URL, init?: RequestInit | null): Promise<Response>;
     /** The configId whose token a request to url would carry, or null. */
     matchRoute(url: string | URL): string | null;
     revokeAccessToken(configId?: string, token?: string): Promise<void>;
@@ -103,7 +106,9 @@ declare global {
     logoffLocal(configId?: string): Promise<void>;
     logoffAndRevokeTokens(configId?: string): Promise<void>;
     addEventListener(type: OidcEventType, listener: (ev: CustomEvent<OidcEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
+    addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
     removeEventListener(type: OidcEventType, listener: (ev: CustomEvent<OidcEventDetail>) => void, options?: boolean | EventListenerOptions): void;
+    removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
   }
 
   var oidc: OidcBridge;

@@ -1,0 +1,35 @@
+// A typed use of the bridge, compiled with tsc --strict by `make typecheck`:
+// if oidc.d.ts stops describing the API an app writes, this stops compiling.
+
+async function signIn(): Promise<void> {
+  oidc.addEventListener("tokenRefreshed", (e) => console.log("renewed", e.detail.configId, e.detail.expiresAt));
+  oidc.addEventListener("silentRenewFailed", (e) => console.log(e.detail.code));
+  const plain: EventListener = () => {};
+  oidc.addEventListener("loggedOut", plain);
+  oidc.removeEventListener("loggedOut", plain);
+  await oidc.ready;
+  await oidc.configure({
+    authority: "https://login.example.com",
+    clientId: "my-spa",
+    redirectUrl: location.origin + "/",
+    scope: "openid profile offline_access",
+    useRefreshToken: true,
+    secureRoutes: ["https://api.example.com/v1"],
+  });
+  try {
+    const [state] = await oidc.checkAuth();
+    if (!state.isAuthenticated) await oidc.authorize();
+  } catch (e) {
+    const err = e as OidcError;
+    console.log(err.code, err.configId, err.field ?? "", err.message);
+  }
+  const token: string = await oidc.getAccessToken();
+  console.log(token.length);
+  const res: Response = await oidc.fetch("https://api.example.com/v1/orders", null);
+  const res2: Response = await oidc.fetch(new Request("https://api.example.com/v1/orders"), { method: "POST", body: "{}" });
+  const id: string | null = oidc.matchRoute(new URL("https://api.example.com/v1/x"));
+  console.log(res.status, res2.status, id);
+  await oidc.logoff("default");
+}
+
+void signIn();
