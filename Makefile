@@ -8,7 +8,7 @@ WASMFLAGS := -trimpath -ldflags='-s -w' -gcflags=all=-l
 CHROMIUM ?= /usr/bin/chromium
 BUILD := build
 
-.PHONY: all build demo test test-native test-browser test-e2e check-size typecheck bench chromium vet clean
+.PHONY: all build demo test test-native test-browser test-e2e check-size run-e2e run-size typecheck bench chromium vet clean
 
 all: build
 
@@ -40,7 +40,9 @@ vet:
 	cd dev && GOOS=js GOARCH=wasm $(GO) vet ./demoapp/...
 
 ## test: vet, native tests (race), browser tests in Chromium, end-to-end tests, size budgets
-test: chromium vet typecheck test-native test-browser test-e2e check-size
+#       (dev/scripts/test-all.sh: every layer runs, then one line per layer and "N passed, N failed")
+test: chromium
+	bash dev/scripts/test-all.sh
 
 ## typecheck: oidc.d.ts and a typed usage file under tsc --strict (TypeScript pinned in dev/package.json)
 typecheck:
@@ -54,10 +56,14 @@ test-native:
 test-browser:
 	bash dev/scripts/test-browser.sh
 
-test-e2e: build
+test-e2e: build run-e2e
+
+run-e2e:
 	cd dev && $(GO) test -count=1 ./e2e/...
 
-check-size: build
+check-size: build run-size
+
+run-size:
 	cd dev && $(GO) run ./cmd/bench -check
 
 ## demo: build, start two development providers and the demo server on localhost
