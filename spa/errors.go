@@ -31,6 +31,8 @@ type Error struct {
 	Description string // error_description from the provider, if any
 	URI         string // error_uri from the provider, if any
 	Err         error  // underlying cause, if any
+
+	spent bool // see spentGrant
 }
 
 func (e *Error) Error() string {
@@ -91,6 +93,26 @@ func configError(configID, field, format string, args ...any) *Error {
 // EndsSession reports whether a renewal failure with this code means the user's
 // session at the provider is gone, so the local session must end too
 // (OpenID Connect Core §3.1.2.6 for prompt=none; RFC 6749 §5.2 invalid_grant).
+// spentGrant marks a renewal error after which the session cannot go on: the
+// provider answered the grant (and used up the refresh token), but the answer
+// failed a check. Renewal ends the session on it, whatever its code.
+func spentGrant(err error) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return &Error{Code: CodeInvalidResponse, Message: "the renewal's answer failed a check", Err: err, spent: true}
+	}
+	c := *e
+	c.spent = true
+	return &c
+}
+
+// endsSessionErr reports whether err must end the local session: a code that
+// says the provider's session is gone, or a spent grant.
+func endsSessionErr(err error) bool {
+	var e *Error
+	return EndsSession(ErrorCode(err)) || errors.As(err, &e) && e.spent
+}
+
 func EndsSession(code string) bool {
 	switch code {
 	case CodeLoginRequired, "consent_required", "interaction_required", "invalid_grant":

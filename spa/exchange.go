@@ -68,14 +68,17 @@ func (m *Manager) Refresh(ctx context.Context, configID string) (*Session, error
 	if err != nil {
 		return nil, err
 	}
+	// From here on the provider has used up the old refresh token (rotation):
+	// an answer that fails a check leaves no usable session, so the error
+	// ends it (spentGrant) rather than keep a dead token signed in.
 	claims := prev.Claims
 	if tr.IDToken != "" {
 		next, err := m.verify(ctx, p, tr.IDToken, "", tr.AccessToken)
 		if err != nil {
-			return nil, err
+			return nil, spentGrant(err)
 		}
 		if err := verifyRefreshedIDToken(prev.Claims, next, p.cfg.ConfigID); err != nil {
-			return nil, err
+			return nil, spentGrant(err)
 		}
 		claims = next
 	}
@@ -106,7 +109,10 @@ func (m *Manager) verify(ctx context.Context, p *provider, raw, nonce, accessTok
 }
 
 func (m *Manager) newSession(p *provider, tr *tokenResponse, claims *IDTokenClaims) *Session {
-	now := m.clock.Now()
+	now := tr.SentAt
+	if now.IsZero() {
+		now = m.clock.Now()
+	}
 	s := &Session{ConfigID: p.cfg.ConfigID, AccessToken: tr.AccessToken, RefreshToken: tr.RefreshToken,
 		IDToken: tr.IDToken, Scope: tr.Scope, IssuedAt: now, Claims: claims, UserData: maps.Clone(claims.Raw)}
 	if tr.ExpiresIn > 0 {

@@ -124,29 +124,29 @@ func (m *Manager) renew(ctx context.Context, p *provider, seen *Session, force b
 	if m.flights.m == nil {
 		m.flights.m = make(map[string]*flight)
 	}
-	if f, ok := m.flights.m[id]; ok {
-		m.flights.mu.Unlock()
-		select {
-		case <-f.done:
-			return f.sess, f.err
-		case <-ctx.Done():
-			return nil, wrapError(CodeTimeout, id, ctx.Err(), "gave up waiting for the renewal")
-		}
+	f, ok := m.flights.m[id]
+	if !ok {
+		f = &flight{done: make(chan struct{})}
+		m.flights.m[id] = f
+		// The flight must not die with the first caller's context; its own
+		// bound is the renewer's (e.g. silentRenewTimeoutInSeconds).
+		go func() {
+			f.sess, f.err = m.renewLocked(context.WithoutCancel(ctx), p, seen, force)
+			m.flights.mu.Lock()
+			delete(m.flights.m, id)
+			m.flights.mu.Unlock()
+			close(f.done)
+		}()
 	}
-	f := &flight{done: make(chan struct{})}
-	m.flights.m[id] = f
 	m.flights.mu.Unlock()
-
-	// The flight must not die with the first caller's context; its own bound is
-	// the renewer's (e.g. silentRenewTimeoutInSeconds).
-	fctx := context.WithoutCancel(ctx)
-	f.sess, f.err = m.renewLocked(fctx, p, seen, force)
-
-	m.flights.mu.Lock()
-	delete(m.flights.m, id)
-	m.flights.mu.Unlock()
-	close(f.done)
-	return f.sess, f.err
+	// Each caller, the first one too, waits only as long as its own ctx
+	// allows (x/oauth2's ReuseTokenSource shape).
+	select {
+	case <-f.done:
+		return f.sess, f.err
+	case <-ctx.Done():
+		return nil, wrapError(CodeTimeout, id, ctx.Err(), "gave up waiting for the renewal")
+	}
 }
 
 func (m *Manager) renewLocked(ctx context.Context, p *provider, seen *Session, force bool) (*Session, error) {
@@ -181,7 +181,7 @@ func (m *Manager) renewLocked(ctx context.Context, p *provider, seen *Session, f
 	err = withConfig(err, id)
 	code := ErrorCode(err)
 	m.emit(Event{Type: EventSilentRenewFailed, ConfigID: id, Code: code, Message: err.Error()})
-	if EndsSession(code) {
+	if endsSessionErr(err) {
 		m.endSession(p, code)
 	} else if cur := p.session.Load(); cur != nil && cur.Expired(m.clock.Now()) {
 		m.emit(Event{Type: EventTokenExpired, ConfigID: id})

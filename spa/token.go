@@ -18,6 +18,9 @@ type tokenResponse struct {
 	RefreshToken string
 	IDToken      string
 	Scope        string
+	// SentAt is when the request was sent: expires_in counts from there, so a
+	// slow answer never stretches the token's life past the provider's.
+	SentAt time.Time
 }
 
 // parseTokenResponse reads a token endpoint response. An RFC 6749 §5.2 error
@@ -75,11 +78,7 @@ func (m *Manager) exchangeCode(ctx context.Context, p *provider, cb *Callback) (
 		"client_id":     {p.cfg.ClientID},
 		"code_verifier": {cb.tx.Verifier},
 	}
-	resp, err := postForm(ctx, m.fetcher, p.disc.TokenEndpoint, form)
-	if err != nil {
-		return nil, withConfig(err, p.cfg.ConfigID)
-	}
-	return parseTokenResponse(resp, p.cfg.ConfigID)
+	return m.tokenRequest(ctx, p, form)
 }
 
 // refreshGrant uses a refresh token (RFC 6749 §6).
@@ -91,9 +90,21 @@ func (m *Manager) refreshGrant(ctx context.Context, p *provider, refreshToken st
 	form.Set("grant_type", "refresh_token")
 	form.Set("refresh_token", refreshToken)
 	form.Set("client_id", p.cfg.ClientID)
+	return m.tokenRequest(ctx, p, form)
+}
+
+// tokenRequest posts form to the token endpoint and reads the answer, noting
+// when the request was sent (expires_in counts from then, RFC 6749 §5.1).
+func (m *Manager) tokenRequest(ctx context.Context, p *provider, form url.Values) (*tokenResponse, error) {
+	sent := m.clock.Now()
 	resp, err := postForm(ctx, m.fetcher, p.disc.TokenEndpoint, form)
 	if err != nil {
 		return nil, withConfig(err, p.cfg.ConfigID)
 	}
-	return parseTokenResponse(resp, p.cfg.ConfigID)
+	tr, err := parseTokenResponse(resp, p.cfg.ConfigID)
+	if err != nil {
+		return nil, err
+	}
+	tr.SentAt = sent
+	return tr, nil
 }

@@ -1,0 +1,150 @@
+package spa_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oidcwasm/oidcwasm/spa"
+)
+
+// tokenHook wraps e's provider: before reaching the token endpoint a request
+// goes through before, and its answer through after (either may be nil).
+func (e *env) managerWithTokenHook(before func(form string), after func(form string, resp *spa.Response)) *spa.Manager {
+	e.t.Helper()
+	inner := e.op.Fetcher()
+	f := spa.FetcherFunc(func(ctx context.Context, req *spa.Request) (*spa.Response, error) {
+		isToken := strings.HasSuffix(strings.SplitN(req.URL, "?", 2)[0], "/token")
+		if isToken && before != nil {
+			before(string(req.Body))
+		}
+		resp, err := inner.Fetch(ctx, req)
+		if isToken && after != nil && err == nil {
+			after(string(req.Body), resp)
+		}
+		return resp, err
+	})
+	m := spa.NewManager(spa.Options{Fetcher: f, Stores: e.stores, Clock: e.clk})
+	m.Subscribe(func(ev spa.Event) { e.mu.Lock(); e.events = append(e.events, ev); e.mu.Unlock() })
+	if err := m.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
+		e.t.Fatal(err)
+	}
+	return m
+}
+
+// TestAccessTokenExpiryCountsFromWhenTheRequestWasSent: a token answer that
+// takes 30 s must not give the token 30 s more than the provider does
+// (DESIGN.md "Contract details").
+func TestAccessTokenExpiryCountsFromWhenTheRequestWasSent(t *testing.T) {
+	e := newEnv(t)
+	e.op.SetAccessTTL(60 * time.Second)
+	var sent []time.Time
+	m := e.managerWithTokenHook(func(string) {
+		sent = append(sent, e.clk.Now())
+		e.clk.Advance(30 * time.Second) // a slow provider
+	}, nil)
+	s, err := e.op.Login(context.Background(), m, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := sent[0].Add(60 * time.Second); !s.ExpiresAt.Equal(want) {
+		t.Errorf("after the code exchange: expires %v, want %v (sent + expires_in)", s.ExpiresAt, want)
+	}
+	e.clk.Advance(time.Minute)
+	s, err = m.Renew(context.Background(), "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := sent[1].Add(60 * time.Second); !s.ExpiresAt.Equal(want) {
+		t.Errorf("after the refresh: expires %v, want %v (sent + expires_in)", s.ExpiresAt, want)
+	}
+}
+
+// TestARefreshAnswerThatFailsVerificationEndsTheSession: the provider has
+// already used up the old refresh token, so keeping the session would leave a
+// signed-in look with a dead token (DESIGN.md "Renewal").
+func TestARefreshAnswerThatFailsVerificationEndsTheSession(t *testing.T) {
+	e := newEnv(t)
+	m := e.managerWithTokenHook(nil, func(form string, resp *spa.Response) {
+		if !strings.Contains(form, "grant_type=refresh_token") {
+			return
+		}
+		var body map[string]any
+		if err := json.Unmarshal(resp.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		idt := body["id_token"].(string)
+		// Another signature: the token no longer verifies.
+		body["id_token"] = idt[:strings.LastIndexByte(idt, '.')+1] + "AAAA" + idt[strings.LastIndexByte(idt, '.')+5:]
+		resp.Body, _ = json.Marshal(body)
+	})
+	if _, err := e.op.Login(context.Background(), m, "a"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := m.Renew(context.Background(), "a")
+	wantCode(t, err, spa.CodeInvalidIDToken)
+	if m.IsAuthenticated("a") {
+		t.Error("still signed in after a refresh answer that failed verification")
+	}
+	if _, ok := e.stores[spa.StorageSession].Get("oidcwasm.a.session"); ok {
+		t.Error("the session is still stored")
+	}
+	got := strings.Join(e.eventTypes(), ",")
+	if !strings.HasSuffix(got, "silentRenewFailed:a,loggedOut:a") {
+		t.Errorf("events %s, want silentRenewFailed then loggedOut", got)
+	}
+	var failed spa.Event
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ev := range e.events {
+		if ev.Type == spa.EventSilentRenewFailed {
+			failed = ev
+		}
+	}
+	if failed.Code != spa.CodeInvalidIDToken {
+		t.Errorf("silentRenewFailed code %q, want %s", failed.Code, spa.CodeInvalidIDToken)
+	}
+}
+
+// TestEachCallersContextBoundsItsOwnWaitForASharedRenewal: the first caller
+// gives up at its deadline while the renewal goes on for the others
+// (x/oauth2's ReuseTokenSource shape).
+func TestEachCallersContextBoundsItsOwnWaitForASharedRenewal(t *testing.T) {
+	e := newEnv(t)
+	s := e.login("a")
+	e.clk.Advance(11 * time.Minute) // expired
+	gate := make(chan struct{})
+	e.op.SetTokenGate(gate)
+
+	first := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		_, err := e.m.AccessToken(ctx, "a")
+		first <- err
+	}()
+	select {
+	case err := <-first:
+		wantCode(t, err, spa.CodeTimeout)
+	case <-time.After(10 * time.Second):
+		close(gate)
+		t.Fatal("the first caller's 200 ms deadline did not end its wait")
+	}
+	other := make(chan string, 1)
+	go func() {
+		tok, err := e.m.AccessToken(context.Background(), "a")
+		if err != nil {
+			t.Error(err)
+		}
+		other <- tok
+	}()
+	close(gate)
+	if tok := <-other; tok == "" || tok == s.AccessToken {
+		t.Errorf("the other caller got %q, want the renewed token", tok)
+	}
+	if n := len(e.op.Tokens("refresh_token")); n != 1 {
+		t.Errorf("%d refresh requests, want 1: the renewal went on after the first caller left", n)
+	}
+}
