@@ -3,6 +3,7 @@ package spa
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -67,6 +68,54 @@ func CleanCallbackURL(raw string) string {
 		u.Fragment, u.RawFragment = "", ""
 	}
 	return u.String()
+}
+
+// CleanAddress reports whether raw, the page's address, is an authorization
+// response or the return from a logoff started here (see TakeLogoutReturn,
+// whose state it uses up), and gives the address the page should show
+// instead (history.replaceState): the configured redirectUrl or
+// postLogoutRedirectUri it arrived at, exactly as configured, so every
+// parameter the provider appended (code, state, iss, session_state, scope,
+// authuser, …) is gone and the app's own are kept. When raw matches no
+// configured URL, only the known response parameters are removed
+// (CleanCallbackURL).
+func (m *Manager) CleanAddress(raw string) (clean string, ok bool) {
+	if !IsCallbackURL(raw) && !m.TakeLogoutReturn(raw) {
+		return raw, false
+	}
+	if set := m.set.Load(); set != nil {
+		for _, id := range set.order {
+			c := &set.byID[id].cfg
+			for _, configured := range []string{c.RedirectURL, c.PostLogoutRedirectURI} {
+				if arrivedAt(raw, configured) {
+					return configured, true
+				}
+			}
+		}
+	}
+	return CleanCallbackURL(raw), true
+}
+
+// arrivedAt reports whether raw is configured with parameters appended: the
+// same scheme, host and path, and every query parameter of configured there
+// with the same values.
+func arrivedAt(raw, configured string) bool {
+	if configured == "" {
+		return false
+	}
+	u, err1 := url.Parse(raw)
+	c, err2 := url.Parse(configured)
+	if err1 != nil || err2 != nil || c.Fragment != "" || !strings.EqualFold(u.Scheme, c.Scheme) ||
+		!strings.EqualFold(u.Host, c.Host) || u.EscapedPath() != c.EscapedPath() {
+		return false
+	}
+	got := u.Query()
+	for k, vs := range c.Query() {
+		if !slices.Equal(got[k], vs) {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidateCallback checks an authorization response URL: its state must belong to

@@ -148,3 +148,28 @@ func TestEachCallersContextBoundsItsOwnWaitForASharedRenewal(t *testing.T) {
 		t.Errorf("%d refresh requests, want 1: the renewal went on after the first caller left", n)
 	}
 }
+
+// TestCleanAddressLeavesTheAddressAtTheConfiguredRedirectURL: whatever the
+// provider appends (scope, session_state, authuser, …) leaves with code and
+// state, and the app's own parameters stay (DESIGN.md, checkAuth).
+func TestCleanAddressLeavesTheAddressAtTheConfiguredRedirectURL(t *testing.T) {
+	withOwn := cfg("b")
+	withOwn.RedirectURL = "https://app.example/cb2?app=1&lang=de"
+	e := newEnv(t, cfg("a"), withOwn)
+	for _, tt := range []struct {
+		name, raw, want string
+		ok              bool
+	}{
+		{"provider extras", "https://app.example/cb?code=c&state=s&iss=https%3A%2F%2Fop.example&scope=openid+profile&session_state=x&authuser=0&prompt=none", "https://app.example/cb", true},
+		{"the app's own kept", "https://app.example/cb2?app=1&code=c&lang=de&state=s&hd=example.com", "https://app.example/cb2?app=1&lang=de", true},
+		{"error response", "https://app.example/cb?error=access_denied&state=s&error_description=no", "https://app.example/cb", true},
+		{"unknown page: known parameters only", "https://app.example/other?code=c&state=s&keep=1", "https://app.example/other?keep=1", true},
+		{"own parameter with another value: known parameters only", "https://app.example/cb2?app=2&lang=de&code=c&state=s", "https://app.example/cb2?app=2&lang=de", true},
+		{"not a callback", "https://app.example/cb?scope=x", "https://app.example/cb?scope=x", false},
+	} {
+		got, ok := e.m.CleanAddress(tt.raw)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("%s: CleanAddress(%s) = %q, %v; want %q, %v", tt.name, tt.raw, got, ok, tt.want, tt.ok)
+		}
+	}
+}

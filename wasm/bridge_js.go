@@ -169,8 +169,10 @@ func (b *bridge) checkAuth(ctx context.Context, args []js.Value) (any, error) {
 	res, err := b.client.CheckAuth(ctx, raw)
 	// Whatever the outcome, code and state (also the state a logoff brought
 	// back) leave the address bar and history.
-	if raw == here && (spa.IsCallbackURL(raw) || b.client.TakeLogoutReturn(raw)) {
-		b.client.Navigator.ReplaceURL(spa.CleanCallbackURL(raw))
+	if raw == here {
+		if clean, ok := b.client.CleanAddress(raw); ok {
+			b.client.Navigator.ReplaceURL(clean)
+		}
 	}
 	if err != nil {
 		return nil, err

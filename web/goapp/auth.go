@@ -136,10 +136,10 @@ func (a *Auth) start(o Options) {
 	}
 	here := a.nav.Location()
 	res, err := a.m.CheckAuth(ctx, here)
-	if spa.IsCallbackURL(here) || a.m.TakeLogoutReturn(here) {
-		// Whatever the outcome, code and state (also the state a logoff
-		// brought back) leave the address bar and history.
-		a.nav.ReplaceURL(spa.CleanCallbackURL(here))
+	// Whatever the outcome, code and state (also the state a logoff brought
+	// back) leave the address bar and history.
+	if clean, ok := a.m.CleanAddress(here); ok {
+		a.nav.ReplaceURL(clean)
 	}
 	a.finish(res, nil, err)
 }
