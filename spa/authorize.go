@@ -103,7 +103,7 @@ func (m *Manager) authorizeURL(p *provider, redirect, returnURL string, silent b
 	err = m.saveTx(t)
 	m.txMu.Unlock()
 	if err != nil {
-		return "", wrapError(CodeInvalidConfig, c.ConfigID, err, "cannot store the authorization request")
+		return "", wrapError(CodeStorage, c.ConfigID, err, "cannot store the authorization request")
 	}
 	u.RawQuery = q.Encode()
 	return u.String(), nil

@@ -8,15 +8,17 @@ import (
 // Stable error codes. They are API: the JS bridge exposes them as OidcError.code
 // and callers branch on them. Messages are for people and may change.
 const (
-	CodeInvalidConfig   = "invalid_config"   // a config field is missing or malformed
-	CodeLoginRequired   = "login_required"   // no session, or the provider needs the user
-	CodeStateMismatch   = "state_mismatch"   // callback matches no pending, unexpired, unused transaction
-	CodeNonceMismatch   = "nonce_mismatch"   // ID token nonce differs from the transaction's
-	CodeIssMismatch     = "iss_mismatch"     // RFC 9207 iss or discovery issuer differs from the authority
-	CodeInvalidIDToken  = "invalid_id_token" // signature, alg, aud, azp, exp, iat, at_hash, sub checks
-	CodeInvalidResponse = "invalid_response" // an endpoint answered with something that is not a valid response
-	CodeTimeout         = "timeout"          // silent renewal or a request ran out of time
-	CodeNetwork         = "network"          // the request never got an HTTP answer
+	CodeInvalidConfig   = "invalid_config"          // a config field is missing or malformed
+	CodeLoginRequired   = "login_required"          // no session, or the provider needs the user
+	CodeStateMismatch   = "state_mismatch"          // callback matches no pending, unexpired, unused transaction
+	CodeNonceMismatch   = "nonce_mismatch"          // ID token nonce differs from the transaction's
+	CodeIssMismatch     = "iss_mismatch"            // RFC 9207 iss or discovery issuer differs from the authority
+	CodeInvalidIDToken  = "invalid_id_token"        // signature, alg, aud, azp, exp, iat, at_hash, sub checks
+	CodeInvalidResponse = "invalid_response"        // an endpoint answered with something that is not a valid response
+	CodeTimeout         = "timeout"                 // silent renewal or a request ran out of time
+	CodeNetwork         = "network"                 // the request never got an HTTP answer
+	CodeStorage         = "storage_error"           // the store refused a write (full, disabled, private mode)
+	CodeUnsupported     = "unsupported_by_provider" // the provider's discovery lacks the endpoint the call needs
 )
 
 // Error is the one error type of oidcwasm. Code is stable (see the Code* constants,

@@ -136,7 +136,7 @@ func (m *Manager) commit(p *provider, s *Session) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := writeSession(p.store, &p.cfg, s); err != nil {
-		return wrapError(CodeInvalidConfig, p.cfg.ConfigID, err, "cannot store the session (storage %q)", p.cfg.Storage)
+		return wrapError(CodeStorage, p.cfg.ConfigID, err, "cannot store the session (storage %q)", p.cfg.Storage)
 	}
 	p.session.Store(s)
 	return nil

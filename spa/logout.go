@@ -25,7 +25,7 @@ func (m *Manager) Revoke(ctx context.Context, configID, hint, token string) erro
 		return configError(p.cfg.ConfigID, "token_type_hint", "%q is not access_token or refresh_token", hint)
 	}
 	if p.disc.RevocationEndpoint == "" {
-		return newError(CodeInvalidConfig, p.cfg.ConfigID, "the provider has no revocation_endpoint (RFC 8414 §2)")
+		return newError(CodeUnsupported, p.cfg.ConfigID, "the provider has no revocation_endpoint (RFC 8414 §2): nothing was revoked")
 	}
 	own := token == ""
 	s := p.session.Load()

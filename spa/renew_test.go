@@ -3,10 +3,13 @@ package spa_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/oidcwasm/oidcwasm/internal/fakeop"
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 
@@ -172,4 +175,67 @@ func TestCleanAddressLeavesTheAddressAtTheConfiguredRedirectURL(t *testing.T) {
 			t.Errorf("%s: CleanAddress(%s) = %q, %v; want %q, %v", tt.name, tt.raw, got, ok, tt.want, tt.ok)
 		}
 	}
+}
+
+// fullStore is a Store whose writes fail, as a full or disabled Web Storage.
+type fullStore struct{ spa.MemoryStore }
+
+func (*fullStore) Set(string, string) error { return errors.New("QuotaExceededError") }
+
+// TestStorageAndProviderGapsHaveTheirOwnCodes: a refused storage write is
+// storage_error and a provider without the endpoint is
+// unsupported_by_provider, never invalid_config (nothing in the config is
+// wrong), and neither leaves anything half-stored.
+func TestStorageAndProviderGapsHaveTheirOwnCodes(t *testing.T) {
+	t.Run("transaction store full", func(t *testing.T) {
+		e := newEnv(t)
+		e.stores[spa.StorageSession] = &fullStore{}
+		m := e.manager()
+		if err := m.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := m.Authorize(context.Background(), "a", spa.AuthorizeOptions{})
+		wantCode(t, err, spa.CodeStorage)
+	})
+	t.Run("session store full", func(t *testing.T) {
+		e := newEnv(t)
+		c := cfg("a")
+		c.Storage = spa.StorageLocal
+		e.stores[spa.StorageLocal] = &fullStore{}
+		m := e.manager()
+		if err := m.Configure(context.Background(), []spa.Config{c}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.op.Login(context.Background(), m, "a")
+		wantCode(t, err, spa.CodeStorage)
+		if m.IsAuthenticated("a") {
+			t.Error("signed in although the session could not be stored")
+		}
+	})
+	t.Run("no revocation endpoint", func(t *testing.T) {
+		e := newEnv(t)
+		e.op.Handle("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{
+				"issuer": fakeop.Issuer, "authorization_endpoint": fakeop.Issuer + "/authorize",
+				"token_endpoint": fakeop.Issuer + "/token", "jwks_uri": fakeop.Issuer + "/jwks",
+				"response_types_supported": []string{"code"}, "subject_types_supported": []string{"public"},
+				"id_token_signing_alg_values_supported": []string{"ES256"},
+			})
+		})
+		for k := range e.stores { // no cached discovery document
+			e.stores[k] = spa.NewMemoryStore()
+		}
+		m := e.manager()
+		c := cfg("a")
+		c.DisableAutoUserInfo = true
+		if err := m.Configure(context.Background(), []spa.Config{c}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.op.Login(context.Background(), m, "a"); err != nil {
+			t.Fatal(err)
+		}
+		err := m.Revoke(context.Background(), "a", "access_token", "")
+		wantCode(t, err, spa.CodeUnsupported)
+	})
 }

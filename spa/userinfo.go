@@ -34,7 +34,7 @@ func (m *Manager) UserInfo(ctx context.Context, configID string) (map[string]any
 		return nil, err
 	}
 	if p.disc.UserinfoEndpoint == "" {
-		return nil, newError(CodeInvalidConfig, p.cfg.ConfigID, "the provider has no userinfo_endpoint")
+		return nil, newError(CodeUnsupported, p.cfg.ConfigID, "the provider has no userinfo_endpoint (OpenID Connect Discovery §3)")
 	}
 	return m.fetchUserInfo(ctx, p, tok)
 }

@@ -55,7 +55,8 @@ declare global {
     name: "OidcError";
     /** invalid_config, login_required, state_mismatch, nonce_mismatch, iss_mismatch,
      * invalid_id_token, invalid_response, invalid_request, redirect_blocked, timeout, network,
-     * or the provider's OAuth error code. */
+     * storage_error (a storage write was refused), unsupported_by_provider (discovery lacks the
+     * endpoint), or the provider's OAuth error code. */
     code: string;
     configId: string | null;
     /** invalid_config: the config field at fault, e.g. "secureRoutes[1]" or "clientId". */
