@@ -35,8 +35,9 @@ type Config struct {
 	Scope string
 	// ResponseType must be "" or "code": only the authorization code flow with PKCE is supported.
 	ResponseType string
-	// SecureRoutes are the URLs whose requests carry this config's access token.
-	SecureRoutes []string
+	// SecureRoutes are the entries whose requests carry this config's access
+	// token (see RouteTable and Route); spa.Routes makes them from URLs.
+	SecureRoutes []Route
 	// UseRefreshToken renews with the refresh token when the session has one.
 	UseRefreshToken bool
 	// DisableSilentRenew turns off automatic renewal (JS: silentRenew: false).

@@ -17,6 +17,7 @@ const (
 	CodeInvalidResponse = "invalid_response"        // an endpoint answered with something that is not a valid response
 	CodeTimeout         = "timeout"                 // silent renewal or a request ran out of time
 	CodeNetwork         = "network"                 // the request never got an HTTP answer
+	CodeRedirectBlocked = "redirect_blocked"        // a token-bearing request was answered with a redirect, not followed
 	CodeStorage         = "storage_error"           // the store refused a write (full, disabled, private mode)
 	CodeUnsupported     = "unsupported_by_provider" // the provider's discovery lacks the endpoint the call needs
 )

@@ -17,6 +17,11 @@ type Request struct {
 	// Cache-Control request header would do the same but makes browsers
 	// preflight the request.
 	Revalidate bool
+	// NoRedirects asks the fetcher not to follow a redirect (window.fetch's
+	// redirect: "manual"): the answer is then a Response with Redirect set. A
+	// request that carries a token uses it, since browsers keep Authorization
+	// on same-origin hops (DESIGN.md, "The fetch wrapper").
+	NoRedirects bool
 }
 
 // Response is a complete HTTP response: the body has been read.
@@ -24,6 +29,13 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	// Redirect: the server answered with a redirect that was not followed
+	// (NoRedirects). Browsers hide its status and target (an opaque redirect,
+	// Status 0).
+	Redirect bool
+	// Redirected: the answer comes from another URL than the request's, after
+	// following redirects.
+	Redirected bool
 }
 
 // Fetcher performs HTTP requests. In the browser it is window.fetch (package web);

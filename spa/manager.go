@@ -104,11 +104,11 @@ func (m *Manager) Configure(ctx context.Context, configs []Config) error {
 	if err != nil {
 		return err
 	}
-	routes := make(map[string][]string, len(cs))
+	routes := make(map[string][]Route, len(cs))
 	for _, c := range cs {
 		routes[c.ConfigID] = c.SecureRoutes
 	}
-	table, err := NewRouteTable(routes)
+	table, err := NewRouteTableOf(routes)
 	if err != nil {
 		return err
 	}
@@ -208,9 +208,16 @@ func (m *Manager) Emit(ev Event) { m.emit(ev) }
 // MatchRoute returns the config whose access token a request to rawURL may
 // carry; relative URLs resolve against base (the document URL).
 func (m *Manager) MatchRoute(rawURL string, base *url.URL) (configID string, ok bool) {
+	r, ok := m.MatchRequest(rawURL, "GET", base)
+	return r.ConfigID, ok
+}
+
+// MatchRequest returns the secure-route entry a request with this method to
+// rawURL matches (RouteTable.MatchRequest).
+func (m *Manager) MatchRequest(rawURL, method string, base *url.URL) (RouteMatch, bool) {
 	set := m.set.Load()
 	if set == nil {
-		return "", false
+		return RouteMatch{}, false
 	}
-	return set.routes.Match(rawURL, base)
+	return set.routes.MatchRequest(rawURL, method, base)
 }

@@ -41,7 +41,7 @@ type env struct {
 func cfg(id string) spa.Config {
 	return spa.Config{ConfigID: id, Authority: fakeop.Issuer, ClientID: "client-" + id,
 		RedirectURL: "https://app.example/cb", PostLogoutRedirectURI: "https://app.example/",
-		Scope: "openid profile offline_access", SecureRoutes: []string{"https://api.example/" + id}}
+		Scope: "openid profile offline_access", SecureRoutes: spa.Routes("https://api.example/" + id)}
 }
 
 func newEnv(t *testing.T, configs ...spa.Config) *env {
@@ -419,7 +419,7 @@ func TestConfigureReplacesAtomically(t *testing.T) {
 func TestSecureRouteClaimedTwiceIsRejected(t *testing.T) {
 	e := newEnv(t)
 	a, b := cfg("a"), cfg("b")
-	b.SecureRoutes = []string{"https://API.example:443/a/"}
+	b.SecureRoutes = spa.Routes("https://API.example:443/a/")
 	err := e.m.Configure(context.Background(), []spa.Config{a, b})
 	wantCode(t, err, spa.CodeInvalidConfig)
 	if id, ok := e.m.MatchRoute("https://api.example/a/x", nil); !ok || id != "a" {

@@ -46,11 +46,19 @@ func (f NetHTTPFetcher) Fetch(ctx context.Context, req *Request) (*Response, err
 	if req.Header != nil {
 		hreq.Header = req.Header.Clone()
 	}
+	if req.NoRedirects {
+		cc := *c
+		cc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		c = &cc
+	}
 	resp, err := c.Do(hreq)
 	if err != nil {
 		return nil, transportError(ctx, what, err)
 	}
 	defer resp.Body.Close()
+	if req.NoRedirects && resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.Header.Get("Location") != "" {
+		return &Response{Status: resp.StatusCode, Header: resp.Header, Redirect: true}, nil
+	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return nil, transportError(ctx, what+": reading the response", err)
@@ -58,7 +66,8 @@ func (f NetHTTPFetcher) Fetch(ctx context.Context, req *Request) (*Response, err
 	if len(b) > maxBody {
 		return nil, newError(CodeInvalidResponse, "", "%s: the response is larger than %d bytes", what, maxBody)
 	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b,
+		Redirected: resp.Request != nil && resp.Request.URL.String() != hreq.URL.String()}, nil
 }
 
 // transportError classifies a failure of net/http. The *url.Error that

@@ -3,6 +3,7 @@ package spa
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -90,8 +91,66 @@ type routeOrigin struct{ scheme, host, port string }
 // routePaths holds the routes of one origin (or one wildcard pattern).
 type routePaths struct {
 	scheme, port string
-	byPath       map[string]string // "" (whole origin) or "/a/b" -> configID
-	maxDepth     int               // most segments of any route here
+	byPath       map[string]*routeSlot // "" (whole origin) or "/a/b" -> its entries
+	maxDepth     int                   // most segments of any route here
+}
+
+// routeSlot holds the entries of one normalised route: at most one without
+// methods, and at most one per method.
+type routeSlot struct {
+	all     *routeEntry
+	methods map[string]*routeEntry // upper-case method -> the entry that lists it
+}
+
+// pick returns the entry for an upper-case method: one that lists it wins
+// over one without methods; nil when neither.
+func (s *routeSlot) pick(method string) *routeEntry {
+	if s == nil {
+		return nil
+	}
+	if e, ok := s.methods[method]; ok {
+		return e
+	}
+	return s.all
+}
+
+// routeEntry is one configured entry.
+type routeEntry struct {
+	configID string
+	index    int
+	route    Route
+}
+
+// Route is one secure-route entry (DESIGN.md, "Route entries and tokens per
+// API"). Its identity is the normalised URL plus its methods.
+type Route struct {
+	// URL follows the rules of RouteTable.
+	URL string
+	// Methods limits the entry to these HTTP methods (compared
+	// case-insensitively); nil means every method. An entry with methods is
+	// more specific than one without on the same URL.
+	Methods []string
+	// FollowRedirects lets the browser follow a redirect of a token-bearing
+	// request. A same-origin hop then keeps the Authorization header, possibly
+	// out of the route: the entry's owner accepts that. Off by default, and
+	// then a redirect answer is refused (redirect_blocked).
+	FollowRedirects bool
+}
+
+// Routes makes entries without options from URLs.
+func Routes(urls ...string) []Route {
+	out := make([]Route, len(urls))
+	for i, u := range urls {
+		out[i] = Route{URL: u}
+	}
+	return out
+}
+
+// RouteMatch is the entry a request matched.
+type RouteMatch struct {
+	ConfigID string
+	// Route is the entry as configured (Methods upper-cased).
+	Route Route
 }
 
 // findRoutePaths returns the entry of list for scheme and port, or nil.
@@ -111,43 +170,47 @@ type routeKey struct {
 	path     string
 }
 
-// NewRouteTable builds the table from configID -> secure routes (in the order
-// given per config). A route that does not parse is an *Error with Code
-// CodeInvalidConfig, the config's ID and Field "secureRoutes[i]". The same route
-// twice in one config is kept once; two configs claiming routes that are equal
-// after normalisation is CodeInvalidConfig naming both configs and the route.
-// An empty configID is invalid.
+// NewRouteTable builds the table from configID -> secure route URLs (entries
+// without options); see NewRouteTableOf.
 func NewRouteTable(routes map[string][]string) (*RouteTable, error) {
+	entries := make(map[string][]Route, len(routes))
+	for id, urls := range routes {
+		entries[id] = Routes(urls...)
+	}
+	return NewRouteTableOf(entries)
+}
+
+// NewRouteTableOf builds the table from configID -> secure route entries (in
+// the order given per config). An entry that does not parse is an *Error with
+// Code CodeInvalidConfig, the config's ID and Field "secureRoutes[i]" (or
+// "secureRoutes[i].methods"). The same entry twice in one config is kept once;
+// two entries of one route claiming the same method (or both claiming every
+// method) is CodeInvalidConfig naming both: of two configs, a request would not
+// know whose token to carry; of one config, which options apply. An empty
+// configID is invalid.
+func NewRouteTableOf(routes map[string][]Route) (*RouteTable, error) {
 	ids := make([]string, 0, len(routes))
 	for id := range routes {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids) // deterministic errors
 
-	type claim struct {
-		configID string
-		index    int
-		raw      string
-	}
-	claims := make(map[routeKey]claim)
 	t := &RouteTable{exact: make(map[string][]*routePaths), wild: make(map[string][]*routePaths)}
 	for _, id := range ids {
 		if id == "" && len(routes[id]) > 0 {
 			return nil, configError("", "configId", "is required for a config with secure routes")
 		}
-		for i, raw := range routes[id] {
+		for i, r := range routes[id] {
 			field := fmt.Sprintf("secureRoutes[%d]", i)
-			k, depth, reason := parseRoute(raw)
+			k, depth, reason := parseRoute(r.URL)
 			if reason != "" {
-				return nil, configError(id, field, "%q is not a valid secure route: %s", raw, reason)
+				return nil, configError(id, field, "%q is not a valid secure route: %s", r.URL, reason)
 			}
-			if c, dup := claims[k]; dup {
-				if c.configID == id {
-					continue
-				}
-				return nil, configError(id, field, "route %q is the same route as %q (secureRoutes[%d]) of config %q; a route may carry the token of one config only", raw, c.raw, c.index, c.configID)
+			methods, err := routeMethods(id, field, r.Methods)
+			if err != nil {
+				return nil, err
 			}
-			claims[k] = claim{configID: id, index: i, raw: raw}
+			r.Methods = methods
 			m := t.exact
 			if k.wildcard {
 				m = t.wild
@@ -155,42 +218,121 @@ func NewRouteTable(routes map[string][]string) (*RouteTable, error) {
 			o := k.origin
 			p := findRoutePaths(m[o.host], o.scheme, o.port)
 			if p == nil {
-				p = &routePaths{scheme: o.scheme, port: o.port, byPath: make(map[string]string)}
+				p = &routePaths{scheme: o.scheme, port: o.port, byPath: make(map[string]*routeSlot)}
 				m[o.host] = append(m[o.host], p)
 			}
-			p.byPath[k.path] = id
+			slot := p.byPath[k.path]
+			if slot == nil {
+				slot = &routeSlot{}
+				p.byPath[k.path] = slot
+			}
+			e := &routeEntry{configID: id, index: i, route: r}
+			if err := slot.add(e, field); err != nil {
+				return nil, err
+			}
 			p.maxDepth = max(p.maxDepth, depth)
 		}
 	}
 	return t, nil
 }
 
+// add puts e into the slot, or explains why it cannot go there.
+func (s *routeSlot) add(e *routeEntry, field string) error {
+	claim := func(cur **routeEntry, what string) error {
+		if *cur == nil {
+			*cur = e
+			return nil
+		}
+		c := *cur
+		if c.configID == e.configID && c.route.FollowRedirects == e.route.FollowRedirects && slices.Equal(c.route.Methods, e.route.Methods) {
+			return nil // the same entry twice
+		}
+		if c.configID == e.configID {
+			return configError(e.configID, field, "route %q%s is the same route as %q (secureRoutes[%d]) with other options; give each route and method one entry", e.route.URL, what, c.route.URL, c.index)
+		}
+		return configError(e.configID, field, "route %q%s is the same route as %q (secureRoutes[%d]) of config %q; a route may carry the token of one config only", e.route.URL, what, c.route.URL, c.index, c.configID)
+	}
+	if len(e.route.Methods) == 0 {
+		return claim(&s.all, "")
+	}
+	if s.methods == nil {
+		s.methods = make(map[string]*routeEntry)
+	}
+	for _, m := range e.route.Methods {
+		cur := s.methods[m]
+		if err := claim(&cur, " for "+m); err != nil {
+			return err
+		}
+		s.methods[m] = cur
+	}
+	return nil
+}
+
+// routeMethods validates and upper-cases an entry's methods (RFC 9110 §9.1:
+// a method is a token; compared case-insensitively here, as DESIGN.md says).
+func routeMethods(configID, field string, methods []string) ([]string, error) {
+	if methods == nil {
+		return nil, nil
+	}
+	if len(methods) == 0 {
+		return nil, configError(configID, field+".methods", "is empty: leave it out for every method, or list at least one")
+	}
+	out := make([]string, 0, len(methods))
+	for j, m := range methods {
+		if m == "" || strings.IndexFunc(m, func(r rune) bool { return r > 0x7e || r <= ' ' || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", r) }) >= 0 {
+			return nil, configError(configID, fmt.Sprintf("%s.methods[%d]", field, j), "%q is not an HTTP method", m)
+		}
+		m = strings.ToUpper(m)
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // Match returns the configID whose token the request URL may carry. rawURL may
 // be relative; it resolves against base, the document URL (RFC 3986 §5.2.2). A
 // nil base means relative URLs never match. See RouteTable for the rules.
 func (t *RouteTable) Match(rawURL string, base *url.URL) (configID string, ok bool) {
+	m, ok := t.MatchRequest(rawURL, "GET", base)
+	return m.ConfigID, ok
+}
+
+// MatchRequest returns the entry a request with this method matches (see
+// Match): the most specific route, and on it an entry that lists the method
+// over one without methods.
+func (t *RouteTable) MatchRequest(rawURL, method string, base *url.URL) (RouteMatch, bool) {
+	e, ok := t.matchRequest(rawURL, strings.ToUpper(method), base)
+	if !ok {
+		return RouteMatch{}, false
+	}
+	return RouteMatch{ConfigID: e.configID, Route: e.route}, true
+}
+
+func (t *RouteTable) matchRequest(rawURL, method string, base *url.URL) (*routeEntry, bool) {
 	if t == nil || len(t.exact) == 0 && len(t.wild) == 0 {
-		return "", false
+		return nil, false
 	}
 	s := browserURLText(rawURL)
 	u, err := url.Parse(s)
 	if err != nil || u.Opaque != "" {
-		return "", false
+		return nil, false
 	}
 	if u.Scheme != "" {
 		if u.Host == "" {
-			return "", false // "https:///evil.net": browsers skip the slashes and find a host
+			return nil, false // "https:///evil.net": browsers skip the slashes and find a host
 		}
-		return t.match(u.Scheme, u.User, u.Host, parsedRawPath(u))
+		return t.match(u.Scheme, u.User, u.Host, parsedRawPath(u), method)
 	}
 	if base == nil || base.Scheme == "" || base.Opaque != "" || base.Host == "" {
-		return "", false
+		return nil, false
 	}
 	if strings.HasPrefix(s, "//") { // scheme-relative: the reference brings its own authority
 		if u.Host == "" {
-			return "", false // "///evil.net/x" is host evil.net to a browser
+			return nil, false // "///evil.net/x" is host evil.net to a browser
 		}
-		return t.match(base.Scheme, u.User, u.Host, parsedRawPath(u))
+		return t.match(base.Scheme, u.User, u.Host, parsedRawPath(u), method)
 	}
 	p := parsedRawPath(u)
 	switch {
@@ -203,7 +345,7 @@ func (t *RouteTable) Match(rawURL string, base *url.URL) (configID string, ok bo
 			p = "/" + p
 		}
 	}
-	return t.match(base.Scheme, base.User, base.Host, p)
+	return t.match(base.Scheme, base.User, base.Host, p, method)
 }
 
 // MatchURL is Match for a parsed absolute URL. Relative and opaque URLs never match.
@@ -211,26 +353,30 @@ func (t *RouteTable) MatchURL(u *url.URL) (configID string, ok bool) {
 	if t == nil || u == nil || u.Scheme == "" || u.Opaque != "" || u.Host == "" {
 		return "", false
 	}
-	return t.match(u.Scheme, u.User, u.Host, urlRawPath(u))
+	e, ok := t.match(u.Scheme, u.User, u.Host, urlRawPath(u), "GET")
+	if !ok {
+		return "", false
+	}
+	return e.configID, true
 }
 
 // match looks up a resolved request. hostport is as in url.URL.Host; rawPath is
 // the path as written (escaped).
-func (t *RouteTable) match(scheme string, user *url.Userinfo, hostport, rawPath string) (string, bool) {
+func (t *RouteTable) match(scheme string, user *url.Userinfo, hostport, rawPath, method string) (*routeEntry, bool) {
 	if t == nil || user != nil {
-		return "", false
+		return nil, false
 	}
 	scheme, ok := routeScheme(scheme)
 	if !ok {
-		return "", false
+		return nil, false
 	}
 	h, port := splitRouteHostPort(hostport)
 	host, ok := foldRouteHost(h)
 	if !ok {
-		return "", false
+		return nil, false
 	}
 	if port, ok = canonicalRoutePort(scheme, port); !ok {
-		return "", false
+		return nil, false
 	}
 	exact := findRoutePaths(t.exact[host], scheme, port)
 	var wild *routePaths
@@ -240,36 +386,36 @@ func (t *RouteTable) match(scheme string, user *url.Userinfo, hostport, rawPath 
 		}
 	}
 	if exact == nil && wild == nil {
-		return "", false
+		return nil, false
 	}
 	if isCleanRoutePath(rawPath) { // the common case: nothing to normalise
-		return lookupRoute(exact, wild, rawPath, false)
+		return lookupRoute(exact, wild, rawPath, false, method)
 	}
 	var buf [256]byte
 	path, ambiguous := normalizeRoutePath(buf[:0], rawPath)
-	return lookupRoute(exact, wild, path, ambiguous)
+	return lookupRoute(exact, wild, path, ambiguous, method)
 }
 
 // lookupRoute looks path up on the exact host first, then under the wildcard.
-func lookupRoute[S string | []byte](exact, wild *routePaths, path S, ambiguous bool) (string, bool) {
+func lookupRoute[S string | []byte](exact, wild *routePaths, path S, ambiguous bool, method string) (*routeEntry, bool) {
 	if exact != nil {
-		if id, ok := lookupRoutePath(exact, path, ambiguous); ok {
-			return id, true
+		if e, ok := lookupRoutePath(exact, path, ambiguous, method); ok {
+			return e, true
 		}
 	}
 	if wild != nil {
-		return lookupRoutePath(wild, path, ambiguous)
+		return lookupRoutePath(wild, path, ambiguous, method)
 	}
-	return "", false
+	return nil, false
 }
 
 // lookupRoutePath finds the longest route path that is path or a segment prefix of it.
 // path is a normalised request path ("/", "/a/b", "/a/"); an ambiguous path
 // matches only the whole-origin route.
-func lookupRoutePath[S string | []byte](p *routePaths, path S, ambiguous bool) (string, bool) {
+func lookupRoutePath[S string | []byte](p *routePaths, path S, ambiguous bool, method string) (*routeEntry, bool) {
 	if ambiguous {
-		id, ok := p.byPath[""]
-		return id, ok
+		e := p.byPath[""].pick(method)
+		return e, e != nil
 	}
 	// Skip segments deeper than any route here: cut after maxDepth segments.
 	n := 0
@@ -283,11 +429,12 @@ func lookupRoutePath[S string | []byte](p *routePaths, path S, ambiguous bool) (
 		}
 	}
 	for {
-		if id, ok := p.byPath[string(path)]; ok {
-			return id, true
+		// An entry limited to other methods does not match: a shorter route may.
+		if e := p.byPath[string(path)].pick(method); e != nil {
+			return e, true
 		}
 		if len(path) == 0 {
-			return "", false
+			return nil, false
 		}
 		i := len(path) - 1
 		for path[i] != '/' {

@@ -75,6 +75,7 @@ func (b *bridge) object() js.Value {
 		}))
 	}
 	o.Set("matchRoute", js.FuncOf(b.matchRoute))
+	o.Set("routeOf", js.FuncOf(b.routeOf))
 	return o
 }
 
@@ -342,20 +343,40 @@ func (b *bridge) logoffAndRevokeTokens(ctx context.Context, args []js.Value) (an
 	return nil, b.client.LogoffAndRevokeTokens(ctx, id)
 }
 
-// matchRoute is synchronous: the configId whose token a URL would get, or null.
+// matchRoute is synchronous: the configId whose token a request to a URL
+// (with the method given second, GET by default) would get, or null.
 func (b *bridge) matchRoute(this js.Value, args []js.Value) any {
+	m, ok := b.routeEntry(args)
+	if !ok {
+		return js.Null()
+	}
+	return m.ConfigID
+}
+
+// routeOf is oidc.fetch's lookup: [configId, followRedirects] for a request
+// (url, method), or null.
+func (b *bridge) routeOf(this js.Value, args []js.Value) any {
+	m, ok := b.routeEntry(args)
+	if !ok {
+		return js.Null()
+	}
+	return []any{m.ConfigID, m.Route.FollowRedirects}
+}
+
+func (b *bridge) routeEntry(args []js.Value) (spa.RouteMatch, bool) {
 	v := arg(args, 0)
 	if v.Type() != js.TypeString {
-		return js.Null()
+		return spa.RouteMatch{}, false
+	}
+	method := "GET"
+	if m := arg(args, 1); m.Type() == js.TypeString {
+		method = m.String()
 	}
 	base, err := url.Parse(js.Global().Get("document").Get("baseURI").String())
 	if err != nil {
-		return js.Null()
+		return spa.RouteMatch{}, false
 	}
-	if id, ok := b.client.MatchRoute(v.String(), base); ok {
-		return id
-	}
-	return js.Null()
+	return b.client.MatchRequest(v.String(), method, base)
 }
 
 // eventDetail is an event's detail object: configId and the facts, never a token.

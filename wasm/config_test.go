@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ func TestParseConfigsReadsEveryField(t *testing.T) {
 	c := got[0]
 	if c.ConfigID != "a" || c.PostLogoutRedirectURI != "https://app.example/bye" || !c.UseRefreshToken || !c.DisableSilentRenew ||
 		c.SilentRenewTimeout != 5*time.Second || c.TimeoutFactor != 0.5 || c.Storage != "local" || c.ClockSkew != time.Nanosecond ||
-		!c.DisableAutoUserInfo || c.SecureRoutes[0] != "https://api.example/" || c.CustomParamsAuthRequest["max_age"] != "30" ||
+		!c.DisableAutoUserInfo || c.SecureRoutes[0].URL != "https://api.example/" || c.CustomParamsAuthRequest["max_age"] != "30" ||
 		c.CustomParamsAuthRequest["flag"] != "true" || c.CustomParamsRefreshTokenRequest["resource"] != "x" ||
 		c.CustomParamsEndSessionRequest["logout_hint"] != "y" {
 		t.Fatalf("parsed %+v", c)
@@ -56,6 +57,14 @@ func TestParseConfigsRejectsBadTypesNamingTheField(t *testing.T) {
 		{"object in custom params", map[string]any{"customParamsAuthRequest": map[string]any{"x": []any{}}}, "customParamsAuthRequest.x"},
 		{"typo clientID", map[string]any{"clientID": "spa"}, "clientID"},
 		{"zero timeoutFactor", map[string]any{"timeoutFactor": 0.0}, "timeoutFactor"},
+		{"route object without url", map[string]any{"secureRoutes": []any{map[string]any{"methods": []any{"GET"}}}}, "secureRoutes[0].url"},
+		{"route object with a number url", map[string]any{"secureRoutes": []any{map[string]any{"url": 1.0}}}, "secureRoutes[0].url"},
+		{"route methods not an array", map[string]any{"secureRoutes": []any{"https://a.example/", map[string]any{"url": "https://b.example/", "methods": "GET"}}}, "secureRoutes[1].methods"},
+		{"route method not a string", map[string]any{"secureRoutes": []any{map[string]any{"url": "https://b.example/", "methods": []any{"GET", 1.0}}}}, "secureRoutes[0].methods[1]"},
+		{"route followRedirects not a boolean", map[string]any{"secureRoutes": []any{map[string]any{"url": "https://b.example/", "followRedirects": "yes"}}}, "secureRoutes[0].followRedirects"},
+		{"route field typo", map[string]any{"secureRoutes": []any{map[string]any{"url": "https://b.example/", "method": []any{"GET"}}}}, "secureRoutes[0].method"},
+		{"route resource not built yet", map[string]any{"secureRoutes": []any{map[string]any{"url": "https://b.example/", "resource": "https://b.example/"}}}, "secureRoutes[0].resource"},
+		{"route anonymous not built yet", map[string]any{"secureRoutes": []any{map[string]any{"url": "https://b.example/", "anonymous": true}}}, "secureRoutes[0].anonymous"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,6 +83,21 @@ func TestParseConfigsRejectsBadTypesNamingTheField(t *testing.T) {
 		if _, err := parseConfigs(v); spa.ErrorCode(err) != spa.CodeInvalidConfig {
 			t.Errorf("parseConfigs(%#v) = %v", v, err)
 		}
+	}
+}
+
+// TestParseConfigsReadsRouteEntries: strings and objects mix in secureRoutes.
+func TestParseConfigsReadsRouteEntries(t *testing.T) {
+	obj := base()
+	obj["secureRoutes"] = []any{"https://a.example/", map[string]any{"url": "https://b.example/x", "methods": []any{"post", "GET"}, "followRedirects": true}}
+	cs, err := parseConfigs([]any{obj})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cs[0].SecureRoutes
+	if len(r) != 2 || r[0].URL != "https://a.example/" || r[0].Methods != nil || r[0].FollowRedirects ||
+		r[1].URL != "https://b.example/x" || strings.Join(r[1].Methods, ",") != "post,GET" || !r[1].FollowRedirects {
+		t.Fatalf("secureRoutes = %+v", r)
 	}
 }
 

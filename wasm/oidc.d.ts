@@ -19,7 +19,7 @@ declare global {
     /** Only "code" (authorization code flow with PKCE). */
     responseType?: "code";
     /** URLs whose requests carry this config's access token (see the README's matching rules). */
-    secureRoutes?: string[];
+    secureRoutes?: (string | OidcRouteEntry)[];
     useRefreshToken?: boolean;
     /** Automatic renewal; default true. */
     silentRenew?: boolean;
@@ -48,6 +48,19 @@ declare global {
     errorMessage: string | null;
     /** The return URL given to authorize, after a completed callback. */
     returnUrl?: string | null;
+  }
+
+  /** A secure route with options. Its identity is the normalised url plus its methods; two configs
+   * claiming one identity (or one method of it) is invalid_config. The most specific entry wins:
+   * the longer path, then an entry with methods over one without. (The per-API token options
+   * resource, scope, tokenParams and anonymous are not supported yet: configure rejects them.) */
+  interface OidcRouteEntry {
+    url: string;
+    /** Only these HTTP methods get the token (case-insensitive); every method when left out. */
+    methods?: string[];
+    /** Let the browser follow redirects with the token. Off: a redirect answer rejects with
+     * redirect_blocked, since a same-origin hop would carry the token out of the route. */
+    followRedirects?: boolean;
   }
 
   /** Every rejection is an OidcError, except oidc.fetch's network failures (a TypeError, as window.fetch). */
@@ -100,7 +113,7 @@ declare global {
      * reject with a TypeError, as window.fetch does. */
     fetch(input: RequestInfo | URL, init?: RequestInit | null): Promise<Response>;
     /** The configId whose token a request to url would carry, or null. */
-    matchRoute(url: string | URL): string | null;
+    matchRoute(url: string | URL, method?: string): string | null;
     revokeAccessToken(configId?: string, token?: string): Promise<void>;
     revokeRefreshToken(configId?: string, token?: string): Promise<void>;
     logoff(configId?: string, options?: { customParams?: Record<string, string> }): Promise<void>;

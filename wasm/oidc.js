@@ -127,18 +127,20 @@
     return askGoForToken.apply(null, arguments);
   };
 
-  // The config whose token the absolute URL abs may carry, or null.
-  // While a configure runs (its configLoaded listeners included) every
-  // lookup asks Go, so no answer of the old set is remembered past it.
-  function route(abs) {
-    if (configuring > 0) return impl.matchRoute(abs);
-    var id = routes.get(abs);
-    if (id === undefined) {
-      id = impl.matchRoute(abs);
+  // The route entry a request (absolute URL abs, method) matches:
+  // [configId, followRedirects], or null. While a configure runs (its
+  // configLoaded listeners included) every lookup asks Go, so no answer of
+  // the old set is remembered past it.
+  function route(abs, method) {
+    if (configuring > 0) return impl.routeOf(abs, method);
+    var key = method + " " + abs;
+    var r = routes.get(key);
+    if (r === undefined) {
+      r = impl.routeOf(abs, method);
       if (routes.size >= 512) routes.clear();
-      routes.set(abs, id);
+      routes.set(key, r);
     }
-    return id;
+    return r;
   }
 
   var configuring = 0;
@@ -157,7 +159,7 @@
 
   // Synchronous: before oidc.ready settles no route is known, so no URL gets a
   // token. The URL is resolved as the browser's fetch would resolve it.
-  oidc.matchRoute = function (url) {
+  oidc.matchRoute = function (url, method) {
     if (!impl) return null;
     var abs;
     try {
@@ -165,7 +167,8 @@
     } catch (e) {
       return null;
     }
-    return route(abs);
+    var r = route(abs, typeof method === "string" ? method.toUpperCase() : "GET");
+    return r === null ? null : r[0];
   };
 
   // A body fetch can send twice: none, string, URLSearchParams, Blob, ArrayBuffer(View), FormData.
@@ -219,15 +222,16 @@
 
   async function send(req, canReplay) {
     await oidc.ready;
-    var configId = route(req.url);
+    var entry = route(req.url, req.method.toUpperCase());
     // No route, no token; a caller's own Authorization header is left alone.
-    if (configId === null || req.headers.has("Authorization")) return globalThis.fetch(req);
+    if (entry === null || req.headers.has("Authorization")) return globalThis.fetch(req);
+    var configId = entry[0], follow = entry[1];
     if (req.mode === "no-cors") {
       // The browser would drop the Authorization header without a word.
       throw oidcError("invalid_request", configId, "mode \"no-cors\" cannot carry a token to " +
         bare(req.url) + ", a secure route of config " + configId + ": use mode \"cors\"");
     }
-    var resp = await sendWithToken(req, configId, await oidc.getAccessToken(configId), canReplay);
+    var resp = await sendWithToken(req, configId, follow, await oidc.getAccessToken(configId), canReplay);
     if (!canReplay || resp.redirected || !bearerChallenge(resp)) return resp;
     // Renew once and retry once; when the renewal fails, the caller gets the
     // 401 (the failure is what silentRenewFailed reports).
@@ -239,27 +243,28 @@
     } catch (e) {
       return resp;
     }
-    return sendWithToken(req, configId, token, false);
+    return sendWithToken(req, configId, follow, token, false);
   }
 
   // sendWithToken sends req (a clone when keep is set) with the token. The
   // browser keeps Authorization on a same-origin redirect and hides where a
   // redirect goes, so a token never follows one: redirect "follow" becomes
-  // "manual", and the opaque answer rejects with redirect_blocked. A caller's
-  // own "error" or "manual" is kept as asked.
-  async function sendWithToken(req, configId, token, keep) {
+  // "manual", and the opaque answer rejects with redirect_blocked, unless the
+  // route entry says followRedirects. A caller's own "error" or "manual" is
+  // kept as asked.
+  async function sendWithToken(req, configId, follow, token, keep) {
     var headers = new Headers(req.headers);
     headers.set("Authorization", "Bearer " + token);
     var asked = req.redirect;
     var out = new Request(keep ? req.clone() : req, {
       headers: headers,
-      redirect: asked === "follow" ? "manual" : asked,
+      redirect: asked === "follow" && !follow ? "manual" : asked,
     });
     var resp = await globalThis.fetch(out);
-    if (resp.type === "opaqueredirect" && asked === "follow") {
+    if (resp.type === "opaqueredirect" && asked === "follow" && !follow) {
       throw oidcError("redirect_blocked", configId, bare(req.url) + ", a secure route of config " +
         configId + ", answered with a redirect; the token does not follow redirects. " +
-        "Call the final URL instead");
+        "Call the final URL instead, or set followRedirects: true on the route entry");
     }
     return resp;
   }

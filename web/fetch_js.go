@@ -27,7 +27,9 @@ const MaxResponseBody = 1 << 20
 //     provider's cookies must not decide what a token request means;
 //   - mode: "cors", as every provider endpoint is another origin;
 //   - redirect: "follow", like net/http's client (a discovery document
-//     behind a redirect still loads); the response is the final one;
+//     behind a redirect still loads); the response is the final one; with
+//     spa.Request.NoRedirects, "manual": a redirect answer is a Response with
+//     Redirect set (opaque to script: status 0, no headers);
 //   - cache: "no-cache" when spa.Request.Revalidate is set.
 //
 // The response is complete: status, headers (names canonical, repeated
@@ -67,7 +69,11 @@ func (Fetcher) Fetch(ctx context.Context, req *spa.Request) (*spa.Response, erro
 	init.Set("method", method)
 	init.Set("credentials", "omit")
 	init.Set("mode", "cors")
-	init.Set("redirect", "follow")
+	if req.NoRedirects {
+		init.Set("redirect", "manual")
+	} else {
+		init.Set("redirect", "follow")
+	}
 	if req.Revalidate {
 		init.Set("cache", "no-cache")
 	}
@@ -94,6 +100,9 @@ func (Fetcher) Fetch(ctx context.Context, req *spa.Request) (*spa.Response, erro
 	if err != nil {
 		return nil, fetchError(ctx, where, req.URL, err)
 	}
+	if resp.Get("type").String() == "opaqueredirect" {
+		return &spa.Response{Header: http.Header{}, Redirect: true}, nil
+	}
 	header := readHeaders(resp.Get("headers"))
 	if n, err := strconv.ParseInt(header.Get("Content-Length"), 10, 64); err == nil && n > MaxResponseBody {
 		abort.Call("abort")
@@ -109,7 +118,7 @@ func (Fetcher) Fetch(ctx context.Context, req *spa.Request) (*spa.Response, erro
 	}
 	body := make([]byte, n)
 	js.CopyBytesToGo(body, js.Global().Get("Uint8Array").New(buf))
-	return &spa.Response{Status: resp.Get("status").Int(), Header: header, Body: body}, nil
+	return &spa.Response{Status: resp.Get("status").Int(), Header: header, Body: body, Redirected: resp.Get("redirected").Bool()}, nil
 }
 
 // readHeaders copies a Headers object into an http.Header.

@@ -228,3 +228,21 @@ func TestFetchRejectsBodyOverLimit(t *testing.T) {
 		t.Errorf("code %q, want %q (%v)", code, spa.CodeInvalidResponse, err)
 	}
 }
+
+// TestFetchNoRedirectsStopsAtTheRedirect: with NoRedirects the redirect comes
+// back as Redirect (opaque) and its target is never asked; without it the
+// answer is the target's, marked Redirected.
+func TestFetchNoRedirectsStopsAtTheRedirect(t *testing.T) {
+	u := origin(t) + "/redirect?to=/echo"
+	resp, err := web.Fetcher{}.Fetch(context.Background(), &spa.Request{URL: u, NoRedirects: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !resp.Redirect || resp.Redirected || len(resp.Body) != 0 {
+		t.Errorf("NoRedirects: %+v, want an opaque redirect", resp)
+	}
+	resp, e := fetchEcho(t, &spa.Request{URL: u})
+	if resp.Redirect || !resp.Redirected || resp.Status != http.StatusOK || e.Path != "/echo" {
+		t.Errorf("following: %+v (path %q), want the echo's answer, Redirected", resp, e.Path)
+	}
+}

@@ -63,7 +63,7 @@ func (s *settings) configs() []spa.Config {
 	for i, c := range s.GoApp.Configs {
 		out[i] = spa.Config{ConfigID: c.ConfigID, Authority: c.Authority, ClientID: c.ClientID,
 			RedirectURL: c.RedirectURL, PostLogoutRedirectURI: c.PostLogoutRedirectURI, Scope: c.Scope,
-			SecureRoutes: c.SecureRoutes, UseRefreshToken: c.UseRefreshToken}
+			SecureRoutes: spa.Routes(c.SecureRoutes...), UseRefreshToken: c.UseRefreshToken}
 	}
 	return out
 }

@@ -67,7 +67,7 @@ func TestSPAFlowAgainstTheDevelopmentProvider(t *testing.T) {
 	m := spa.NewManager(spa.Options{Fetcher: spa.NetHTTPFetcher{}})
 	if err := m.Configure(ctx, []spa.Config{{ConfigID: "a", Authority: op.Issuer(), ClientID: "spa",
 		RedirectURL: app + "/", PostLogoutRedirectURI: app + "/", Scope: "openid profile email offline_access",
-		UseRefreshToken: true, SecureRoutes: []string{app + "/api"}}}); err != nil {
+		UseRefreshToken: true, SecureRoutes: spa.Routes(app + "/api")}}); err != nil {
 		t.Fatal(err)
 	}
 	b := newBrowser(t)

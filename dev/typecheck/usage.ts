@@ -14,7 +14,7 @@ async function signIn(): Promise<void> {
     redirectUrl: location.origin + "/",
     scope: "openid profile offline_access",
     useRefreshToken: true,
-    secureRoutes: ["https://api.example.com/v1"],
+    secureRoutes: ["https://api.example.com/v1", { url: "https://api.example.com/v2", methods: ["POST"], followRedirects: true }],
   });
   try {
     const [state] = await oidc.checkAuth();
@@ -27,7 +27,7 @@ async function signIn(): Promise<void> {
   console.log(token.length);
   const res: Response = await oidc.fetch("https://api.example.com/v1/orders", null);
   const res2: Response = await oidc.fetch(new Request("https://api.example.com/v1/orders"), { method: "POST", body: "{}" });
-  const id: string | null = oidc.matchRoute(new URL("https://api.example.com/v1/x"));
+  const id: string | null = oidc.matchRoute(new URL("https://api.example.com/v1/x"), "POST");
   console.log(res.status, res2.status, id);
   await oidc.logoff("default");
 }

@@ -59,7 +59,7 @@ func Example() {
 		ClientID:        "spa",
 		RedirectURL:     "https://app.example.com/callback",
 		Scope:           "openid profile offline_access",
-		SecureRoutes:    []string{"https://api.example.com/"},
+		SecureRoutes:    spa.Routes("https://api.example.com/"),
 		UseRefreshToken: true,
 	}}})
 	// The same routes in the browser and on the server.

@@ -19,13 +19,17 @@ type Response struct {
 }
 
 // Fetch sends req the way the JS bridge's oidc.fetch does, with the same
-// secure-route table (Manager.MatchRoute): a request whose URL matches a
-// config's secure route carries that config's access token in an
-// Authorization: Bearer header (RFC 6750 §2.1), renewed first when it is
-// stale; any other request goes out untouched. When the answer is 401 with a
-// Bearer challenge (error="invalid_token" or none, RFC 6750 §3.1) it renews
-// the session once and sends the request once more, returning that answer as
-// it is. A relative URL resolves against the page's URL.
+// secure-route table (Manager.MatchRequest, on the URL and method): a request
+// that matches a config's secure-route entry carries that config's access
+// token in an Authorization: Bearer header (RFC 6750 §2.1), renewed first
+// when it is stale; any other request goes out untouched. A token-bearing
+// request does not follow redirects (a redirect answer is an error with
+// CodeRedirectBlocked) unless the entry says FollowRedirects. When the answer
+// of the URL that got the token is 401 with a Bearer challenge
+// (error="invalid_token" or none, RFC 6750 §3.1) it renews the session once
+// and sends the request once more, returning that answer as it is; when that
+// renewal fails, it returns the 401. A relative URL resolves against the
+// page's URL.
 //
 // It waits for start-up (routes are unknown before), uses Options.Fetcher
 // (window.fetch, never net/http's client), and blocks until the whole answer
@@ -45,7 +49,12 @@ func (a *Auth) Fetch(ctx context.Context, req *spa.Request) (*Response, error) {
 	}
 	out := *req
 	out.URL = base.ResolveReference(ref).String()
-	id, ok := a.m.MatchRoute(out.URL, base)
+	method := out.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	entry, ok := a.m.MatchRequest(out.URL, method, base)
+	id := entry.ConfigID
 	if !ok || req.Header.Get("Authorization") != "" {
 		resp, err := a.fetcher.Fetch(ctx, &out)
 		if err != nil {
@@ -64,17 +73,30 @@ func (a *Auth) Fetch(ctx context.Context, req *spa.Request) (*Response, error) {
 			r.Header = http.Header{}
 		}
 		r.Header.Set("Authorization", "Bearer "+tok)
-		return a.fetcher.Fetch(ctx, &r)
+		// Browsers keep Authorization on a same-origin redirect: a token
+		// never follows one unless the entry says followRedirects.
+		r.NoRedirects = !entry.Route.FollowRedirects
+		resp, err := a.fetcher.Fetch(ctx, &r)
+		if err == nil && resp.Redirect {
+			return nil, &spa.Error{Code: spa.CodeRedirectBlocked, ConfigID: id, Message: spa.RedactURL(out.URL) +
+				", a secure route of config " + id + ", answered with a redirect; the token does not follow redirects. " +
+				"Call the final URL instead, or set FollowRedirects on the route entry"}
+		}
+		return resp, err
 	}
 	resp, err := send()
-	if err == nil && bearerChallenge(resp) {
-		// The body is bytes, so the request can always be sent again.
-		if _, err = a.m.Renew(ctx, id); err == nil {
-			resp, err = send()
-		}
-	}
 	if err != nil {
 		return nil, err
+	}
+	// Renew once and retry once, only for an answer of the URL that got the
+	// token; when the renewal fails the caller gets this 401 (the failure is
+	// what silentRenewFailed reports). The body is bytes: it can be re-sent.
+	if bearerChallenge(resp) && !resp.Redirected {
+		if _, rerr := a.m.Renew(ctx, id); rerr == nil {
+			if resp, err = send(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return &Response{Response: resp, ConfigID: id}, nil
 }

@@ -142,9 +142,9 @@ func newWorld(t *testing.T) *world {
 func configs() []spa.Config {
 	return []spa.Config{
 		{ConfigID: "a", Authority: fakeop.Issuer, ClientID: "spa-a", RedirectURL: "https://app.example/callback",
-			Scope: "openid profile offline_access", UseRefreshToken: true, SecureRoutes: []string{"https://api-a.example/"}},
+			Scope: "openid profile offline_access", UseRefreshToken: true, SecureRoutes: spa.Routes("https://api-a.example/")},
 		{ConfigID: "b", Authority: fakeop.Issuer, ClientID: "spa-b", RedirectURL: "https://app.example/callback",
-			SecureRoutes: []string{"https://api-b.example/v1"}},
+			SecureRoutes: spa.Routes("https://api-b.example/v1")},
 	}
 }
 
@@ -162,6 +162,13 @@ func (r *apiRecorder) Fetch(ctx context.Context, req *spa.Request) (*spa.Respons
 	defer r.mu.Unlock()
 	auth := req.Header.Get("Authorization")
 	r.seen = append(r.seen, req.URL+" "+auth)
+	if strings.Contains(req.URL, "/redirect") { // a server that answers with a redirect
+		if req.NoRedirects {
+			return &spa.Response{Header: http.Header{}, Redirect: true}, nil
+		}
+		r.seen = append(r.seen, "https://api-a.example/target "+auth)
+		return &spa.Response{Status: http.StatusOK, Header: http.Header{}, Body: []byte("{}"), Redirected: true}, nil
+	}
 	if r.reject[strings.TrimPrefix(auth, "Bearer ")] {
 		return &spa.Response{Status: http.StatusUnauthorized, Header: http.Header{"Www-Authenticate": {`Bearer realm="api", error="invalid_token"`}}}, nil
 	}
@@ -330,6 +337,48 @@ func types(events []LoggedEvent, id string) string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// TestFetchRedirectsAndFailedRenewals: Auth.Fetch follows oidc.fetch's rules
+// for what the bridge and go-app share: methods on route entries, no
+// redirect with a token unless the entry follows them, and the 401 handed
+// back when its renewal fails.
+func TestFetchRedirectsAndFailedRenewals(t *testing.T) {
+	w := newWorld(t)
+	cs := configs()
+	cs[0].SecureRoutes = append(cs[0].SecureRoutes,
+		spa.Route{URL: "https://api-a.example/follow", FollowRedirects: true},
+		spa.Route{URL: "https://api-b.example/v1/admin", Methods: []string{"DELETE"}})
+	cs = cs[:1]
+	a, _, _ := start(t, w, Options{Configs: cs})
+	ctx := context.Background()
+	if _, err := w.op.Login(ctx, w.m, "a"); err != nil {
+		t.Fatal(err)
+	}
+	tokA, _ := w.m.AccessToken(ctx, "a")
+
+	_, err := a.Fetch(ctx, &spa.Request{URL: "https://api-a.example/items/redirect"})
+	if spa.ErrorCode(err) != spa.CodeRedirectBlocked || strings.Contains(err.Error(), tokA) {
+		t.Errorf("a redirect on a route without followRedirects: %v, want redirect_blocked (without the token)", err)
+	}
+	resp, err := a.Fetch(ctx, &spa.Request{URL: "https://api-a.example/follow/redirect"})
+	if err != nil || resp.Status != http.StatusOK || w.api.last() != "https://api-a.example/target Bearer "+tokA {
+		t.Errorf("followRedirects: %v %v, sent %q", resp, err, w.api.last())
+	}
+	if resp, err := a.Fetch(ctx, &spa.Request{Method: "DELETE", URL: "https://api-b.example/v1/admin/x"}); err != nil || resp.ConfigID != "a" {
+		t.Errorf("DELETE on a's method entry: %+v %v, want a's token", resp, err)
+	}
+	if resp, err := a.Fetch(ctx, &spa.Request{URL: "https://api-b.example/v1/admin/x"}); err != nil || resp.ConfigID != "" {
+		t.Errorf("GET where a's entry lists DELETE only: %+v %v, want no token", resp, err)
+	}
+
+	// The renewal a 401 triggers fails: the caller gets the 401.
+	w.api.reject = map[string]bool{tokA: true}
+	w.op.SetTokenFault(&fakeop.Fault{Status: http.StatusServiceUnavailable})
+	resp, err = a.Fetch(ctx, &spa.Request{URL: "https://api-a.example/items"})
+	if err != nil || resp.Status != http.StatusUnauthorized {
+		t.Errorf("Fetch whose renewal fails: %+v %v, want the 401", resp, err)
+	}
 }
 
 func TestLoginAndCallback(t *testing.T) {

@@ -85,6 +85,15 @@ func newMux(binary, execJS string) *http.ServeMux {
 	mux.HandleFunc("GET /slow/gone", cors(sl.gone))
 	mux.HandleFunc("/status/{code}", cors(status))
 	mux.HandleFunc("GET /unused-port", cors(unusedPort))
+	// /redirect?to=PATH answers 302 to PATH on this origin.
+	mux.HandleFunc("GET /redirect", cors(func(w http.ResponseWriter, r *http.Request) {
+		to := r.URL.Query().Get("to")
+		if !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") {
+			http.Error(w, "to must be a path on this origin", http.StatusBadRequest)
+			return
+		}
+		http.Redirect(w, r, to, http.StatusFound)
+	}))
 	return mux
 }
 

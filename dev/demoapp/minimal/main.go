@@ -43,7 +43,7 @@ func main() {
 		ConfigID: "main", Authority: "http://localhost:9001", ClientID: "demo-a",
 		RedirectURL: "http://localhost:8000/", PostLogoutRedirectURI: "http://localhost:8000/",
 		Scope: "openid profile offline_access", UseRefreshToken: true,
-		SecureRoutes: []string{"http://localhost:8081/api/"},
+		SecureRoutes: spa.Routes("http://localhost:8081/api/"),
 	}}})
 	app.Route("/", func() app.Composer { return &home{auth: auth} })
 	app.RunWhenOnBrowser()
