@@ -188,6 +188,10 @@
     return !err || err[1] === "invalid_token";
   }
 
+  // The fetch rules, for the test that runs go-app's table of cases through
+  // them (web/goapp/testdata/fetch_rules.json): one rule, one table.
+  boot.rules = { bearerChallenge: bearerChallenge };
+
   // A URL without its query and fragment, for messages (a query may hold secrets).
   function bare(u) {
     try {
