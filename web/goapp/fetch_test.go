@@ -1,13 +1,18 @@
 package goapp
 
 import (
+	_ "embed"
 	"encoding/json"
 	"net/http"
-	"os"
 	"testing"
 
 	"github.com/oidcwasm/oidcwasm/spa"
 )
+
+// fetchRules is embedded: the test also runs in the browser, which has no files.
+//
+//go:embed testdata/fetch_rules.json
+var fetchRules []byte
 
 // The rule of oidc.fetch in wasm/oidc.js too: retry only after a 401 with a
 // Bearer challenge whose error is invalid_token or absent. The cases are one
@@ -20,11 +25,7 @@ func TestBearerChallenge(t *testing.T) {
 			Want   bool     `json:"want"`
 		} `json:"bearerChallenge"`
 	}
-	raw, err := os.ReadFile("testdata/fetch_rules.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, &table); err != nil {
+	if err := json.Unmarshal(fetchRules, &table); err != nil {
 		t.Fatal(err)
 	}
 	tests := table.BearerChallenge
