@@ -353,14 +353,15 @@ func (b *bridge) matchRoute(this js.Value, args []js.Value) any {
 	return m.ConfigID
 }
 
-// routeOf is oidc.fetch's lookup: [configId, followRedirects] for a request
+// routeOf is oidc.fetch's lookup: [configId, followRedirects, the entry's
+// URL as configured] for a request
 // (url, method), or null.
 func (b *bridge) routeOf(this js.Value, args []js.Value) any {
 	m, ok := b.routeEntry(args)
 	if !ok {
 		return js.Null()
 	}
-	return []any{m.ConfigID, m.Route.FollowRedirects}
+	return []any{m.ConfigID, m.Route.FollowRedirects, m.Route.URL}
 }
 
 func (b *bridge) routeEntry(args []js.Value) (spa.RouteMatch, bool) {

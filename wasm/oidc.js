@@ -229,13 +229,13 @@
     var entry = route(req.url, req.method.toUpperCase());
     // No route, no token; a caller's own Authorization header is left alone.
     if (entry === null || req.headers.has("Authorization")) return globalThis.fetch(req);
-    var configId = entry[0], follow = entry[1];
+    var configId = entry[0];
     if (req.mode === "no-cors") {
       // The browser would drop the Authorization header without a word.
       throw oidcError("invalid_request", configId, "mode \"no-cors\" cannot carry a token to " +
         bare(req.url) + ", a secure route of config " + configId + ": use mode \"cors\"");
     }
-    var resp = await sendWithToken(req, configId, follow, await oidc.getAccessToken(configId), canReplay);
+    var resp = await sendWithToken(req, entry, await oidc.getAccessToken(configId), canReplay);
     if (!canReplay || resp.redirected || !bearerChallenge(resp)) return resp;
     // Renew once and retry once; when the renewal fails, the caller gets the
     // 401 (the failure is what silentRenewFailed reports).
@@ -247,7 +247,7 @@
     } catch (e) {
       return resp;
     }
-    return sendWithToken(req, configId, follow, token, false);
+    return sendWithToken(req, entry, token, false);
   }
 
   // sendWithToken sends req (a clone when keep is set) with the token. The
@@ -256,7 +256,8 @@
   // "manual", and the opaque answer rejects with redirect_blocked, unless the
   // route entry says followRedirects. A caller's own "error" or "manual" is
   // kept as asked.
-  async function sendWithToken(req, configId, follow, token, keep) {
+  async function sendWithToken(req, entry, token, keep) {
+    var configId = entry[0], follow = entry[1];
     var headers = new Headers(req.headers);
     headers.set("Authorization", "Bearer " + token);
     var asked = req.redirect;
@@ -266,8 +267,8 @@
     });
     var resp = await globalThis.fetch(out);
     if (resp.type === "opaqueredirect" && asked === "follow" && !follow) {
-      throw oidcError("redirect_blocked", configId, bare(req.url) + ", a secure route of config " +
-        configId + ", answered with a redirect; the token does not follow redirects. " +
+      throw oidcError("redirect_blocked", configId, bare(req.url) + " (secure route " + entry[2] +
+        " of config " + configId + ") answered with a redirect; the token does not follow redirects. " +
         "Call the final URL instead, or set followRedirects: true on the route entry");
     }
     return resp;

@@ -202,6 +202,9 @@ func TestFetchCorpusNeverPutsATokenOutsideItsRoute(t *testing.T) {
 		if c.wantCode != "" && (out.Outcome != "reject" || out.Code != c.wantCode) {
 			t.Errorf("%s: %s %d %s; want a rejection with code %s", c.name, out.Outcome, out.Status, out.Error, c.wantCode)
 		}
+		if c.wantCode == "redirect_blocked" && !strings.Contains(out.Error, "secure route "+app+"/api of config a") {
+			t.Errorf("%s: %q does not name the entry (%s/api) and config a", c.name, out.Error, app)
+		}
 		if c.direct && len(seen) == 1 {
 			r := seen[0]
 			route := deref(e2etest.Eval[*string](tab, `oidc.matchRoute(`+q("http://"+r.URL)+`)`))

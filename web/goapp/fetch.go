@@ -79,7 +79,7 @@ func (a *Auth) Fetch(ctx context.Context, req *spa.Request) (*Response, error) {
 		resp, err := a.fetcher.Fetch(ctx, &r)
 		if err == nil && resp.Redirect {
 			return nil, &spa.Error{Code: spa.CodeRedirectBlocked, ConfigID: id, Message: spa.RedactURL(out.URL) +
-				", a secure route of config " + id + ", answered with a redirect; the token does not follow redirects. " +
+				" (secure route " + entry.Route.URL + " of config " + id + ") answered with a redirect; the token does not follow redirects. " +
 				"Call the final URL instead, or set FollowRedirects on the route entry"}
 		}
 		return resp, err

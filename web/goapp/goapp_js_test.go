@@ -358,7 +358,8 @@ func TestFetchRedirectsAndFailedRenewals(t *testing.T) {
 	tokA, _ := w.m.AccessToken(ctx, "a")
 
 	_, err := a.Fetch(ctx, &spa.Request{URL: "https://api-a.example/items/redirect"})
-	if spa.ErrorCode(err) != spa.CodeRedirectBlocked || strings.Contains(err.Error(), tokA) {
+	if spa.ErrorCode(err) != spa.CodeRedirectBlocked || strings.Contains(err.Error(), tokA) ||
+		!strings.Contains(err.Error(), "secure route https://api-a.example/ of config a") {
 		t.Errorf("a redirect on a route without followRedirects: %v, want redirect_blocked (without the token)", err)
 	}
 	resp, err := a.Fetch(ctx, &spa.Request{URL: "https://api-a.example/follow/redirect"})
