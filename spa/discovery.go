@@ -3,6 +3,8 @@ package spa
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -50,12 +52,23 @@ func loadDiscovery(ctx context.Context, f Fetcher, st Store, clk Clock, c *Confi
 		}
 		st.Remove(discoveryKey(c.ConfigID))
 	}
-	resp, err := getJSON(ctx, f, c.Authority+"/.well-known/openid-configuration", "")
+	where := c.Authority + "/.well-known/openid-configuration"
+	resp, err := getJSON(ctx, f, where, "")
 	if err != nil {
+		if ErrorCode(err) == CodeNetwork {
+			// The browser says only "Failed to fetch": name what to check.
+			return nil, &Error{Code: CodeNetwork, ConfigID: c.ConfigID, Field: "authority", Err: err, Message: fmt.Sprintf(
+				"cannot load the provider's discovery document %s: check that authority is the provider's issuer URL, "+
+					"that the provider is up, and that it allows CORS from this page's origin", RedactURL(where))}
+		}
 		return nil, withConfig(err, c.ConfigID)
 	}
 	var d discovery
 	if err := decodeJSON(resp, c.ConfigID, "discovery", &d); err != nil {
+		if resp.Status == http.StatusNotFound {
+			return nil, &Error{Code: CodeInvalidResponse, ConfigID: c.ConfigID, Field: "authority", Err: err, Message: fmt.Sprintf(
+				"%s answered HTTP 404: authority must be the provider's issuer URL, the part before /.well-known/openid-configuration", RedactURL(where))}
+		}
 		return nil, err
 	}
 	if err := d.check(c); err != nil {
