@@ -35,6 +35,10 @@ type Event struct {
 	Code      string    // EventSilentRenewFailed, EventError, EventLoggedOut (why, when not asked)
 	Message   string    // for a person
 	ExpiresAt time.Time // EventAuthenticated, EventTokenRefreshed: the new access token's expiry
+	// Warning is a mistake that does not stop the flow but should not stay
+	// silent, for a person (EventAuthenticated: useRefreshToken without a
+	// refresh token in the answer).
+	Warning string
 }
 
 // events is a list of subscribers; the zero value is ready.

@@ -3,6 +3,8 @@ package spa
 import (
 	"context"
 	"maps"
+	"slices"
+	"strings"
 )
 
 // Exchange redeems a validated callback: it exchanges the code with the PKCE
@@ -45,7 +47,7 @@ func (m *Manager) Exchange(ctx context.Context, cb *Callback) (*Session, error) 
 	if cb.tx.Silent && prev != nil {
 		m.emit(Event{Type: EventTokenRefreshed, ConfigID: p.cfg.ConfigID, ExpiresAt: s.ExpiresAt})
 	} else {
-		m.emit(Event{Type: EventAuthenticated, ConfigID: p.cfg.ConfigID, ExpiresAt: s.ExpiresAt})
+		m.emit(Event{Type: EventAuthenticated, ConfigID: p.cfg.ConfigID, ExpiresAt: s.ExpiresAt, Warning: refreshWarning(p, s)})
 	}
 	return s, nil
 }
@@ -98,6 +100,21 @@ func (m *Manager) Refresh(ctx context.Context, configID string) (*Session, error
 	}
 	m.emit(Event{Type: EventTokenRefreshed, ConfigID: p.cfg.ConfigID, ExpiresAt: s.ExpiresAt})
 	return s, nil
+}
+
+// refreshWarning says so when the config asks for refresh-token renewal but
+// the provider issued none: renewal then quietly falls back to the hidden
+// iframe, which third-party-cookie blocking breaks. Some providers issue one
+// without offline_access, so this is a warning, not a configure error.
+func refreshWarning(p *provider, s *Session) string {
+	if !p.cfg.UseRefreshToken || s.RefreshToken != "" {
+		return ""
+	}
+	hint := ""
+	if !slices.Contains(strings.Fields(p.cfg.Scope), "offline_access") {
+		hint = ` Add "offline_access" to scope to ask for one.`
+	}
+	return "useRefreshToken is set, but the provider issued no refresh token: renewal uses the hidden iframe instead." + hint
 }
 
 // verify checks an ID token for p's provider.

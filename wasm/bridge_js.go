@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"syscall/js"
 
 	"github.com/oidcwasm/oidcwasm/spa"
@@ -21,6 +22,9 @@ func run() {
 		// The page's token cache first, so that a listener calling
 		// getAccessToken already sees the new session.
 		b.push(ev.ConfigID)
+		if ev.Warning != "" {
+			js.Global().Get("console").Call("warn", "oidcwasm: config "+strconv.Quote(ev.ConfigID)+": "+ev.Warning)
+		}
 		boot.Call("emit", string(ev.Type), eventDetail(ev))
 	})
 	boot.Call("register", b.object())
@@ -398,6 +402,9 @@ func eventDetail(ev spa.Event) js.Value {
 	}
 	if !ev.ExpiresAt.IsZero() {
 		d.Set("expiresAt", ev.ExpiresAt.UnixMilli())
+	}
+	if ev.Warning != "" {
+		d.Set("warning", ev.Warning)
 	}
 	return d
 }

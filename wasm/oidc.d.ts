@@ -89,6 +89,9 @@ declare global {
     message?: string;
     /** authenticated, tokenRefreshed: when the new access token expires (ms since the epoch). */
     expiresAt?: number;
+    /** authenticated: a mistake that did not stop sign-in, e.g. useRefreshToken without a refresh
+     * token in the answer (also logged with console.warn). */
+    warning?: string;
   }
 
   type OidcEventType =
