@@ -148,6 +148,28 @@ func mergeClaims(base, over map[string]any) map[string]any {
 	return out
 }
 
+// update changes p's current session, read from the store (the truth across
+// tabs) under p.mu: change returns the new session, or nil to leave it. A
+// session ended meanwhile stays ended.
+func (m *Manager) update(p *provider, change func(cur *Session) *Session) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cur := readSession(p.store, &p.cfg)
+	if cur == nil {
+		return nil
+	}
+	next := change(cur)
+	if next == nil {
+		p.session.Store(cur)
+		return nil
+	}
+	if err := writeSession(p.store, &p.cfg, next); err != nil {
+		return wrapError(CodeStorage, p.cfg.ConfigID, err, "cannot store the session (storage %q)", p.cfg.Storage)
+	}
+	p.session.Store(next)
+	return nil
+}
+
 // commit stores s as p's session: the store first, so a failure changes nothing.
 func (m *Manager) commit(p *provider, s *Session) error {
 	p.mu.Lock()

@@ -54,14 +54,23 @@ func (m *Manager) Revoke(ctx context.Context, configID, hint, token string) erro
 		return newError(CodeInvalidResponse, p.cfg.ConfigID, "the revocation endpoint answered HTTP %d", resp.Status)
 	}
 	if own {
-		next := *s
-		if hint == HintAccessToken {
-			next.AccessToken = ""
-			next.ExpiresAt = m.clock.Now().Add(-time.Second)
-		} else {
-			next.RefreshToken = ""
-		}
-		return m.commit(p, &next)
+		// Drop the revoked token from the session as it is now, not as it was
+		// before the request: a renewal may have stored a new session
+		// meanwhile (in this tab or another), and writing the old one back
+		// would resurrect a used-up refresh token.
+		return m.update(p, func(cur *Session) *Session {
+			next := *cur
+			switch {
+			case hint == HintAccessToken && cur.AccessToken == token:
+				next.AccessToken = ""
+				next.ExpiresAt = m.clock.Now().Add(-time.Second)
+			case hint == HintRefreshToken && cur.RefreshToken == token:
+				next.RefreshToken = ""
+			default:
+				return nil // already replaced: the revoked token is not in use
+			}
+			return &next
+		})
 	}
 	return nil
 }

@@ -239,3 +239,46 @@ func TestStorageAndProviderGapsHaveTheirOwnCodes(t *testing.T) {
 		wantCode(t, err, spa.CodeUnsupported)
 	})
 }
+
+// TestRevokeDuringARenewalKeepsTheRenewedSession: a renewal that stores a
+// new session while a revocation request is on the wire must not be undone
+// by the revocation writing back the session it started from (whose refresh
+// token the renewal has used up).
+func TestRevokeDuringARenewalKeepsTheRenewedSession(t *testing.T) {
+	e := newEnv(t)
+	var m *spa.Manager
+	renewed := false
+	inner := e.op.Fetcher()
+	m = spa.NewManager(spa.Options{Stores: e.stores, Clock: e.clk, Fetcher: spa.FetcherFunc(func(ctx context.Context, req *spa.Request) (*spa.Response, error) {
+		if strings.HasSuffix(req.URL, "/revoke") && !renewed {
+			renewed = true
+			if _, err := m.Renew(ctx, "a"); err != nil { // lands while the revocation is on the wire
+				t.Errorf("renewal: %v", err)
+			}
+		}
+		return inner.Fetch(ctx, req)
+	})})
+	if err := m.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
+		t.Fatal(err)
+	}
+	old, err := e.op.Login(context.Background(), m, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Revoke(context.Background(), "a", spa.HintAccessToken, ""); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := m.Session("a")
+	if cur == nil || cur.RefreshToken == old.RefreshToken || cur.AccessToken == "" || cur.AccessToken == old.AccessToken {
+		t.Fatalf("after revoking the old access token during a renewal: session %v, refresh token renewed %v, access token kept %v; want the renewed session",
+			cur != nil, cur != nil && cur.RefreshToken != old.RefreshToken, cur != nil && cur.AccessToken != "" && cur.AccessToken != old.AccessToken)
+	}
+	// The session goes on: its refresh token is the live one.
+	e.clk.Advance(11 * time.Minute)
+	if _, err := m.AccessToken(context.Background(), "a"); err != nil {
+		t.Errorf("the next renewal: %v (a used-up refresh token came back)", err)
+	}
+	if n := e.op.Reuses(); n != 0 {
+		t.Errorf("%d refresh tokens replayed, want 0", n)
+	}
+}
