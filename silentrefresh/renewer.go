@@ -81,6 +81,8 @@ func (r *Renewer) iframe(ctx, rctx context.Context, m *spa.Manager, cfg *spa.Con
 	}
 	resp, err := r.frame.Navigate(rctx, authURL)
 	if err != nil {
+		m.DiscardTransaction(StateOf(authURL)) // no answer will ever use it
+
 		return r.fail(ctx, rctx, cfg, err, fmt.Sprintf(
 			"silent-refresh.html did not answer from silentRenewUrl %s: check that it is served there on the page's origin and registered as a redirect URI at the provider, and that the provider answers prompt=none inside an iframe (it may need third-party cookies)",
 			cfg.SilentRenewURL))
@@ -89,6 +91,7 @@ func (r *Renewer) iframe(ctx, rctx context.Context, m *spa.Manager, cfg *spa.Con
 	// consumes whatever pending transaction the state names, and a wrong frame
 	// must not use up another flow's (say, an interactive login in progress).
 	if got := responseState(resp); got == "" || got != StateOf(authURL) {
+		m.DiscardTransaction(StateOf(authURL))
 		return &spa.Error{Code: spa.CodeStateMismatch, ConfigID: cfg.ConfigID,
 			Message: "the silent renewal's answer does not carry the state of its request"}
 	}

@@ -3,6 +3,7 @@ package silentrefresh_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -332,6 +333,39 @@ func TestRefreshRenewalTimesOutWhenTheTokenEndpointHangs(t *testing.T) {
 		}
 		if cur := e.session(); cur == nil || cur.RefreshToken != before.RefreshToken {
 			t.Errorf("a timeout changed the session, want it kept")
+		}
+	})
+}
+
+// TestAFailedIframeRenewalDropsItsTransactionAtOnce: an iframe that never
+// answers must not leave a usable authorization request behind for 15
+// minutes (a late or forged answer could still complete it).
+func TestAFailedIframeRenewalDropsItsTransactionAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := setup(t, iframeConfig(), true)
+		sess := e.login()
+		var asked string
+		e.frame.answer = func(ctx context.Context, u string) (string, error) {
+			asked = u
+			<-ctx.Done()
+			return "", ctx.Err()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*s)
+		defer cancel()
+		if err := silentrefresh.New(e.frame).Renew(ctx, e.m, sess); spa.ErrorCode(err) != spa.CodeTimeout {
+			t.Fatalf("Renew: %v, want timeout", err)
+		}
+		st := silentrefresh.StateOf(asked)
+		if st == "" {
+			t.Fatal("the iframe was not asked to load an authorization request")
+		}
+		au, err := url.Parse(asked)
+		if err != nil {
+			t.Fatal(err)
+		}
+		late := au.Query().Get("redirect_uri") + "?code=late&state=" + st + "&iss=" + url.QueryEscape(fakeop.Issuer)
+		if _, err := e.m.ValidateCallback(context.Background(), late); spa.ErrorCode(err) != spa.CodeStateMismatch {
+			t.Errorf("a late answer to the failed renewal: %v, want state_mismatch (its transaction dropped)", err)
 		}
 	})
 }

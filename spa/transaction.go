@@ -79,6 +79,19 @@ func (m *Manager) readTx(key string) (*transaction, bool) {
 	return &t, true
 }
 
+// DiscardTransaction drops the pending authorization request whose state is
+// given (StateOf of its URL), at once: an iframe or popup that failed or timed
+// out must not leave a usable transaction behind for 15 minutes. Discarding
+// one that is gone or never existed does nothing.
+func (m *Manager) DiscardTransaction(state string) {
+	if state == "" {
+		return
+	}
+	m.txMu.Lock()
+	defer m.txMu.Unlock()
+	m.txStore.Remove(txPrefix + state)
+}
+
 // takeTx removes and returns the transaction for state, if it exists and has not expired.
 // Callers hold m.txMu.
 func (m *Manager) takeTx(state string) (*transaction, error) {
