@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oidcwasm/oidcwasm/silentrefresh"
 	"github.com/oidcwasm/oidcwasm/internal/fakeop"
+	"github.com/oidcwasm/oidcwasm/silentrefresh"
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 

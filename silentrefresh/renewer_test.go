@@ -11,8 +11,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/oidcwasm/oidcwasm/silentrefresh"
 	"github.com/oidcwasm/oidcwasm/internal/fakeop"
+	"github.com/oidcwasm/oidcwasm/silentrefresh"
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 

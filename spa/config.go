@@ -167,7 +167,7 @@ func hasScope(scope, want string) bool {
 }
 
 // validateConfigs applies defaults, checks every config, gives a lone config the
-// ID "default" when it has none, and rejects duplicate or missing IDs.
+// ID DefaultConfigID when it has none, and rejects duplicate or missing IDs.
 func validateConfigs(configs []Config) ([]Config, error) {
 	if len(configs) == 0 {
 		return nil, configError("", "configs", "at least one config is required")
@@ -180,7 +180,7 @@ func validateConfigs(configs []Config) ([]Config, error) {
 			if len(configs) > 1 {
 				return nil, configError("", fmt.Sprintf("configs[%d].configId", i), "is required when there are several configs")
 			}
-			c.ConfigID = "default"
+			c.ConfigID = DefaultConfigID
 		}
 		if seen[c.ConfigID] {
 			return nil, configError(c.ConfigID, "configId", "is used by two configs")
@@ -193,3 +193,6 @@ func validateConfigs(configs []Config) ([]Config, error) {
 	}
 	return out, nil
 }
+
+// DefaultConfigID is the ID of a config given without one (a single config).
+const DefaultConfigID = "default"

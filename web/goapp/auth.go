@@ -61,8 +61,9 @@ type Auth struct {
 	reroute func()
 
 	ready       chan struct{}
-	configErr   error // start-up could not configure: nothing works
-	callbackErr error // the page's authorization response was rejected
+	configErr   error    // start-up could not configure: nothing works
+	intended    []string // the config IDs start-up was asked to configure
+	callbackErr error    // the page's authorization response was rejected
 	results     []spa.AuthResult
 
 	pub sync.Mutex // orders publications
@@ -129,6 +130,13 @@ func (a *Auth) start(o Options) {
 		}
 	}
 	if configs != nil {
+		for _, c := range configs {
+			id := c.ConfigID
+			if id == "" {
+				id = spa.DefaultConfigID
+			}
+			a.intended = append(a.intended, id)
+		}
 		if err := a.m.Configure(ctx, configs); err != nil {
 			a.finish(nil, err, nil)
 			return
@@ -162,6 +170,17 @@ func (a *Auth) finish(res []spa.AuthResult, configErr, callbackErr error) {
 		s := a.nextLocked(id, nil)
 		s.Ready = true
 		a.per[id] = s
+	}
+	if configErr != nil {
+		// Nothing was configured: each config the app asked for still gets a
+		// ready state that says why, so a page observing it shows the failure
+		// instead of waiting forever.
+		for _, id := range a.intended {
+			s := a.nextLocked(id, nil)
+			s.Ready = true
+			s.ErrorCode, s.Error = a.st.ErrorCode, a.st.Error
+			a.per[id] = s
+		}
 	}
 	a.mu.Unlock()
 	a.publishAll()

@@ -439,6 +439,10 @@ func TestStartupFailure(t *testing.T) {
 	if !p.status.Ready || p.status.ErrorCode != spa.CodeNetwork {
 		t.Errorf("status = %+v, want ready with a network error", p.status)
 	}
+	// Each config the page observes says so too: never "…" forever.
+	if !p.a.Ready || p.a.SignedIn || p.a.ErrorCode != spa.CodeNetwork || !strings.Contains(p.a.Error, "authority") {
+		t.Errorf("config a's state = %+v, want ready, signed out, with the network error naming authority", p.a)
+	}
 	a.Login(p.ctx, "a", spa.AuthorizeOptions{})
 	eng.ConsumeAll()
 	if len(w.nav.assigned) != 0 {

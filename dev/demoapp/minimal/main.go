@@ -10,6 +10,13 @@ import (
 	"github.com/oidcwasm/oidcwasm/web/goapp"
 )
 
+var configs = []spa.Config{{
+	ConfigID: "main", Authority: "http://localhost:9001", ClientID: "demo-a",
+	RedirectURL: "http://localhost:8000/", PostLogoutRedirectURI: "http://localhost:8000/",
+	Scope: "openid profile offline_access", UseRefreshToken: true,
+	SecureRoutes: spa.Routes("http://localhost:8081/api/"),
+}}
+
 type home struct {
 	app.Compo
 	auth *goapp.Auth
@@ -22,10 +29,12 @@ func (h *home) OnMount(ctx app.Context) {
 }
 
 func (h *home) Render() app.UI {
-	if !h.me.Ready {
+	switch {
+	case h.me.Error != "" && !h.me.SignedIn: // e.g. the provider is down: say so, never "…" forever
+		return app.P().Textf("Sign-in is unavailable: %s (%s)", h.me.Error, h.me.ErrorCode)
+	case !h.me.Ready:
 		return app.P().Text("…")
-	}
-	if !h.me.SignedIn {
+	case !h.me.SignedIn:
 		return app.Button().Text("Sign in").OnClick(func(ctx app.Context, e app.Event) {
 			h.auth.Login(ctx, "main", spa.AuthorizeOptions{})
 		})
@@ -39,12 +48,7 @@ func (h *home) Render() app.UI {
 }
 
 func main() {
-	auth := goapp.New(goapp.Options{Configs: []spa.Config{{
-		ConfigID: "main", Authority: "http://localhost:9001", ClientID: "demo-a",
-		RedirectURL: "http://localhost:8000/", PostLogoutRedirectURI: "http://localhost:8000/",
-		Scope: "openid profile offline_access", UseRefreshToken: true,
-		SecureRoutes: spa.Routes("http://localhost:8081/api/"),
-	}}})
+	auth := goapp.New(goapp.Options{Configs: configs})
 	app.Route("/", func() app.Composer { return &home{auth: auth} })
 	app.RunWhenOnBrowser()
 	serve()
