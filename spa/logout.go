@@ -15,7 +15,10 @@ const (
 
 // Revoke revokes a token at the provider (RFC 7009 §2.1). With token "" it
 // revokes the session's token of that kind and then drops it locally: a revoked
-// access token is replaced at the next AccessToken call by a renewal.
+// access token is replaced at the next AccessToken call by a renewal; a
+// revoked refresh token ends the session (EventLoggedOut, and so in every tab:
+// DESIGN.md, "Sessions across windows"), because the session it renewed is
+// over at the provider's side too.
 func (m *Manager) Revoke(ctx context.Context, configID, hint, token string) error {
 	p, err := m.provider(configID)
 	if err != nil {
@@ -58,19 +61,25 @@ func (m *Manager) Revoke(ctx context.Context, configID, hint, token string) erro
 		// before the request: a renewal may have stored a new session
 		// meanwhile (in this tab or another), and writing the old one back
 		// would resurrect a used-up refresh token.
-		return m.update(p, func(cur *Session) *Session {
+		ended := false
+		err := m.update(p, func(cur *Session) *Session {
 			next := *cur
 			switch {
 			case hint == HintAccessToken && cur.AccessToken == token:
 				next.AccessToken = ""
 				next.ExpiresAt = m.clock.Now().Add(-time.Second)
 			case hint == HintRefreshToken && cur.RefreshToken == token:
-				next.RefreshToken = ""
+				ended = true
+				return nil
 			default:
 				return nil // already replaced: the revoked token is not in use
 			}
 			return &next
 		})
+		if ended {
+			m.endSession(p, "")
+		}
+		return err
 	}
 	return nil
 }
@@ -126,24 +135,42 @@ func (m *Manager) Logoff(ctx context.Context, configID string, o EndSessionOptio
 	return endURL, nil
 }
 
-// LogoffAndRevokeTokens revokes the refresh token (when any) and the access
-// token, then ends the local session whatever the provider answered.
-func (m *Manager) LogoffAndRevokeTokens(ctx context.Context, configID string) error {
+// LogoffAndRevokeTokens revokes the refresh token (when any) and then the
+// access token (RFC 7009 §2.1), and then logs off as Logoff does, returning
+// the end-session URL: the id_token_hint it carries was taken before the
+// session ended, so the hint outlives the revocation. The local session ends
+// whatever the provider answered.
+//
+// A revocation that fails, or a provider without a revocation_endpoint
+// (CodeUnsupported), does not stop the logoff: it is emitted as EventError
+// and returned as revokeErr along with the URL, so that a caller that
+// navigates away still has it said, in the event.
+func (m *Manager) LogoffAndRevokeTokens(ctx context.Context, configID string, o EndSessionOptions) (endURL string, revokeErr error) {
 	p, err := m.provider(configID)
 	if err != nil {
-		return err
+		return "", err
 	}
-	var first error
-	if s := p.session.Load(); s != nil && p.disc.RevocationEndpoint != "" {
-		if s.RefreshToken != "" {
-			first = m.Revoke(ctx, configID, HintRefreshToken, s.RefreshToken)
-		}
-		if err := m.Revoke(ctx, configID, HintAccessToken, s.AccessToken); first == nil {
-			first = err
+	if s := p.session.Load(); s != nil {
+		if p.disc.RevocationEndpoint == "" {
+			revokeErr = newError(CodeUnsupported, p.cfg.ConfigID, "the provider has no revocation_endpoint (RFC 8414 §2): the tokens were not revoked, the session was ended locally")
+		} else {
+			if s.RefreshToken != "" {
+				revokeErr = m.Revoke(ctx, configID, HintRefreshToken, s.RefreshToken)
+			}
+			if err := m.Revoke(ctx, configID, HintAccessToken, s.AccessToken); revokeErr == nil {
+				revokeErr = err
+			}
 		}
 	}
-	m.endSession(p, "")
-	return first
+	endURL, err = m.Logoff(ctx, configID, o)
+	if err != nil {
+		m.endSession(p, "")
+		return "", err
+	}
+	if revokeErr != nil {
+		m.emit(Event{Type: EventError, ConfigID: p.cfg.ConfigID, Code: ErrorCode(revokeErr), Message: revokeErr.Error()})
+	}
+	return endURL, revokeErr
 }
 
 const logoutPrefix = "oidcwasm.logout."

@@ -308,17 +308,11 @@ func (b *bridge) revoke(hint string) func(ctx context.Context, args []js.Value) 
 	}
 }
 
+// logoff ends the local session and navigates to the end-session endpoint;
+// a provider without one leaves the page where it is, signed out.
 func (b *bridge) logoff(ctx context.Context, args []js.Value) (any, error) {
-	id, err := configIDArg(args, 0)
+	id, o, err := endSessionArgs(args)
 	if err != nil {
-		return nil, err
-	}
-	opts, err := optionsArg(args, 1, id, "customParams")
-	if err != nil {
-		return nil, err
-	}
-	var o spa.EndSessionOptions
-	if o.CustomParams, err = customParams(opts, id); err != nil {
 		return nil, err
 	}
 	u, err := b.client.Logoff(ctx, id, o)
@@ -339,12 +333,35 @@ func (b *bridge) logoffLocal(ctx context.Context, args []js.Value) (any, error) 
 	return nil, b.client.LogoffLocal(id)
 }
 
+// logoffAndRevokeTokens revokes, ends the local session and navigates to the
+// end-session endpoint; a failed revocation went out as an error event, and
+// rejects the call only when there is no navigation to make.
 func (b *bridge) logoffAndRevokeTokens(ctx context.Context, args []js.Value) (any, error) {
-	id, err := configIDArg(args, 0)
+	id, o, err := endSessionArgs(args)
 	if err != nil {
 		return nil, err
 	}
-	return nil, b.client.LogoffAndRevokeTokens(ctx, id)
+	u, err := b.client.LogoffAndRevokeTokens(ctx, id, o)
+	if u != "" {
+		b.client.Navigator.Assign(u)
+		return nil, nil
+	}
+	return nil, err
+}
+
+// endSessionArgs reads (configId?, {customParams}?).
+func endSessionArgs(args []js.Value) (string, spa.EndSessionOptions, error) {
+	var o spa.EndSessionOptions
+	id, err := configIDArg(args, 0)
+	if err != nil {
+		return "", o, err
+	}
+	opts, err := optionsArg(args, 1, id, "customParams")
+	if err != nil {
+		return "", o, err
+	}
+	o.CustomParams, err = customParams(opts, id)
+	return id, o, err
 }
 
 // matchRoute is synchronous: the configId whose token a request to a URL

@@ -118,10 +118,15 @@ declare global {
     /** The configId whose token a request to url would carry, or null. */
     matchRoute(url: string | URL, method?: string): string | null;
     revokeAccessToken(configId?: string, token?: string): Promise<void>;
+    /** Without a token: revokes the session's refresh token and ends the session (in every tab). */
     revokeRefreshToken(configId?: string, token?: string): Promise<void>;
+    /** Ends the local session (in every tab), then navigates to the provider's end_session_endpoint;
+     * without one it resolves and the page stays. */
     logoff(configId?: string, options?: { customParams?: Record<string, string> }): Promise<void>;
     logoffLocal(configId?: string): Promise<void>;
-    logoffAndRevokeTokens(configId?: string): Promise<void>;
+    /** Revokes the refresh then the access token, then logoff. A failed revocation is an error event;
+     * it rejects the call only when there is no end-session page to navigate to. */
+    logoffAndRevokeTokens(configId?: string, options?: { customParams?: Record<string, string> }): Promise<void>;
     addEventListener(type: OidcEventType, listener: (ev: CustomEvent<OidcEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
     addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
     removeEventListener(type: OidcEventType, listener: (ev: CustomEvent<OidcEventDetail>) => void, options?: boolean | EventListenerOptions): void;

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"sync"
 	"syscall/js"
+	"time"
 
 	"github.com/oidcwasm/oidcwasm/spa"
 )
@@ -19,23 +20,29 @@ const (
 	broadcastLoggedOut = "loggedOut" // the config's session in localStorage is gone
 )
 
-// Broadcast keeps the tabs of an origin in step for configs whose Storage is
-// spa.StorageLocal, whose sessions every tab reads from the same
-// localStorage. Without it another tab would go on with the tokens it read
-// earlier: an access token that was rotated away, a session that was logged
-// out.
+// Broadcast keeps the tabs of an origin in step. Without it another tab would
+// go on with the tokens it read earlier: an access token that was rotated
+// away, a session that was logged out.
 //
-// It posts {type: "session", configId} on the BroadcastChannel "oidcwasm"
-// after this tab's Manager emits authenticated (not a restore) or
-// tokenRefreshed, and {type: "loggedOut", configId} after loggedOut. A message
-// never holds a token: the receiving tab calls spa.Manager.Reload, which reads
-// the session from localStorage and emits tokenRefreshed or loggedOut there.
-// Configs in sessionStorage or memory belong to their tab and are never told.
+// Configs whose Storage is spa.StorageLocal share one session, in
+// localStorage: Broadcast posts {type: "session", configId} on the
+// BroadcastChannel "oidcwasm" after this tab's Manager emits authenticated
+// (not a restore) or tokenRefreshed, and {type: "loggedOut", configId} after
+// loggedOut; the receiving tab calls spa.Manager.Reload, which reads the
+// session from localStorage and emits tokenRefreshed or loggedOut there. The
+// message type is not trusted: the store is the truth.
 //
-// Echoes are cut off twice: events that a Reload of this Broadcast causes are
-// not posted, and no session is posted that this tab already told or heard of
-// (each is known by a SHA-256 fingerprint of its access token, kept in memory
-// only).
+// Configs in sessionStorage or memory keep a session per tab, but the tabs
+// share the user's session at the provider, so a session that ends in one tab
+// ends in all (DESIGN.md, "Sessions across windows"): only loggedOut is posted
+// for them, and the receiving tab ends its own session of that config
+// (spa.Manager.LogoffLocal), which emits loggedOut there. Their sign-ins and
+// renewals are their own and are never told.
+//
+// A message never holds a token. Echoes are cut off twice: events that a
+// message's handling causes are not posted, and no shared session is posted
+// that this tab already told or heard of (each is known by a SHA-256
+// fingerprint of its access token, kept in memory only).
 //
 // Where BroadcastChannel is missing, a Broadcast does nothing.
 type Broadcast struct {
@@ -116,28 +123,47 @@ func (b *Broadcast) shared(configID string) bool {
 	return err == nil && cfg.Storage == spa.StorageLocal
 }
 
-// reload re-reads a config's session after another tab's message. The message
-// type is not trusted: the store is the truth, and Reload emits what changed.
+// catchUp is how long reload waits, in steps, for another tab's localStorage
+// write to become visible here. Chromium propagates localStorage between
+// renderer processes asynchronously, so the message can arrive before the
+// write it announces; a Reload that finds nothing new is tried again.
+var catchUp = []time.Duration{0, 25 * time.Millisecond, 100 * time.Millisecond, 400 * time.Millisecond, 1000 * time.Millisecond}
+
+// reload handles another tab's message about a config: a shared session is
+// re-read (the store is the truth, and Reload emits what changed); a tab's own
+// session ends when the other tab's ended.
 func (b *Broadcast) reload(typ, configID string) {
-	if !b.shared(configID) {
+	shared := b.shared(configID)
+	if !shared && typ != broadcastLoggedOut {
 		return
 	}
-	b.mu.Lock()
-	if b.closed {
+	for _, wait := range catchUp {
+		time.Sleep(wait)
+		b.mu.Lock()
+		if b.closed {
+			b.mu.Unlock()
+			return
+		}
+		b.reloading[configID]++ // what this causes is not told again
 		b.mu.Unlock()
-		return
-	}
-	b.reloading[configID]++
-	b.mu.Unlock()
 
-	b.m.Reload(configID)
+		changed := true
+		if shared {
+			changed, _ = b.m.Reload(configID)
+		} else {
+			_ = b.m.LogoffLocal(configID) // not configured here: nothing to end
+		}
 
-	b.mu.Lock()
-	if b.reloading[configID]--; b.reloading[configID] == 0 {
-		delete(b.reloading, configID)
+		b.mu.Lock()
+		if b.reloading[configID]--; b.reloading[configID] == 0 {
+			delete(b.reloading, configID)
+		}
+		b.last[configID] = b.fingerprint(configID)
+		b.mu.Unlock()
+		if changed {
+			return
+		}
 	}
-	b.last[configID] = b.fingerprint(configID)
-	b.mu.Unlock()
 }
 
 // onEvent is the Manager subscription: it posts what other tabs must re-read.
@@ -152,8 +178,9 @@ func (b *Broadcast) onEvent(ev spa.Event) {
 	default:
 		return
 	}
-	if !b.shared(ev.ConfigID) {
-		return
+	shared := b.shared(ev.ConfigID)
+	if !shared && typ != broadcastLoggedOut {
+		return // a tab's own sign-in or renewal
 	}
 	fp := b.fingerprint(ev.ConfigID)
 	b.mu.Lock()
@@ -166,7 +193,7 @@ func (b *Broadcast) onEvent(ev spa.Event) {
 	switch {
 	case b.reloading[ev.ConfigID] > 0: // caused by another tab's message
 	case ev.Restored: // read from localStorage: every tab has it
-	case known && prev == fp: // told or heard already
+	case shared && known && prev == fp: // told or heard already
 	default:
 		msg := js.Global().Get("Object").New()
 		msg.Set("type", typ)

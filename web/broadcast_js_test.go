@@ -169,28 +169,59 @@ func TestBroadcastHandsSharedSessionsToTheOtherTab(t *testing.T) {
 	}
 }
 
-func TestBroadcastLeavesTabLocalSessionsAlone(t *testing.T) {
+// TestBroadcastEndsTabLocalSessionsInEveryTab: sessions in sessionStorage
+// or memory belong to their tab, so sign-ins and renewals are never told; but
+// the tabs share the user's session at the provider, so a logoff in one ends
+// the config's session in the others, with one message and no echo.
+func TestBroadcastEndsTabLocalSessionsInEveryTab(t *testing.T) {
 	inPage(t)
-	id := fmt.Sprintf("own%d", testSeq.Add(1))
-	op := fakeop.New(t, spa.SystemClock)
-	prefix := testPrefix("session")
-	mA, _ := tabManager(t, op, map[string]spa.Store{spa.StorageSession: web.SessionStorage(prefix)}, testConfig(id, spa.StorageSession))
-	mB, logB := tabManager(t, op, map[string]spa.Store{spa.StorageSession: spa.NewMemoryStore()}, testConfig(id, spa.StorageSession))
-	spy := spyChannel(t)
-	bA, bB := web.NewBroadcast(mA), web.NewBroadcast(mB)
-	defer bA.Close()
-	defer bB.Close()
+	for _, storage := range []string{spa.StorageSession, spa.StorageMemory} {
+		t.Run(storage, func(t *testing.T) {
+			id := fmt.Sprintf("own%d", testSeq.Add(1))
+			op := fakeop.New(t, spa.SystemClock)
+			other := fmt.Sprintf("other%d", testSeq.Add(1))
+			stores := func() map[string]spa.Store {
+				return map[string]spa.Store{storage: spa.NewMemoryStore()}
+			}
+			mA, _ := tabManager(t, op, stores(), testConfig(id, storage), testConfig(other, storage))
+			mB, logB := tabManager(t, op, stores(), testConfig(id, storage), testConfig(other, storage))
+			spy := spyChannel(t)
+			bA, bB := web.NewBroadcast(mA), web.NewBroadcast(mB)
+			defer bA.Close()
+			defer bB.Close()
 
-	if _, err := op.Login(context.Background(), mA, id); err != nil {
-		t.Fatal(err)
-	}
-	mA.LogoffLocal(id)
-	time.Sleep(100 * time.Millisecond)
-	if msgs := spy.about(id); len(msgs) != 0 {
-		t.Errorf("a session in sessionStorage was broadcast: %q", msgs)
-	}
-	if got := logB.String(); got != "configLoaded" {
-		t.Errorf("B's events: %s", got)
+			// Each tab signs in on its own; A also renews.
+			for _, m := range []*spa.Manager{mA, mB, mB} {
+				if _, err := op.Login(context.Background(), m, id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := op.Login(context.Background(), mB, other); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := mA.Renew(context.Background(), id); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * time.Millisecond)
+			if msgs := spy.about(id); len(msgs) != 0 {
+				t.Fatalf("a tab's own sign-in or renewal was broadcast: %q", msgs)
+			}
+
+			if err := mA.LogoffLocal(id); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "B to be signed out", func() bool { return !mB.IsAuthenticated(id) })
+			time.Sleep(100 * time.Millisecond) // room for an echo, if there were one
+			if got, want := strings.Join(spy.about(id), "\n"), `{"type":"loggedOut","configId":"`+id+`"}`; got != want {
+				t.Errorf("messages: %s\nwant, with no echo from B: %s", got, want)
+			}
+			if !strings.HasSuffix(logB.String(), "loggedOut") {
+				t.Errorf("B's events: %s, want loggedOut last", logB)
+			}
+			if !mB.IsAuthenticated(other) {
+				t.Error("B's other config was signed out too")
+			}
+		})
 	}
 }
 

@@ -252,7 +252,7 @@ func (s *shell) revoke(id string) app.EventHandler {
 }
 
 func (s *shell) revokeAndForget(id string) app.EventHandler {
-	return func(ctx app.Context, e app.Event) { s.d.auth.LogoutAndRevoke(ctx, id) }
+	return func(ctx app.Context, e app.Event) { s.d.auth.LogoutAndRevoke(ctx, id, spa.EndSessionOptions{}) }
 }
 
 // call sends one request through Auth.Fetch inside ctx.Async and records

@@ -13,6 +13,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -43,6 +44,10 @@ type ProviderOptions struct {
 	// RedirectPaths are paths on the app origin registered as redirect URIs
 	// besides the test page and /silent-refresh.html (e.g. NoAnswerPagePath).
 	RedirectPaths []string
+	// WithoutDiscovery names members the proxy removes from the discovery
+	// document (e.g. "end_session_endpoint"), as a provider without that
+	// feature advertises it.
+	WithoutDiscovery []string
 }
 
 // Provider is a development OpenID Provider started by one test
@@ -59,6 +64,8 @@ type Provider struct {
 
 	env        *Env
 	cookieName string // devop's session cookie: devop_session_<its own port>
+
+	without []string // discovery members the proxy removes
 
 	mu  sync.Mutex
 	log []Exchange
@@ -126,7 +133,7 @@ func (e *Env) StartProvider(t testing.TB, o ProviderOptions) *Provider {
 		t.Fatalf("e2etest: provider: %v", err)
 	}
 	_, backendPort, _ := net.SplitHostPort(srv.Addr())
-	p := &Provider{Server: srv, env: e, cookieName: "devop_session_" + backendPort}
+	p := &Provider{Server: srv, env: e, cookieName: "devop_session_" + backendPort, without: o.WithoutDiscovery}
 	hs := &http.Server{Handler: p.proxy(&url.URL{Scheme: "http", Host: srv.Addr()}),
 		ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	go func() { _ = hs.Serve(ln) }()
@@ -177,6 +184,11 @@ func (p *Provider) proxy(backend *url.URL) http.Handler {
 			r.Out.Host = r.In.Host
 		},
 		ModifyResponse: func(resp *http.Response) error {
+			if resp.Request.URL.Path == "/.well-known/openid-configuration" && len(p.without) > 0 && resp.StatusCode == http.StatusOK {
+				if err := p.trimDiscovery(resp); err != nil {
+					return err
+				}
+			}
 			x, ok := resp.Request.Context().Value(exchangeKey{}).(*Exchange)
 			if !ok {
 				return nil
@@ -240,6 +252,30 @@ func (p *Provider) proxy(backend *url.URL) http.Handler {
 		}
 		rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x)))
 	})
+}
+
+// trimDiscovery removes the members of p.without from a discovery answer.
+func (p *Provider) trimDiscovery(resp *http.Response) error {
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return err
+	}
+	for _, k := range p.without {
+		delete(doc, k)
+	}
+	if b, err = json.Marshal(doc); err != nil {
+		return err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	resp.ContentLength = int64(len(b))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	resp.Header.Del("Content-Encoding")
+	return nil
 }
 
 func (p *Provider) record(x Exchange) {

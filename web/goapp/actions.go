@@ -59,17 +59,26 @@ func (a *Auth) LogoutLocal(ctx app.Context, configID string) {
 	})
 }
 
-// LogoutAndRevoke revokes the config's refresh and access tokens (RFC 7009)
-// and ends its local session whatever the provider answered.
-func (a *Auth) LogoutAndRevoke(ctx app.Context, configID string) {
+// LogoutAndRevoke revokes the config's refresh and then access token
+// (RFC 7009), ends its local session whatever the provider answered, and then
+// goes to the end-session endpoint as Logout does, with the id_token_hint taken
+// before the session ended. A failed revocation is reported as an "error"
+// event; it does not stop the logoff.
+func (a *Auth) LogoutAndRevoke(ctx app.Context, configID string, o spa.EndSessionOptions) {
 	a.run(ctx, configID, func(ctx context.Context, id string) error {
-		return a.m.LogoffAndRevokeTokens(ctx, id)
+		u, err := a.m.LogoffAndRevokeTokens(ctx, id, o)
+		if u != "" {
+			a.nav.Assign(u)
+			return nil // the failure, if any, went out as an "error" event
+		}
+		return err
 	})
 }
 
 // Revoke revokes the session's access token (hint spa.HintAccessToken) or
 // refresh token (spa.HintRefreshToken) at the provider and drops it locally;
-// a revoked access token is replaced by a renewal at its next use.
+// a revoked access token is replaced by a renewal at its next use, a revoked
+// refresh token ends the session (in every tab).
 func (a *Auth) Revoke(ctx app.Context, configID, hint string) {
 	a.run(ctx, configID, func(ctx context.Context, id string) error {
 		return a.m.Revoke(ctx, id, hint, "")
