@@ -57,7 +57,7 @@ func TestHandlerRefusesOtherMethods(t *testing.T) {
 
 func TestSilentRefreshHTMLPostsItsURLToTheSameOriginParentOnly(t *testing.T) {
 	page := string(silentrefresh.HTML())
-	if !strings.Contains(page, "parent.postMessage(location.href, location.origin)") {
+	if !strings.Contains(page, "window.parent.postMessage(u, o)") || !strings.Contains(page, "var u = location.href, o = location.origin;") {
 		t.Errorf("the page does not post location.href with targetOrigin location.origin:\n%s", page)
 	}
 	if strings.Contains(page, "src=") || strings.Contains(page, ".wasm") || strings.Contains(page, `"*"`) {
@@ -82,5 +82,17 @@ func TestHTMLReturnsACopy(t *testing.T) {
 	b[0] = 'X'
 	if silentrefresh.HTML()[0] == 'X' {
 		t.Fatal("HTML() hands out the embedded page itself")
+	}
+}
+
+// TestREADMEGivesTheScriptHash: sites copy the CSP hash from the README;
+// a changed page must change it there too.
+func TestREADMEGivesTheScriptHash(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "'"+silentrefresh.ScriptHash()+"'") {
+		t.Errorf("README.md does not give script-src '%s'", silentrefresh.ScriptHash())
 	}
 }

@@ -43,6 +43,23 @@ func (m *Manager) Authorize(ctx context.Context, configID string, o AuthorizeOpt
 	return m.authorizeURL(p, p.cfg.RedirectURL, ret, false, o)
 }
 
+// AuthorizePopupURL is Authorize for a sign-in in a popup window: the same
+// transaction and parameters, with redirect_uri=PopupRedirectURL, whose page
+// hands the response to the opener. The callback is validated and exchanged
+// like any other (ValidateCallback, Exchange); a popup that fails or is closed
+// drops its transaction with DiscardTransaction. No ReturnURL: the page that
+// opened the popup never navigates.
+func (m *Manager) AuthorizePopupURL(ctx context.Context, configID string, o AuthorizeOptions) (string, error) {
+	p, err := m.provider(configID)
+	if err != nil {
+		return "", err
+	}
+	if o.ReturnURL != "" {
+		return "", configError(p.cfg.ConfigID, "returnUrl", "has no meaning for a popup sign-in: the page that opened it stays where it is")
+	}
+	return m.authorizeURL(p, p.cfg.PopupRedirectURL, "", false, o)
+}
+
 // SilentAuthorizeURL returns the authorization URL of an iframe renewal:
 // prompt=none and redirect_uri=SilentRenewURL (OpenID Connect Core §3.1.2.1).
 // Its callback is validated and exchanged like any other.

@@ -45,6 +45,10 @@ type Config struct {
 	DisableSilentRenew bool
 	// SilentRenewURL is the redirect URI for iframe renewal; default <origin of RedirectURL>/silent-refresh.html.
 	SilentRenewURL string
+	// PopupRedirectURL is the redirect URI of popup sign-in
+	// (AuthorizePopupURL); default SilentRenewURL, whose silent-refresh.html
+	// answers both the iframe and the popup.
+	PopupRedirectURL string
 	// SilentRenewTimeout bounds an iframe renewal; default 20s.
 	SilentRenewTimeout time.Duration
 	// TimeoutFactor is the fraction of the access token's lifetime after which it
@@ -87,6 +91,9 @@ func (c Config) withDefaults() Config {
 			c.SilentRenewURL = u.Scheme + "://" + u.Host + DefaultSilentRenewPath
 		}
 	}
+	if c.PopupRedirectURL == "" {
+		c.PopupRedirectURL = c.SilentRenewURL
+	}
 	c.Authority = strings.TrimSuffix(c.Authority, "/")
 	return c
 }
@@ -108,6 +115,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := checkURL(id, "silentRenewUrl", c.SilentRenewURL, true); err != nil {
+		return err
+	}
+	if err := checkURL(id, "popupRedirectUrl", c.PopupRedirectURL, true); err != nil {
 		return err
 	}
 	if c.ResponseType != "code" {

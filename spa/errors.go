@@ -20,6 +20,8 @@ const (
 	CodeRedirectBlocked = "redirect_blocked"        // a token-bearing request was answered with a redirect, not followed
 	CodeStorage         = "storage_error"           // the store refused a write (full, disabled, private mode)
 	CodeUnsupported     = "unsupported_by_provider" // the provider's discovery lacks the endpoint the call needs
+	CodePopupBlocked    = "popup_blocked"           // the browser gave no window for the sign-in popup
+	CodePopupClosed     = "popup_closed"            // the user closed the sign-in popup before it answered
 )
 
 // Error is the one error type of oidcwasm. Code is stable (see the Code* constants,

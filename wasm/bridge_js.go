@@ -78,6 +78,26 @@ func (b *bridge) object() js.Value {
 			return web.Promise(func(ctx context.Context) (any, error) { return fn(ctx, args) })
 		}))
 	}
+	// Synchronous up to window.open, so the popup opens inside the caller's
+	// click (browsers block popups opened later).
+	o.Set("authorizeWithPopUp", js.FuncOf(func(this js.Value, args []js.Value) any {
+		args = append([]js.Value(nil), args...)
+		id, ao, po, err := popupArgs(args)
+		var popup js.Value
+		if err == nil {
+			popup, err = web.OpenPopup(id, po)
+		}
+		return web.Promise(func(ctx context.Context) (any, error) {
+			if err != nil {
+				return nil, err
+			}
+			s, err := web.SignInWithPopup(ctx, b.client.Manager, popup, id, ao)
+			if err != nil {
+				return nil, err
+			}
+			return loginResponse(spa.AuthResult{ConfigID: s.ConfigID, IsAuthenticated: true, UserData: s.UserData}), nil
+		})
+	}))
 	o.Set("matchRoute", js.FuncOf(b.matchRoute))
 	o.Set("routeOf", js.FuncOf(b.routeOf))
 	return o
@@ -229,6 +249,45 @@ func (b *bridge) authorize(ctx context.Context, args []js.Value) (any, error) {
 	}
 	b.client.Navigator.Assign(u)
 	return nil, nil
+}
+
+// popupArgs reads authorizeWithPopUp's (authOptions?, popupOptions?,
+// configId?): angular-auth-oidc-client's order.
+func popupArgs(args []js.Value) (string, spa.AuthorizeOptions, web.PopupOptions, error) {
+	var ao spa.AuthorizeOptions
+	var po web.PopupOptions
+	id, err := configIDArg(args, 2)
+	if err != nil {
+		return "", ao, po, err
+	}
+	opts, err := optionsArg(args, 0, id, "customParams")
+	if err != nil {
+		return "", ao, po, err
+	}
+	if ao.CustomParams, err = customParams(opts, id); err != nil {
+		return "", ao, po, err
+	}
+	popts, err := optionsArg(args[min(1, len(args)):], 0, id, "width", "height", "left", "top")
+	if err != nil {
+		return "", ao, po, err
+	}
+	for k, v := range popts {
+		f, ok := v.(float64)
+		if !ok || f < 0 {
+			return "", ao, po, &spa.Error{Code: spa.CodeInvalidConfig, ConfigID: id, Field: "popupOptions." + k, Message: "must be a non-negative number of CSS pixels, not " + jsType(v)}
+		}
+		switch k {
+		case "width":
+			po.Width = f
+		case "height":
+			po.Height = f
+		case "left":
+			po.Left = &f
+		case "top":
+			po.Top = &f
+		}
+	}
+	return id, ao, po, nil
 }
 
 func (b *bridge) getAccessToken(ctx context.Context, args []js.Value) (any, error) {

@@ -59,6 +59,7 @@ var configFields = map[string]fieldParser{
 	"useRefreshToken":       func(p *fieldReader, c *spa.Config) { c.UseRefreshToken = p.boolean() },
 	"silentRenew":           func(p *fieldReader, c *spa.Config) { c.DisableSilentRenew = !p.boolean() },
 	"silentRenewUrl":        func(p *fieldReader, c *spa.Config) { c.SilentRenewURL = p.str() },
+	"popupRedirectUrl":      func(p *fieldReader, c *spa.Config) { c.PopupRedirectURL = p.str() },
 	"silentRenewTimeoutInSeconds": func(p *fieldReader, c *spa.Config) {
 		if s := p.number(); s <= 0 && p.err == nil {
 			p.fail("must be a positive number of seconds")

@@ -25,6 +25,8 @@ declare global {
     silentRenew?: boolean;
     /** Default `<origin>/silent-refresh.html`. */
     silentRenewUrl?: string;
+    /** Redirect URI of authorizeWithPopUp; default silentRenewUrl (silent-refresh.html serves both). */
+    popupRedirectUrl?: string;
     /** Default 20. */
     silentRenewTimeoutInSeconds?: number;
     /** Fraction of the access token's lifetime after which it is renewed; default 0.75. */
@@ -68,6 +70,7 @@ declare global {
     name: "OidcError";
     /** invalid_config, login_required, state_mismatch, nonce_mismatch, iss_mismatch,
      * invalid_id_token, invalid_response, invalid_request, redirect_blocked, timeout, network,
+     * popup_blocked, popup_closed,
      * storage_error (a storage write was refused), unsupported_by_provider (discovery lacks the
      * endpoint), or the provider's OAuth error code. */
     code: string;
@@ -104,6 +107,11 @@ declare global {
     configure(configs: OidcConfig | OidcConfig[]): Promise<void>;
     checkAuth(url?: string): Promise<OidcLoginResponse[]>;
     authorize(configId?: string, options?: { customParams?: Record<string, string>; returnUrl?: string }): Promise<void>;
+    /** Sign-in in a popup; call it from a click handler (the popup opens at the call). The page does
+     * not navigate. Rejects with popup_blocked, popup_closed, or any callback error. */
+    authorizeWithPopUp(authOptions?: { customParams?: Record<string, string> } | null,
+      popupOptions?: { width?: number; height?: number; left?: number; top?: number } | null,
+      configId?: string): Promise<OidcLoginResponse>;
     getAccessToken(configId?: string): Promise<string>;
     getIdToken(configId?: string): Promise<string>;
     getUserData(configId?: string): Promise<Record<string, unknown> | null>;

@@ -114,7 +114,7 @@
     };
   }
   [
-    "configure", "checkAuth", "authorize", "getAccessToken", "getIdToken", "getUserData",
+    "configure", "checkAuth", "authorize", "authorizeWithPopUp", "getAccessToken", "getIdToken", "getUserData",
     "isAuthenticated", "forceRefreshSession", "revokeAccessToken", "revokeRefreshToken",
     "logoff", "logoffLocal", "logoffAndRevokeTokens",
   ].forEach(function (name) { oidc[name] = method(name); });

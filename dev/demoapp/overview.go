@@ -153,7 +153,9 @@ func (s *shell) sessionActions(id string, st goapp.AuthState) app.UI {
 	}
 	if !st.SignedIn && st.Subject == "" {
 		return app.Div().Class("actions").Body(
-			app.Button().Class("btn", "btn-primary").ID("login-" + id).Text("Sign in").OnClick(s.login(id)),
+			app.Button().Class("btn", "btn-primary").ID("login-"+id).Text("Sign in").OnClick(s.login(id)),
+			app.Button().Class("btn").ID("popup-"+id).Text("Sign in with a popup").
+				Title("The same flow in a popup window: this page stays").OnClick(s.loginPopup(id)),
 		)
 	}
 	return app.Div().Class("actions").Body(
@@ -161,7 +163,7 @@ func (s *shell) sessionActions(id string, st goapp.AuthState) app.UI {
 		app.Button().Class("btn").ID("revoke-"+id).Text("Revoke token").
 			Title("RFC 7009: the provider forgets the token; the next use renews it").OnClick(s.revoke(id)),
 		app.Button().Class("btn").ID("forget-"+id).Text("Revoke all").
-			Title("Revoke the refresh and access tokens, end the local session, stay on this page").OnClick(s.revokeAndForget(id)),
+			Title("Revoke the refresh and access tokens (RFC 7009), then sign out here and at the provider").OnClick(s.revokeAndForget(id)),
 		app.Button().Class("btn", "btn-danger", "push-right").ID("logout-"+id).Text("Sign out").
 			Title("End the session here and at the provider").OnClick(s.logout(id)),
 	)

@@ -239,6 +239,14 @@ func (s *shell) login(id string) app.EventHandler {
 	return func(ctx app.Context, e app.Event) { s.d.auth.Login(ctx, id, spa.AuthorizeOptions{}) }
 }
 
+// loginPopup opens the popup in the handler itself: browsers allow it only
+// right after the click.
+func (s *shell) loginPopup(id string) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		s.d.auth.LoginPopup(ctx, id, spa.AuthorizeOptions{}, goapp.PopupOptions{})
+	}
+}
+
 func (s *shell) logout(id string) app.EventHandler {
 	return func(ctx app.Context, e app.Event) { s.d.auth.Logout(ctx, id, spa.EndSessionOptions{}) }
 }

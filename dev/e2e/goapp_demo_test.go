@@ -254,3 +254,24 @@ func TestGoAppRenewsBothWaysWithoutAReload(t *testing.T) {
 		}
 	}
 }
+
+// TestGoAppSignsInWithAPopup: the demo's "Sign in with a popup" button
+// (Auth.LoginPopup, from a real click): the provider's answer comes back
+// through the popup, the page never navigates, and the session shows.
+func TestGoAppSignsInWithAPopup(t *testing.T) {
+	tab := goApp(t, env)
+	before := tab.Location()
+	visited := len(tab.Visited())
+	popup := tab.Popup(t, func() { goAppClick(tab, "#popup-a") })
+	tab.WaitFor(`document.querySelector("#pill-a")?.textContent === "Signed in"`)
+	if here := tab.Location(); here != before {
+		t.Errorf("the page moved from %s to %s", before, here)
+	}
+	for _, u := range tab.Visited()[visited:] {
+		t.Errorf("the page navigated to %s", redact(u))
+	}
+	if got := goAppPill(tab, "b"); got == "Signed in" {
+		t.Error("config b signed in too")
+	}
+	waitUntilClosed(t, popup)
+}

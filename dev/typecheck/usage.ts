@@ -23,6 +23,11 @@ async function signIn(): Promise<void> {
     const err = e as OidcError;
     console.log(err.code, err.configId, err.field ?? "", err.message);
   }
+  document.querySelector("#popup")?.addEventListener("click", async () => {
+    const r: OidcLoginResponse = await oidc.authorizeWithPopUp(null, { width: 480, height: 640 }, "default");
+    console.log(r.isAuthenticated);
+  });
+  await oidc.logoffAndRevokeTokens(undefined, { customParams: { ui_locales: "fr" } });
   const token: string = await oidc.getAccessToken();
   console.log(token.length);
   const res: Response = await oidc.fetch("https://api.example.com/v1/orders", null);

@@ -86,6 +86,11 @@ function renderProviders(settings) {
     $(".renewal", card).textContent = cfg.useRefreshToken ? "refresh token" : "hidden iframe (prompt=none)";
     $(".users", card).textContent = info.users && info.users.length ? "Demo users: " + info.users.join(", ") : "";
     $(".act-signin", card).addEventListener("click", () => act(cfg.configId, () => oidc.authorize(cfg.configId)));
+    // authorizeWithPopUp opens the popup at the call: inside this click, before any await.
+    $(".act-popup", card).addEventListener("click", () => act(cfg.configId, async () => {
+      const r = await oidc.authorizeWithPopUp(null, null, cfg.configId);
+      showSession(cfg.configId, r.isAuthenticated, r.userData, null);
+    }));
     $(".act-renew", card).addEventListener("click", () => act(cfg.configId, async () => {
       const r = await oidc.forceRefreshSession(cfg.configId);
       showSession(cfg.configId, r.isAuthenticated, r.userData, null);
@@ -110,6 +115,7 @@ function setCardState(card, s) {
   badge.className = "badge badge-" + s;
   for (const b of card.querySelectorAll(".actions button")) b.disabled = s === "loading";
   $(".act-signin", card).hidden = s === "in";
+  $(".act-popup", card).hidden = s === "in";
   for (const sel of [".act-renew", ".act-revoke", ".act-logoff"]) $(sel, card).hidden = s !== "in";
 }
 

@@ -1,0 +1,189 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/url"
+	"strconv"
+	"syscall/js"
+	"time"
+
+	"github.com/oidcwasm/oidcwasm/silentrefresh"
+	"github.com/oidcwasm/oidcwasm/spa"
+)
+
+// PopupChannelName is the BroadcastChannel on which silent-refresh.html
+// answers when a Cross-Origin-Opener-Policy cut the popup off from its opener
+// (window.opener is null there).
+const PopupChannelName = "oidcwasm.popup"
+
+// PopupOptions size and place the sign-in popup, in CSS pixels. Zero Width
+// or Height mean 500×600; unset Left and Top centre it on the opener's window.
+type PopupOptions struct {
+	Width, Height float64
+	Left, Top     *float64
+}
+
+// popupPoll is how often SignInWithPopup looks whether the user closed the popup.
+const popupPoll = 250 * time.Millisecond
+
+// OpenPopup opens an empty popup window for a sign-in. Browsers allow
+// window.open only during a user gesture (a click), and only for a moment
+// after it: call OpenPopup in the event handler itself, before any wait, and
+// hand the window to SignInWithPopup. A browser that gives no window (a popup
+// blocker) is CodePopupBlocked.
+func OpenPopup(configID string, o PopupOptions) (js.Value, error) {
+	win := js.Global()
+	w, h := o.Width, o.Height
+	if w <= 0 || math.IsNaN(w) {
+		w = 500
+	}
+	if h <= 0 || math.IsNaN(h) {
+		h = 600
+	}
+	left := win.Get("screenX").Float() + (win.Get("outerWidth").Float()-w)/2
+	top := win.Get("screenY").Float() + (win.Get("outerHeight").Float()-h)/2
+	if o.Left != nil {
+		left = *o.Left
+	}
+	if o.Top != nil {
+		top = *o.Top
+	}
+	px := func(f float64) string { return strconv.Itoa(int(math.Round(math.Max(f, 0)))) }
+	features := "popup=yes,width=" + px(w) + ",height=" + px(h) + ",left=" + px(left) + ",top=" + px(top)
+	popup := win.Call("open", "", "", features)
+	if popup.IsNull() || popup.IsUndefined() {
+		return js.Null(), &spa.Error{Code: spa.CodePopupBlocked, ConfigID: configID,
+			Message: "the browser blocked the sign-in popup: call authorizeWithPopUp from a click handler, before any await, or allow popups for this site"}
+	}
+	return popup, nil
+}
+
+// SignInWithPopup signs in to a config of m in popup, a window OpenPopup gave:
+// it loads the authorization URL there (redirect_uri = the config's
+// PopupRedirectURL), waits for silent-refresh.html to hand the response back,
+// and validates and exchanges it as any callback. The page itself never
+// navigates.
+//
+// An answer is accepted only as silentrefresh.AcceptMessage says: a message
+// event whose source is that popup and whose origin is this page's, or a
+// message on PopupChannelName (same origin by construction), carrying the
+// pending state. Anything else is ignored. A popup the user closes before it
+// answers is CodePopupClosed. On every failure the transaction is dropped at
+// once (spa.Manager.DiscardTransaction), and the popup is closed on return.
+func SignInWithPopup(ctx context.Context, m *spa.Manager, popup js.Value, configID string, o spa.AuthorizeOptions) (*spa.Session, error) {
+	defer popup.Call("close")
+	// A popup left open with no answer gives up with its transaction.
+	ctx, cancel := context.WithTimeout(ctx, spa.TransactionLifetime)
+	defer cancel()
+	authorizeURL, err := m.AuthorizePopupURL(ctx, configID, o)
+	if err != nil {
+		return nil, err
+	}
+	state := silentrefresh.StateOf(authorizeURL)
+	answer, err := waitPopup(ctx, popup, authorizeURL, state)
+	if err != nil {
+		m.DiscardTransaction(state)
+		if errors.Is(err, errPopupClosed) {
+			id := configID
+			if cfg, cerr := m.Config(configID); cerr == nil {
+				id = cfg.ConfigID
+			}
+			return nil, &spa.Error{Code: spa.CodePopupClosed, ConfigID: id, Message: "the sign-in popup was closed before the provider answered"}
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, &spa.Error{Code: spa.CodeTimeout, ConfigID: configID, Message: "the sign-in popup got no answer in " + spa.TransactionLifetime.String()}
+		}
+		return nil, err
+	}
+	cb, err := m.ValidateCallback(ctx, answer)
+	if err != nil {
+		m.DiscardTransaction(state)
+		return nil, err
+	}
+	return m.Exchange(ctx, cb)
+}
+
+var errPopupClosed = errors.New("popup closed")
+
+// waitPopup navigates popup to authorizeURL and returns the accepted answer.
+// It blocks: not inside a js.FuncOf callback.
+func waitPopup(ctx context.Context, popup js.Value, authorizeURL, state string) (string, error) {
+	if u, err := url.Parse(authorizeURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", errors.New("oidcwasm: web: the popup's authorization URL is not an http(s) URL")
+	}
+	win := js.Global()
+	origin := win.Get("location").Get("origin").String()
+	answer := make(chan string, 1)
+	offer := func(msgOrigin string, fromPopup bool, data js.Value) {
+		var d any
+		if data.Type() == js.TypeString {
+			d = data.String()
+		}
+		if u, ok := silentrefresh.AcceptMessage(origin, msgOrigin, fromPopup, d, state); ok {
+			select {
+			case answer <- u:
+			default:
+			}
+		}
+	}
+	onMessage := js.FuncOf(func(this js.Value, args []js.Value) any {
+		ev := arg0(args)
+		if ev.Type() != js.TypeObject {
+			return nil
+		}
+		msgOrigin := ""
+		if o := ev.Get("origin"); o.Type() == js.TypeString {
+			msgOrigin = o.String()
+		}
+		offer(msgOrigin, ev.Get("source").Equal(popup), ev.Get("data"))
+		return nil
+	})
+	onChannel := js.FuncOf(func(this js.Value, args []js.Value) any {
+		if ev := arg0(args); ev.Type() == js.TypeObject {
+			offer(origin, true, ev.Get("data"))
+		}
+		return nil
+	})
+	ch := js.Undefined()
+	if ctor := win.Get("BroadcastChannel"); ctor.Type() == js.TypeFunction {
+		ch = ctor.New(PopupChannelName)
+		ch.Call("addEventListener", "message", onChannel)
+	}
+	win.Call("addEventListener", "message", onMessage)
+	defer func() {
+		win.Call("removeEventListener", "message", onMessage)
+		if !ch.IsUndefined() {
+			ch.Call("close")
+		}
+		onMessage.Release()
+		onChannel.Release()
+	}()
+
+	popup.Get("location").Call("replace", authorizeURL)
+	tick := time.NewTicker(popupPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case u := <-answer:
+			return u, nil
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-tick.C:
+			if !popup.Get("closed").Truthy() {
+				continue
+			}
+			// The page posts, then closes itself: its message may still be
+			// in the queue behind the close.
+			select {
+			case u := <-answer:
+				return u, nil
+			case <-time.After(2 * popupPoll):
+				return "", errPopupClosed
+			case <-ctx.Done():
+				return "", ctx.Err()
+			}
+		}
+	}
+}
