@@ -71,10 +71,20 @@
   var runtime = typeof globalThis.Go === "function" ? Promise.resolve() :
     loadScript(new URL("wasm_exec.js", base).href);
 
+  // A Content-Security-Policy without 'wasm-unsafe-eval' in script-src
+  // forbids compiling any WebAssembly: say which directive is missing.
+  function cspError(e) {
+    if (!/Content.Security.Policy|unsafe-eval/i.test(String(e && e.message))) return null;
+    return oidcError("invalid_config", null, "the page's Content-Security-Policy forbids WebAssembly: " +
+      "add 'wasm-unsafe-eval' to script-src (the browser said: " + e.message + ")");
+  }
+
   async function compileModule(url) {
     try {
       return await WebAssembly.compileStreaming(fetch(url));
     } catch (streamErr) {
+      var csp = cspError(streamErr);
+      if (csp) throw csp;
       // A server that sends the wrong MIME type breaks streaming compilation: fall back.
       var resp;
       try {
@@ -86,7 +96,7 @@
       try {
         return await WebAssembly.compile(await resp.arrayBuffer());
       } catch (e) {
-        throw loadError(url + " is not a valid WebAssembly module: " + e.message);
+        throw cspError(e) || loadError(url + " is not a valid WebAssembly module: " + e.message);
       }
     }
   }

@@ -60,7 +60,9 @@ func (IframeFrame) Navigate(ctx context.Context, authorizeURL string) (string, e
 	frame.Set("width", "0")
 	frame.Set("height", "0")
 	frame.Call("setAttribute", "loading", "eager")
-	frame.Call("setAttribute", "style", "position:absolute;top:0;left:0;width:0;height:0;border:0;visibility:hidden")
+	// Through the CSSOM, not a style attribute: a strict CSP (style-src
+	// without 'unsafe-inline') drops style attributes, not CSSOM writes.
+	frame.Get("style").Set("cssText", "position:absolute;top:0;left:0;width:0;height:0;border:0;visibility:hidden")
 
 	answer := make(chan string, 1)
 	onMessage := js.FuncOf(func(this js.Value, args []js.Value) any {

@@ -16,6 +16,9 @@ import (
 //	/e2e/broken.html       oidc.js from /e2e/broken-oidc/, where oidc.wasm is a 404
 //	/e2e/mime.html         oidc.js from /e2e/mime-oidc/, where oidc.wasm comes as
 //	                       application/octet-stream, so instantiateStreaming fails
+//	/e2e/csp/              index.html under StrictCSP (register it with
+//	                       ProviderOptions.RedirectPaths to sign in there)
+//	/e2e/nowasm/           index.html under StrictCSP without 'wasm-unsafe-eval'
 //	/e2e/broken-oidc/*     oidc.js and wasm_exec.js of static/oidc/; oidc.wasm 404
 //	/e2e/mime-oidc/*       static/oidc/ with the wrong MIME type for oidc.wasm
 //
@@ -39,8 +42,38 @@ func newPages(staticDir string) (*pages, error) {
 		staticDir: staticDir, wasm: map[string]int{}}, nil
 }
 
+// StrictCSP is the policy of the test page at CSPPagePath: what README.md
+// ("Content-Security-Policy") tells a site to send, with the development
+// providers' and APIs' origins (any port of localhost) for connect-src and
+// frame-src. Nothing inline, no eval; WebAssembly by 'wasm-unsafe-eval'.
+const StrictCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' http://localhost:*; " +
+	"frame-src 'self' http://localhost:*; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// CSPPagePath and NoWASMPagePath are the test page under StrictCSP, and
+// under StrictCSP without 'wasm-unsafe-eval'.
+const (
+	CSPPagePath    = TestPagePath + "csp/"
+	NoWASMPagePath = TestPagePath + "nowasm/"
+)
+
 func (p *pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	switch r.URL.Path {
+	case CSPPagePath, NoWASMPagePath:
+		csp := StrictCSP
+		if r.URL.Path == NoWASMPagePath {
+			csp = strings.Replace(csp, " 'wasm-unsafe-eval'", "", 1)
+		}
+		page, err := pageFS.ReadFile("pages/index.html")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Security-Policy", csp)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+		return
+	}
 	rest := strings.TrimPrefix(r.URL.Path, TestPagePath)
 	folder, name, nested := strings.Cut(rest, "/")
 	if !nested || (folder != "broken-oidc" && folder != "mime-oidc") {
