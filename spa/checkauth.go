@@ -10,7 +10,11 @@ type AuthResult struct {
 	ConfigID        string
 	IsAuthenticated bool
 	UserData        map[string]any
-	ErrorMessage    string
+	// ErrorMessage is Err's message (angular-auth-oidc-client's errorMessage).
+	ErrorMessage string
+	// Err is why a restored session's renewal failed, as the *Error the
+	// renewal returned: errors.As and ErrorCode work on it. Nil otherwise.
+	Err error
 	// ReturnURL is the return URL of the completed authorization request, if any.
 	ReturnURL string
 }
@@ -56,7 +60,7 @@ func (m *Manager) CheckAuth(ctx context.Context, rawURL string) ([]AuthResult, e
 			p.session.Store(s)
 			if s.stale(m.clock.Now(), p.cfg.TimeoutFactor) {
 				if _, err := m.renew(ctx, p, s, false); err != nil {
-					r.ErrorMessage = err.Error()
+					r.Err, r.ErrorMessage = err, err.Error()
 				}
 			}
 			if cur := p.session.Load(); cur != nil && !cur.Expired(m.clock.Now()) {

@@ -3,11 +3,13 @@ package spa_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/oidcwasm/oidcwasm/internal/fakeop"
 	"github.com/oidcwasm/oidcwasm/spa"
@@ -149,5 +151,34 @@ func TestRevokingTheRefreshTokenEndsTheSession(t *testing.T) {
 	}
 	if cur, _ := e.m.Session("a"); cur == nil || cur.RefreshToken != s.RefreshToken {
 		t.Error("revoking another token changed the session")
+	}
+}
+
+// TestRestoreRenewalErrorKeepsItsCode: a reload whose stale session fails to
+// renew reports the renewal's *Error itself, not only its text, so Go callers
+// can errors.As it.
+func TestRestoreRenewalErrorKeepsItsCode(t *testing.T) {
+	e := newEnv(t)
+	c := cfg("a")
+	c.UseRefreshToken = true
+	m := e.manager()
+	if err := m.Configure(context.Background(), []spa.Config{c}); err != nil {
+		t.Fatal(err)
+	}
+	e.m = m
+	e.login("a")
+	e.op.RevokeRefreshTokens()
+	e.clk.Advance(2 * time.Hour) // stale: the restore renews, and the provider refuses
+	m2 := e.manager()
+	if err := m2.Configure(context.Background(), []spa.Config{c}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := m2.CheckAuth(context.Background(), "https://app.example/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var se *spa.Error
+	if len(res) != 1 || !errors.As(res[0].Err, &se) || se.Code != "invalid_grant" || se.ConfigID != "a" || res[0].ErrorMessage != res[0].Err.Error() {
+		t.Fatalf("restore result %+v, want Err an *spa.Error with code invalid_grant", res)
 	}
 }
