@@ -34,6 +34,9 @@ chromium:
 	fi
 
 vet:
+	@# go.mod says what the code imports (go-oidc and go-jose are direct): tidy changes nothing.
+	$(GO) mod tidy -diff
+	cd dev && $(GO) mod tidy -diff
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./...
 	cd dev && $(GO) vet ./...
