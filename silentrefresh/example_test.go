@@ -2,7 +2,10 @@ package silentrefresh_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 
 	"github.com/oidcwasm/oidcwasm/silentrefresh"
 	"github.com/oidcwasm/oidcwasm/spa"
@@ -28,7 +31,18 @@ func Example() {
 	defer sch.Stop()
 }
 
-// The server of the app serves silent-refresh.html at the silentRenewUrl.
+// The server of the app serves silent-refresh.html at the silentRenewUrl
+// (and popupRedirectUrl): never cached, never in a Referer, and allowed to run
+// only its own script.
 func ExampleHandler() {
-	http.Handle("GET /silent-refresh.html", silentrefresh.Handler())
+	mux := http.NewServeMux()
+	mux.Handle("GET /silent-refresh.html", silentrefresh.Handler())
+
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/silent-refresh.html?code=c&state=s", nil))
+	fmt.Println(rec.Code, rec.Header().Get("Cache-Control"), rec.Header().Get("Referrer-Policy"))
+	fmt.Println(strings.Contains(rec.Header().Get("Content-Security-Policy"), "script-src '"+silentrefresh.ScriptHash()+"'"))
+	// Output:
+	// 200 no-store no-referrer
+	// true
 }
