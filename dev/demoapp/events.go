@@ -9,8 +9,9 @@ import (
 // eventsView lists the logged events, newest first.
 func (s *shell) eventsView(set *settings) app.UI {
 	var rows []app.UI
-	for i := len(s.events) - 1; i >= 0; i-- {
-		e := s.events[i]
+	log := s.eventLog()
+	for i := len(log) - 1; i >= 0; i-- {
+		e := log[i]
 		who := app.UI(app.Span().Class("muted").Text("—"))
 		if e.ConfigID != "" {
 			who = app.Span().Class("tag", "tag-cfg", "cfg-"+e.ConfigID).Text(set.provider(e.ConfigID).Name)

@@ -35,7 +35,8 @@ type shell struct {
 
 	status   goapp.Status
 	states   map[string]*goapp.AuthState
-	events   []goapp.LoggedEvent
+	events   []goapp.LoggedEvent // this page load's, from Auth
+	earlier  []goapp.LoggedEvent // earlier page loads' of this tab (sessionStorage)
 	view     string
 	now      time.Time
 	calls    []apiCall
@@ -50,7 +51,13 @@ func (s *shell) OnMount(ctx app.Context) {
 	s.inFlight = map[string]bool{}
 	a := s.d.auth
 	a.ObserveStatus(ctx, &s.status).OnChange(func() { s.observeConfigs(ctx) })
-	a.ObserveEvents(ctx, &s.events)
+	// The log outlives the redirects to the providers and back (a sign-out's
+	// loggedOut happens on the page that leaves): kept per tab in
+	// sessionStorage. Events hold no token.
+	_ = ctx.SessionStorage().Get(eventLogKey, &s.earlier)
+	a.ObserveEvents(ctx, &s.events).OnChange(func() {
+		_ = ctx.SessionStorage().Set(eventLogKey, s.eventLog())
+	})
 	s.observeConfigs(ctx)
 	// The providers redirect to "/": after a callback, go back to the view
 	// the user signed in from.
@@ -65,6 +72,19 @@ func (s *shell) OnMount(ctx app.Context) {
 			ctx.Dispatch(func(ctx app.Context) { s.now = time.Now() })
 		}
 	})
+}
+
+// eventLogKey is where the demo keeps its event log across page loads.
+const eventLogKey = "demo.events"
+
+// eventLog is the tab's whole log, oldest first, the newest
+// goapp.DefaultEventLogSize at most.
+func (s *shell) eventLog() []goapp.LoggedEvent {
+	all := append(append([]goapp.LoggedEvent(nil), s.earlier...), s.events...)
+	if n := len(all) - goapp.DefaultEventLogSize; n > 0 {
+		all = all[n:]
+	}
+	return all
 }
 
 // observeConfigs observes the AuthState of each config as it becomes known.

@@ -144,6 +144,12 @@ func (s *Server) routes() http.Handler {
 	mux.Handle(pathLogin, s.meter(EndpointLogin, withIss(s.issuer, http.HandlerFunc(s.handleLogin))))
 	mux.Handle("/end_session", s.meter(EndpointEndSession, http.HandlerFunc(s.handleEndSession)))
 	mux.HandleFunc(pathLoggedOut, s.handleLoggedOut)
+	// Browsers ask every page's origin for /favicon.ico: an empty answer
+	// instead of a 404 on every sign-in.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=86400")
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.Handle("/healthz", p)
 	mux.Handle("/ready", p)
 	mux.Handle(pathAdmin, s.adminHandler())

@@ -106,3 +106,17 @@ func TestCloseStopsServing(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// TestFaviconIsNotA404: the login page's browser asks for /favicon.ico on
+// every sign-in; the answer is empty, not an error in the console.
+func TestFaviconIsNotA404(t *testing.T) {
+	srv := start(t, devop.Config{})
+	resp, err := http.Get(srv.Issuer() + "/favicon.ico")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Errorf("GET /favicon.ico: %d, want 204", resp.StatusCode)
+	}
+}

@@ -191,7 +191,6 @@ func TestGoAppSignsOutOfOneConfigAndSurvivesAReload(t *testing.T) {
 	// "/", where a is restored from storage and b is gone.
 	goAppClick(tab, "#logout-b")
 	tab.WaitFor(`document.querySelector("#pill-b")?.textContent === "Signed out" && document.querySelector("#pill-a")?.textContent === "Signed in"`)
-
 	if err := chromedp.Do(tab.Ctx, chromedp.Reload()); err != nil {
 		t.Fatal(err)
 	}
@@ -210,6 +209,12 @@ func TestGoAppSignsOutOfOneConfigAndSurvivesAReload(t *testing.T) {
 	tab.WaitFor(`document.querySelector("tr.call[data-target='` + demo.TargetAPIB + `']")`)
 	if cfg := e2etest.Eval[string](tab, `document.querySelector("tr.call[data-target='`+demo.TargetAPIB+`']").dataset.config || ""`); cfg != "" {
 		t.Errorf("API B after signing out of b carried the token of %q, want none", cfg)
+	}
+	// The loggedOut happened on the page that left for the provider: the
+	// event log kept it across the redirect and the reload.
+	goAppView(tab, "events")
+	if !e2etest.Eval[bool](tab, `!!document.querySelector("tr.event[data-type='loggedOut'][data-config='b']")`) {
+		t.Errorf("the event log lost b's loggedOut: %v", e2etest.Eval[[]string](tab, `Array.from(document.querySelectorAll("tr.event"), (r) => r.dataset.type + " " + r.dataset.config)`))
 	}
 }
 
