@@ -169,18 +169,40 @@ func (s *shell) sessionActions(id string, st goapp.AuthState) app.UI {
 	)
 }
 
-func statusPill(st goapp.AuthState) app.UI {
+// sessionStatus is a config's one status, shown by the card's pill and the
+// sidebar alike: a session whose access token expired or was revoked is
+// still a session (the next use renews it), not "signed out".
+func sessionStatus(st goapp.AuthState) (kind, label string) {
 	switch {
 	case !st.Ready:
-		return app.Span().Class("pill").Text("…")
+		return "", "…"
 	case st.Renewing:
-		return app.Span().Class("pill", "pill-busy").ID("pill-" + st.ConfigID).Text("Renewing")
+		return "busy", "Renewing"
 	case st.SignedIn:
-		return app.Span().Class("pill", "pill-on").ID("pill-" + st.ConfigID).Text("Signed in")
+		return "on", "Signed in"
 	case st.Subject != "":
-		return app.Span().Class("pill", "pill-warn").ID("pill-" + st.ConfigID).Text("Token expired")
+		return "warn", "Signed in · needs a new token"
 	}
-	return app.Span().Class("pill").ID("pill-" + st.ConfigID).Text("Signed out")
+	return "off", "Signed out"
+}
+
+func statusPill(st goapp.AuthState) app.UI {
+	kind, label := sessionStatus(st)
+	if kind == "" {
+		return app.Span().Class("pill").Text(label)
+	}
+	classes := []string{"pill"}
+	if kind != "off" {
+		classes = append(classes, "pill-"+kind)
+	}
+	return app.Span().Class(classes...).ID("pill-" + st.ConfigID).Title(statusHint(kind)).Text(label)
+}
+
+func statusHint(kind string) string {
+	if kind == "warn" {
+		return "The access token expired or was revoked; the next API call or renewal gets a new one"
+	}
+	return ""
 }
 
 func errorNote(st goapp.AuthState) app.UI {

@@ -189,12 +189,10 @@ func (s *shell) sidebar() app.UI {
 	if set := s.d.settings(); set != nil {
 		for _, id := range s.status.ConfigIDs {
 			st := s.state(id)
-			dot, label := "dot-off", "signed out"
-			switch {
-			case st.Renewing:
-				dot, label = "dot-busy", "renewing…"
-			case st.SignedIn:
-				dot, label = "dot-on", "signed in"
+			kind, label := sessionStatus(st)
+			dot := "dot-" + kind
+			if kind == "" {
+				dot = "dot-off"
 			}
 			sessions = append(sessions, app.Li().Body(
 				app.Span().Class("dot", dot, "cfg-"+id),

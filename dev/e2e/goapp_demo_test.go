@@ -280,3 +280,20 @@ func TestGoAppSignsInWithAPopup(t *testing.T) {
 	}
 	waitUntilClosed(t, popup)
 }
+
+// TestGoAppRevokedTokenShowsOneStatus: after "Revoke token" the session is
+// still there (the next use renews): the card and the sidebar say the same,
+// and neither says "signed out".
+func TestGoAppRevokedTokenShowsOneStatus(t *testing.T) {
+	tab := goApp(t, env)
+	goAppSignIn(tab, "a")
+	goAppClick(tab, "#revoke-a")
+	tab.WaitFor(`document.querySelector("#pill-a")?.textContent.includes("needs a new token")`)
+	side := e2etest.Eval[[]string](tab, `Array.from(document.querySelectorAll(".side-state"), (e) => e.textContent)`)
+	pill := goAppPill(tab, "a")
+	if len(side) == 0 || side[0] != pill {
+		t.Errorf("the sidebar says %q, the card %q: want one status", side, pill)
+	}
+	goAppClick(tab, "#renew-a")
+	tab.WaitFor(`document.querySelector("#pill-a")?.textContent === "Signed in"`)
+}
