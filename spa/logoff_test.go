@@ -103,9 +103,11 @@ func TestLogoffAndRevokeTokensWithoutRevocationEndpointSaysSoAndLogsOff(t *testi
 		t.Errorf("end-session URL %q, signed in %v: want the logoff done anyway", raw, m.IsAuthenticated("a"))
 	}
 	var found bool
+	e.mu.Lock()
 	for _, ev := range e.events {
 		found = found || (ev.Type == spa.EventError && ev.Code == spa.CodeUnsupported && ev.ConfigID == "a")
 	}
+	e.mu.Unlock()
 	if !found {
 		t.Errorf("no error event with code %s: %v", spa.CodeUnsupported, e.eventTypes())
 	}

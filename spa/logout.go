@@ -151,15 +151,12 @@ func (m *Manager) LogoffAndRevokeTokens(ctx context.Context, configID string, o 
 		return "", err
 	}
 	if s := p.session.Load(); s != nil {
-		if p.disc.RevocationEndpoint == "" {
-			revokeErr = newError(CodeUnsupported, p.cfg.ConfigID, "the provider has no revocation_endpoint (RFC 8414 §2): the tokens were not revoked, the session was ended locally")
-		} else {
-			if s.RefreshToken != "" {
-				revokeErr = m.Revoke(ctx, configID, HintRefreshToken, s.RefreshToken)
-			}
-			if err := m.Revoke(ctx, configID, HintAccessToken, s.AccessToken); revokeErr == nil {
-				revokeErr = err
-			}
+		// Revoke itself says when the provider has no revocation_endpoint.
+		if s.RefreshToken != "" {
+			revokeErr = m.Revoke(ctx, configID, HintRefreshToken, s.RefreshToken)
+		}
+		if err := m.Revoke(ctx, configID, HintAccessToken, s.AccessToken); revokeErr == nil {
+			revokeErr = err
 		}
 	}
 	endURL, err = m.Logoff(ctx, configID, o)

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/oidcwasm/oidcwasm/internal/fakeop"
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 
@@ -214,24 +212,7 @@ func TestStorageAndProviderGapsHaveTheirOwnCodes(t *testing.T) {
 	})
 	t.Run("no revocation endpoint", func(t *testing.T) {
 		e := newEnv(t)
-		e.op.Handle("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			json.NewEncoder(w).Encode(map[string]any{
-				"issuer": fakeop.Issuer, "authorization_endpoint": fakeop.Issuer + "/authorize",
-				"token_endpoint": fakeop.Issuer + "/token", "jwks_uri": fakeop.Issuer + "/jwks",
-				"response_types_supported": []string{"code"}, "subject_types_supported": []string{"public"},
-				"id_token_signing_alg_values_supported": []string{"ES256"},
-			})
-		})
-		for k := range e.stores { // no cached discovery document
-			e.stores[k] = spa.NewMemoryStore()
-		}
-		m := e.manager()
-		c := cfg("a")
-		c.DisableAutoUserInfo = true
-		if err := m.Configure(context.Background(), []spa.Config{c}); err != nil {
-			t.Fatal(err)
-		}
+		m := withoutEndpoints(t, e, "revocation_endpoint")
 		if _, err := e.op.Login(context.Background(), m, "a"); err != nil {
 			t.Fatal(err)
 		}

@@ -95,7 +95,7 @@ func (b *bridge) object() js.Value {
 			if err != nil {
 				return nil, err
 			}
-			return loginResponse(spa.AuthResult{ConfigID: s.ConfigID, IsAuthenticated: true, UserData: s.UserData}), nil
+			return sessionResponse(s), nil
 		})
 	}))
 	o.Set("matchRoute", js.FuncOf(b.matchRoute))
@@ -209,6 +209,12 @@ func (b *bridge) checkAuth(ctx context.Context, args []js.Value) (any, error) {
 	return out, nil
 }
 
+// sessionResponse is the login response of a config that just got session s
+// (a renewal, a popup sign-in).
+func sessionResponse(s *spa.Session) map[string]any {
+	return loginResponse(spa.AuthResult{ConfigID: s.ConfigID, IsAuthenticated: true, UserData: s.UserData})
+}
+
 func loginResponse(r spa.AuthResult) map[string]any {
 	o := map[string]any{"configId": r.ConfigID, "isAuthenticated": r.IsAuthenticated, "userData": nil, "errorMessage": nil}
 	if r.UserData != nil {
@@ -267,7 +273,7 @@ func popupArgs(args []js.Value) (string, spa.AuthorizeOptions, web.PopupOptions,
 	if ao.CustomParams, err = customParams(opts, id); err != nil {
 		return "", ao, po, err
 	}
-	popts, err := optionsArg(args[min(1, len(args)):], 0, id, "width", "height", "left", "top")
+	popts, err := optionsArg(args, 1, id, "width", "height", "left", "top")
 	if err != nil {
 		return "", ao, po, err
 	}
@@ -346,7 +352,7 @@ func (b *bridge) forceRefreshSession(ctx context.Context, args []js.Value) (any,
 	if err != nil {
 		return nil, err
 	}
-	return loginResponse(spa.AuthResult{ConfigID: s.ConfigID, IsAuthenticated: true, UserData: s.UserData}), nil
+	return sessionResponse(s), nil
 }
 
 func (b *bridge) revoke(hint string) func(ctx context.Context, args []js.Value) (any, error) {

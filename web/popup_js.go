@@ -18,13 +18,6 @@ import (
 // (window.opener is null there).
 const PopupChannelName = "oidcwasm.popup"
 
-// PopupOptions size and place the sign-in popup, in CSS pixels. Zero Width
-// or Height mean 500×600; unset Left and Top centre it on the opener's window.
-type PopupOptions struct {
-	Width, Height float64
-	Left, Top     *float64
-}
-
 // popupPoll is how often SignInWithPopup looks whether the user closed the popup.
 const popupPoll = 250 * time.Millisecond
 
@@ -81,19 +74,16 @@ func SignInWithPopup(ctx context.Context, m *spa.Manager, popup js.Value, config
 	if err != nil {
 		return nil, err
 	}
+	cfg, _ := m.Config(configID) // configured: AuthorizePopupURL found it
 	state := silentrefresh.StateOf(authorizeURL)
 	answer, err := waitPopup(ctx, popup, authorizeURL, state)
 	if err != nil {
 		m.DiscardTransaction(state)
 		if errors.Is(err, errPopupClosed) {
-			id := configID
-			if cfg, cerr := m.Config(configID); cerr == nil {
-				id = cfg.ConfigID
-			}
-			return nil, &spa.Error{Code: spa.CodePopupClosed, ConfigID: id, Message: "the sign-in popup was closed before the provider answered"}
+			return nil, &spa.Error{Code: spa.CodePopupClosed, ConfigID: cfg.ConfigID, Message: "the sign-in popup was closed before the provider answered"}
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, &spa.Error{Code: spa.CodeTimeout, ConfigID: configID, Message: "the sign-in popup got no answer in " + spa.TransactionLifetime.String()}
+			return nil, &spa.Error{Code: spa.CodeTimeout, ConfigID: cfg.ConfigID, Message: "the sign-in popup got no answer in " + spa.TransactionLifetime.String()}
 		}
 		return nil, err
 	}

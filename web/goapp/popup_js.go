@@ -6,9 +6,6 @@ import (
 	"github.com/oidcwasm/oidcwasm/web"
 )
 
-// PopupOptions size and place the sign-in popup: see web.PopupOptions.
-type PopupOptions = web.PopupOptions
-
 // LoginPopup signs in to a config ("" means the first one) in a popup
 // window; the page stays where it is, and the config's state changes when the
 // popup's answer is exchanged. Call it from an event handler (OnClick): the

@@ -7,13 +7,6 @@ import (
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 
-// PopupOptions size and place the sign-in popup (web.PopupOptions in the
-// browser, where LoginPopup works).
-type PopupOptions struct {
-	Width, Height float64
-	Left, Top     *float64
-}
-
 // LoginPopup needs a browser window: outside the browser (go-app's server
 // prerendering, where no handler runs) it records CodeUnsupported.
 func (a *Auth) LoginPopup(ctx app.Context, configID string, o spa.AuthorizeOptions, po PopupOptions) {
