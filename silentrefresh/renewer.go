@@ -47,7 +47,10 @@ type Renewer struct {
 // it renews with refresh tokens only (like spa.RefreshOnly, plus the timeout).
 func New(frame Frame) *Renewer { return &Renewer{frame: frame} }
 
-var _ spa.Renewer = (*Renewer)(nil)
+var (
+	_ spa.Renewer         = (*Renewer)(nil)
+	_ spa.APITokenRenewer = (*Renewer)(nil)
+)
 
 // Renew implements spa.Renewer. It emits silentRenewStarted with the method it
 // chose, and returns nil once the Manager has stored the new session, or an
@@ -66,16 +69,34 @@ func (r *Renewer) Renew(ctx context.Context, m *spa.Manager, s *spa.Session) err
 		return r.fail(ctx, rctx, &cfg, err, "the token endpoint did not answer the refresh-token request (RFC 6749 §6)")
 	case r.frame != nil:
 		m.Emit(spa.Event{Type: spa.EventSilentRenewStarted, ConfigID: cfg.ConfigID, Method: spa.MethodIframe})
-		return r.iframe(ctx, rctx, m, &cfg)
+		return r.iframe(ctx, rctx, m, &cfg, spa.TokenOptions{})
 	}
 	return &spa.Error{Code: spa.CodeLoginRequired, ConfigID: cfg.ConfigID,
 		Message: "the session has no refresh token and no iframe is available for silent renewal"}
 }
 
+// RenewAPIToken implements spa.APITokenRenewer: the per-API token of a
+// session without a refresh token, by silent authorization in the hidden
+// iframe (prompt=none with o's resource, scope and parameters), bounded like
+// Renew. The Manager calls it under the config's renewal lock.
+func (r *Renewer) RenewAPIToken(ctx context.Context, m *spa.Manager, s *spa.Session, o spa.TokenOptions) error {
+	cfg, err := m.Config(s.ConfigID)
+	if err != nil {
+		return err
+	}
+	if r.frame == nil {
+		return &spa.Error{Code: spa.CodeLoginRequired, ConfigID: cfg.ConfigID,
+			Message: "the session has no refresh token and no iframe is available for the token of resource " + o.Resource}
+	}
+	rctx, cancel := context.WithTimeout(ctx, cfg.SilentRenewTimeout)
+	defer cancel()
+	return r.iframe(ctx, rctx, m, &cfg, o)
+}
+
 // iframe renews by silent authorization: prompt=none in a hidden iframe, then
 // the usual validation and code exchange.
-func (r *Renewer) iframe(ctx, rctx context.Context, m *spa.Manager, cfg *spa.Config) error {
-	authURL, err := m.SilentAuthorizeURL(rctx, cfg.ConfigID)
+func (r *Renewer) iframe(ctx, rctx context.Context, m *spa.Manager, cfg *spa.Config, o spa.TokenOptions) error {
+	authURL, err := m.SilentAuthorizeURLFor(rctx, cfg.ConfigID, o)
 	if err != nil {
 		return withConfig(err, cfg.ConfigID)
 	}

@@ -20,6 +20,8 @@ type AuthorizeOptions struct {
 	Prompt    string
 	MaxAge    int
 	LoginHint string
+
+	token *TokenOptions // SilentAuthorizeURLFor
 }
 
 // reservedAuthParams are set by the library alone.
@@ -71,6 +73,26 @@ func (m *Manager) SilentAuthorizeURL(ctx context.Context, configID string) (stri
 	return m.authorizeURL(p, p.cfg.SilentRenewURL, "", true, AuthorizeOptions{Prompt: "none", MaxAge: -1})
 }
 
+// SilentAuthorizeURLFor is SilentAuthorizeURL for a per-API token (o not
+// zero): the request names only o's resource, asks for "openid" plus o's
+// scope (the config's scope when o has none) and carries o's TokenParams;
+// Exchange of its callback redeems the code with that resource (RFC 8707
+// §2.2) and stores the token in the session, leaving the login token as it
+// is. An APITokenRenewer uses it.
+func (m *Manager) SilentAuthorizeURLFor(ctx context.Context, configID string, o TokenOptions) (string, error) {
+	if o.IsZero() {
+		return m.SilentAuthorizeURL(ctx, configID)
+	}
+	p, err := m.provider(configID)
+	if err != nil {
+		return "", err
+	}
+	if err := o.validate(&p.cfg, "options"); err != nil {
+		return "", err
+	}
+	return m.authorizeURL(p, p.cfg.SilentRenewURL, "", true, AuthorizeOptions{Prompt: "none", MaxAge: -1, token: &o})
+}
+
 func (m *Manager) authorizeURL(p *provider, redirect, returnURL string, silent bool, o AuthorizeOptions) (string, error) {
 	c := &p.cfg
 	u, err := url.Parse(p.disc.AuthorizationEndpoint)
@@ -87,7 +109,7 @@ func (m *Manager) authorizeURL(p *provider, redirect, returnURL string, silent b
 		}
 	}
 	t := &transaction{V: storeVersion, ConfigID: c.ConfigID, Authority: c.Authority, ClientID: c.ClientID,
-		RedirectURL: redirect, ReturnURL: returnURL, Silent: silent, CreatedAt: m.clock.Now()}
+		RedirectURL: redirect, ReturnURL: returnURL, Silent: silent, Token: o.token, CreatedAt: m.clock.Now()}
 	if t.State, err = randomString(m.rand, 32); err != nil {
 		return "", err
 	}
@@ -102,6 +124,25 @@ func (m *Manager) authorizeURL(p *provider, redirect, returnURL string, silent b
 	q.Set("redirect_uri", redirect)
 	if q.Get("scope") == "" {
 		q.Set("scope", c.Scope)
+	}
+	if t := o.token; t != nil {
+		// One resource, the narrowed scope (with openid: the answer must
+		// still verify as this user's) and the token parameters.
+		for k, v := range t.TokenParams {
+			q.Set(k, v)
+		}
+		q["resource"] = nil
+		if t.Resource != "" {
+			q.Set("resource", t.Resource)
+		}
+		if s := scopeSet(t.Scope); s != "" {
+			q.Set("scope", scopeSet("openid "+s))
+		}
+	} else if rs := configResources(c); len(rs) > 0 {
+		// Every resource of the config's entries, so that the grant covers
+		// them: many providers refuse a resource at the refresh grant that
+		// the authorization did not name (RFC 8707 §2.1).
+		q["resource"] = rs
 	}
 	q.Set("state", t.State)
 	q.Set("nonce", t.Nonce)

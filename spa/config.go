@@ -140,6 +140,11 @@ func (c *Config) validate() error {
 	default:
 		return configError(id, "storage", "%q is not one of session, local, memory", c.Storage)
 	}
+	for i, r := range c.SecureRoutes {
+		if err := r.TokenOptions().validate(c, fmt.Sprintf("secureRoutes[%d]", i)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -39,6 +39,10 @@ type Event struct {
 	// silent, for a person (EventAuthenticated: useRefreshToken without a
 	// refresh token in the answer).
 	Warning string
+	// Resource names the per-API token an EventTokenRefreshed or
+	// EventSilentRenewFailed is about ("" for the login token; see
+	// AccessTokenFor).
+	Resource string
 }
 
 // events is a list of subscribers; the zero value is ready.

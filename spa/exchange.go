@@ -37,7 +37,13 @@ func (m *Manager) Exchange(ctx context.Context, cb *Callback) (*Session, error) 
 			return nil, err
 		}
 	}
+	if t := cb.tx.Token; t != nil {
+		return m.storeSilentAPIToken(p, *t, tr)
+	}
 	s := m.newSession(p, tr, claims)
+	if cb.tx.Silent && prev != nil {
+		s.APITokens = prev.APITokens // the same user's per-API tokens stay valid
+	}
 	if err := m.addUserInfo(ctx, p, s); err != nil {
 		return nil, err
 	}
@@ -92,6 +98,7 @@ func (m *Manager) Refresh(ctx context.Context, configID string) (*Session, error
 		s.RefreshToken = prev.RefreshToken // no rotation: the old one stays valid (RFC 6749 §6)
 	}
 	s.UserData = prev.UserData
+	s.APITokens = prev.APITokens
 	if tr.IDToken != "" {
 		s.UserData = mergeClaims(claims.Raw, prev.UserData)
 	}
@@ -100,6 +107,25 @@ func (m *Manager) Refresh(ctx context.Context, configID string) (*Session, error
 	}
 	m.emit(Event{Type: EventTokenRefreshed, ConfigID: p.cfg.ConfigID, ExpiresAt: s.ExpiresAt})
 	return s, nil
+}
+
+// storeSilentAPIToken stores the per-API token a silent callback brought
+// (its ID token verified, same user) into the current session.
+func (m *Manager) storeSilentAPIToken(p *provider, o TokenOptions, tr *tokenResponse) (*Session, error) {
+	t := newAPIToken(o, tr)
+	var out *Session
+	err := m.update(p, func(cur *Session) *Session {
+		out = cur.withAPIToken(o.Key(), t)
+		return out
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, newError(CodeLoginRequired, p.cfg.ConfigID, "signed out while the token of resource %q was obtained", o.Resource)
+	}
+	m.emit(Event{Type: EventTokenRefreshed, ConfigID: p.cfg.ConfigID, ExpiresAt: t.ExpiresAt, Resource: o.Resource})
+	return out, nil
 }
 
 // refreshWarning says so when the config asks for refresh-token renewal but
@@ -221,8 +247,24 @@ func (m *Manager) Reload(configID string) (bool, error) {
 		m.emit(Event{Type: EventAuthenticated, ConfigID: p.cfg.ConfigID, Restored: true, ExpiresAt: next.ExpiresAt})
 	case next != nil && prev.AccessToken != next.AccessToken:
 		m.emit(Event{Type: EventTokenRefreshed, ConfigID: p.cfg.ConfigID, ExpiresAt: next.ExpiresAt})
+	case next != nil && changedAPIToken(prev, next) != nil:
+		t := changedAPIToken(prev, next)
+		m.emit(Event{Type: EventTokenRefreshed, ConfigID: p.cfg.ConfigID, ExpiresAt: t.ExpiresAt, Resource: t.Resource})
+	case next != nil && prev.RefreshToken != next.RefreshToken:
+		return true, nil // rotated by another tab: nothing to tell
 	default:
 		return false, nil
 	}
 	return true, nil
+}
+
+// changedAPIToken returns a per-API token of next that prev lacks or holds
+// another value of, or nil.
+func changedAPIToken(prev, next *Session) *APIToken {
+	for _, k := range slices.Sorted(maps.Keys(next.APITokens)) {
+		if t, old := next.APITokens[k], prev.APITokens[k]; old == nil || old.AccessToken != t.AccessToken {
+			return t
+		}
+	}
+	return nil
 }

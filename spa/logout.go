@@ -2,8 +2,10 @@ package spa
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 )
 
@@ -157,6 +159,11 @@ func (m *Manager) LogoffAndRevokeTokens(ctx context.Context, configID string, o 
 		}
 		if err := m.Revoke(ctx, configID, HintAccessToken, s.AccessToken); revokeErr == nil {
 			revokeErr = err
+		}
+		for _, k := range slices.Sorted(maps.Keys(s.APITokens)) { // per-API tokens go too
+			if err := m.Revoke(ctx, configID, HintAccessToken, s.APITokens[k].AccessToken); revokeErr == nil {
+				revokeErr = err
+			}
 		}
 	}
 	endURL, err = m.Logoff(ctx, configID, o)

@@ -71,6 +71,7 @@ type flights struct {
 type flight struct {
 	done chan struct{}
 	sess *Session
+	api  *APIToken // a per-API token's flight (renewAPI)
 	err  error
 }
 
@@ -152,7 +153,7 @@ func (m *Manager) renew(ctx context.Context, p *provider, seen *Session, force b
 func (m *Manager) renewLocked(ctx context.Context, p *provider, seen *Session, force bool) (*Session, error) {
 	id := p.cfg.ConfigID
 	var out *Session
-	err := m.locker.WithLock(ctx, "oidcwasm.renew."+p.cfg.ClientID+"."+id, func(ctx context.Context) error {
+	err := m.locker.WithLock(ctx, renewLockName(p), func(ctx context.Context) error {
 		cur := readSession(p.store, &p.cfg) // the store is the truth across tabs
 		p.session.Store(cur)
 		if cur == nil {

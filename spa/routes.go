@@ -135,6 +135,20 @@ type Route struct {
 	// out of the route: the entry's owner accepts that. Off by default, and
 	// then a redirect answer is refused (redirect_blocked).
 	FollowRedirects bool
+	// Resource (RFC 8707), Scope and TokenParams say which access token the
+	// entry's requests carry (TokenOptions); all empty: the login's own.
+	Resource    string
+	Scope       string
+	TokenParams map[string]string
+	// Anonymous sends the request without a token while the config has no
+	// session, instead of failing with login_required.
+	Anonymous bool
+}
+
+// sameOptions reports whether two entries of one route say the same thing.
+func (r Route) sameOptions(o Route) bool {
+	return r.FollowRedirects == o.FollowRedirects && slices.Equal(r.Methods, o.Methods) &&
+		r.Anonymous == o.Anonymous && r.TokenOptions().Key() == o.TokenOptions().Key()
 }
 
 // Routes makes entries without options from URLs.
@@ -244,7 +258,7 @@ func (s *routeSlot) add(e *routeEntry, field string) error {
 			return nil
 		}
 		c := *cur
-		if c.configID == e.configID && c.route.FollowRedirects == e.route.FollowRedirects && slices.Equal(c.route.Methods, e.route.Methods) {
+		if c.configID == e.configID && c.route.sameOptions(e.route) {
 			return nil // the same entry twice
 		}
 		if c.configID == e.configID {

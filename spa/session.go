@@ -17,6 +17,9 @@ type Session struct {
 	ExpiresAt    time.Time      `json:"expires_at,omitzero"` // from expires_in; zero when the provider gave none
 	Claims       *IDTokenClaims `json:"claims"`              // the verified ID token's claims
 	UserData     map[string]any `json:"user_data,omitempty"` // ID token claims overlaid by userinfo
+	// APITokens are the per-API access tokens, by TokenOptions.Key
+	// (AccessTokenFor); they live and end with the session.
+	APITokens map[string]*APIToken `json:"api_tokens,omitempty"`
 }
 
 // Expired reports whether the access token has expired at now.

@@ -69,15 +69,23 @@ func truncate(s string, n int) string {
 }
 
 // exchangeCode redeems an authorization code at the token endpoint
-// (RFC 6749 §4.1.3, RFC 7636 §4.5).
+// (RFC 6749 §4.1.3, RFC 7636 §4.5); the code of a per-API token's silent
+// request is redeemed for that token's resource (RFC 8707 §2.2).
 func (m *Manager) exchangeCode(ctx context.Context, p *provider, cb *Callback) (*tokenResponse, error) {
-	form := url.Values{
-		"grant_type":    {"authorization_code"},
-		"code":          {cb.code},
-		"redirect_uri":  {cb.tx.RedirectURL},
-		"client_id":     {p.cfg.ClientID},
-		"code_verifier": {cb.tx.Verifier},
+	form := url.Values{}
+	if t := cb.tx.Token; t != nil {
+		for k, v := range t.TokenParams {
+			form.Set(k, v)
+		}
+		if t.Resource != "" {
+			form.Set("resource", t.Resource)
+		}
 	}
+	form.Set("grant_type", "authorization_code")
+	form.Set("code", cb.code)
+	form.Set("redirect_uri", cb.tx.RedirectURL)
+	form.Set("client_id", p.cfg.ClientID)
+	form.Set("code_verifier", cb.tx.Verifier)
 	return m.tokenRequest(ctx, p, form)
 }
 

@@ -52,11 +52,14 @@ type Token struct {
 	Grant        string    // grant_type
 	At           time.Time // the OP's clock when it arrived
 	RefreshToken string    // the refresh token presented (refresh grant)
+	Resource     string    // the resource asked for (RFC 8707 §2.2)
+	Scope        string    // the scope asked for (refresh grant)
 	Failed       bool
 }
 
 type grant struct {
 	clientID, redirect, challenge, nonce, scope string
+	resources                                   []string // named at the authorization endpoint (RFC 8707 §2.1)
 }
 
 // OP is the fake provider.
@@ -70,7 +73,9 @@ type OP struct {
 	ttl         time.Duration
 	serial      int
 	codes       map[string]grant
-	refresh     map[string]bool // issued refresh tokens: true while valid
+	refresh     map[string]bool  // issued refresh tokens: true while valid
+	families    map[string]grant // a refresh token's grant: its scope and resources
+	refused     string           // a resource the token endpoint refuses
 	fault       *Fault
 	silentError string
 	gate        chan struct{}
@@ -97,7 +102,7 @@ func New(t testing.TB, clock spa.Clock) *OP {
 		t.Fatalf("fakeop: %v", err)
 	}
 	op := &OP{clock: clock, mux: http.NewServeMux(), key: key, signer: signer, ttl: 10 * time.Minute,
-		codes: map[string]grant{}, refresh: map[string]bool{}, requests: map[string]int{}, revoked: map[string]bool{}}
+		codes: map[string]grant{}, refresh: map[string]bool{}, families: map[string]grant{}, requests: map[string]int{}, revoked: map[string]bool{}}
 	op.mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, "application/json", map[string]any{
 			"issuer":                                         Issuer,
@@ -195,6 +200,22 @@ func (op *OP) SetTokenGate(gate chan struct{}) {
 	op.mu.Lock()
 	defer op.mu.Unlock()
 	op.gate = gate
+}
+
+// SetRefusedResource makes the token endpoint answer invalid_target (RFC 8707
+// §2) to a request for resource, leaving the refresh token presented valid;
+// "" refuses none. A resource the authorization did not name is refused too.
+func (op *OP) SetRefusedResource(resource string) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.refused = resource
+}
+
+// Revoked reports whether the access token tok was revoked (RFC 7009).
+func (op *OP) Revoked(tok string) bool {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return op.revoked[tok]
 }
 
 // RevokeRefreshTokens invalidates every refresh token issued so far, as a
@@ -328,7 +349,7 @@ func (op *OP) Authorize(authorizeURL string) (string, error) {
 		op.serial++
 		code := "code-" + strconv.Itoa(op.serial)
 		op.codes[code] = grant{clientID: q.Get("client_id"), redirect: redirect, challenge: q.Get("code_challenge"),
-			nonce: q.Get("nonce"), scope: q.Get("scope")}
+			nonce: q.Get("nonce"), scope: q.Get("scope"), resources: q["resource"]}
 		back.Set("code", code)
 	}
 	op.mu.Unlock()
@@ -345,7 +366,8 @@ func (op *OP) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := op.clock.Now()
-	rec := Token{Grant: r.PostForm.Get("grant_type"), At: now, RefreshToken: r.PostForm.Get("refresh_token")}
+	rec := Token{Grant: r.PostForm.Get("grant_type"), At: now, RefreshToken: r.PostForm.Get("refresh_token"),
+		Resource: r.PostForm.Get("resource"), Scope: r.PostForm.Get("scope")}
 	op.mu.Lock()
 	defer op.mu.Unlock()
 	if f := op.fault; f != nil {
@@ -361,11 +383,20 @@ func (op *OP) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var g grant
+	refuse := func(code string) {
+		rec.Failed = true
+		op.tokens = append(op.tokens, rec)
+		oauthError(w, http.StatusBadRequest, code)
+	}
 	switch rec.Grant {
 	case "authorization_code":
 		code := r.PostForm.Get("code")
 		var ok bool
 		g, ok = op.codes[code]
+		if ok && rec.Resource != "" && (rec.Resource == op.refused || !slices.Contains(g.resources, rec.Resource)) {
+			refuse("invalid_target")
+			return
+		}
 		delete(op.codes, code)
 		sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
 		if !ok || g.clientID != r.PostForm.Get("client_id") || g.redirect != r.PostForm.Get("redirect_uri") ||
@@ -386,8 +417,19 @@ func (op *OP) serveToken(w http.ResponseWriter, r *http.Request) {
 			oauthError(w, http.StatusBadRequest, "invalid_grant")
 			return
 		}
+		g = op.families[rec.RefreshToken]
+		if rec.Resource != "" && (rec.Resource == op.refused || !slices.Contains(g.resources, rec.Resource)) {
+			refuse("invalid_target") // the refresh token stays valid
+			return
+		}
+		for _, sc := range strings.Fields(rec.Scope) {
+			if !strings.Contains(" "+g.scope+" ", " "+sc+" ") {
+				refuse("invalid_scope") // a refresh never widens the grant (RFC 6749 §6)
+				return
+			}
+		}
 		op.refresh[rec.RefreshToken] = false // rotation: used once
-		g = grant{clientID: r.PostForm.Get("client_id"), scope: "openid offline_access"}
+		g.clientID, g.nonce = r.PostForm.Get("client_id"), ""
 	default:
 		rec.Failed = true
 		op.tokens = append(op.tokens, rec)
@@ -397,13 +439,21 @@ func (op *OP) serveToken(w http.ResponseWriter, r *http.Request) {
 	op.tokens = append(op.tokens, rec)
 	op.serial++
 	n := strconv.Itoa(op.serial)
-	resp := map[string]any{"access_token": "at-" + n, "token_type": "Bearer", "id_token": op.sign(g.clientID, g.nonce, now)}
+	at := "at-" + n
+	if rec.Resource != "" {
+		at += "@" + rec.Resource // the token for that audience
+	}
+	resp := map[string]any{"access_token": at, "token_type": "Bearer", "id_token": op.sign(g.clientID, g.nonce, now)}
+	if rec.Scope != "" {
+		resp["scope"] = rec.Scope
+	}
 	if op.ttl > 0 {
 		resp["expires_in"] = int(op.ttl / time.Second)
 	}
 	if strings.Contains(" "+g.scope+" ", " offline_access ") {
 		rt := "rt-" + n
 		op.refresh[rt] = true
+		op.families[rt] = grant{scope: g.scope, resources: g.resources}
 		resp["refresh_token"] = rt
 	}
 	w.Header().Set("Cache-Control", "no-store")
