@@ -12,7 +12,8 @@ import (
 type opClient struct {
 	Client
 	idTokenLifetime time.Duration
-	loginURL        string // absolute URL of the login page
+	loginURL        string          // absolute URL of the login page
+	resourceScopes  map[string]bool // the scope values of Config.Resources
 }
 
 var _ op.Client = (*opClient)(nil)
@@ -71,8 +72,9 @@ func (c *opClient) RestrictAdditionalAccessTokenScopes() func([]string) []string
 	return func(s []string) []string { return s }
 }
 
-// IsScopeAllowed allows no scopes beyond the standard ones op already knows.
-func (c *opClient) IsScopeAllowed(string) bool { return false }
+// IsScopeAllowed allows, beyond the standard scopes op already knows, the
+// scope values a configured resource takes (Resource.Scopes).
+func (c *opClient) IsScopeAllowed(s string) bool { return c.resourceScopes[s] }
 
 // IDTokenUserinfoClaimsAssertion is false: when an access token is issued,
 // profile and email claims come from userinfo (OpenID Connect Core §5.4).

@@ -40,6 +40,13 @@ type Config struct {
 	// interactive authorization request without a session: no login page is
 	// shown. For tests only. prompt=none still follows the session rules.
 	AutoLogin string
+	// Resources are the protected resources (APIs) clients may name with
+	// the resource parameter of RFC 8707: several at /authorize (§2.1), one
+	// per token request (§2.2), which then gets an access token with aud =
+	// [URI] and the scopes that resource takes; see Resource. URIs must be
+	// absolute, without fragment (§2), and distinct. Default none: every
+	// resource parameter is refused with invalid_target.
+	Resources []Resource
 }
 
 // Client is a registered relying party.
@@ -123,6 +130,7 @@ func (c Config) withDefaults() Config {
 	if c.KeyGracePeriod == 0 {
 		c.KeyGracePeriod = DefaultKeyGracePeriod
 	}
+	c.Resources = append([]Resource(nil), c.Resources...)
 	c.Clients = append([]Client(nil), c.Clients...)
 	for i, cl := range c.Clients {
 		if len(cl.Origins) == 0 {
@@ -169,6 +177,16 @@ func (c Config) validate() error {
 			return fmt.Errorf("user %q: subject %q already taken", u.Username, u.Subject)
 		}
 		names[u.Username], subs[u.Subject] = true, true
+	}
+	seen := map[string]bool{}
+	for _, r := range c.Resources {
+		if err := r.validate(); err != nil {
+			return fmt.Errorf("Resources: resource %q: %w", r.URI, err)
+		}
+		if seen[r.URI] {
+			return fmt.Errorf("Resources: resource %q: listed twice", r.URI)
+		}
+		seen[r.URI] = true
 	}
 	if c.AutoLogin != "" && !names[c.AutoLogin] {
 		return fmt.Errorf("AutoLogin %q: no such user", c.AutoLogin)

@@ -18,6 +18,10 @@
 //   - JWT access tokens whose aud contains the client ID, refresh tokens only
 //     with offline_access, rotated on every use, reuse answered with
 //     invalid_grant (RFC 9700 §4.14.2);
+//   - resource indicators (RFC 8707) for the Config.Resources: named at
+//     /authorize (unknown ones answered invalid_target), one per token
+//     request, they get an access token with aud = [resource] and the
+//     scopes that resource takes (see Resource);
 //   - revocation (RFC 7009), userinfo, introspection for confidential
 //     clients (RFC 7662), and RP-initiated logout (end_session);
 //   - CORS for the configured SPA origins only;

@@ -90,8 +90,14 @@ func newServer(cfg Config, ln net.Listener) (*Server, error) {
 	}
 	s.faults.init()
 	clients := map[string]*opClient{}
+	resourceScopes := map[string]bool{}
+	for _, r := range cfg.Resources {
+		for _, sc := range r.Scopes {
+			resourceScopes[sc] = true
+		}
+	}
 	for _, c := range cfg.Clients {
-		clients[c.ID] = &opClient{Client: c, idTokenLifetime: cfg.IDTokenLifetime, loginURL: issuer + pathLogin}
+		clients[c.ID] = &opClient{Client: c, idTokenLifetime: cfg.IDTokenLifetime, loginURL: issuer + pathLogin, resourceScopes: resourceScopes}
 		for _, o := range c.Origins {
 			s.origins[o] = true
 		}
@@ -135,11 +141,11 @@ func (s *Server) routes() http.Handler {
 	p := s.provider
 	mux.Handle("/.well-known/openid-configuration", s.cors(s.meter(EndpointDiscovery, http.HandlerFunc(s.handleDiscovery))))
 	mux.Handle("/keys", s.cors(s.meter(EndpointJWKS, p)))
-	mux.Handle("/oauth/token", s.cors(s.meter(EndpointToken, p)))
+	mux.Handle("/oauth/token", s.cors(s.meter(EndpointToken, s.tokenResources(p))))
 	mux.Handle("/userinfo", s.cors(s.meter(EndpointUserinfo, http.HandlerFunc(s.handleUserinfo))))
 	mux.Handle("/revoke", s.cors(s.meter(EndpointRevoke, p)))
 	mux.Handle("/oauth/introspect", s.meter(EndpointIntrospect, p))
-	mux.Handle("/authorize", s.meter(EndpointAuthorize, withIss(s.issuer, p)))
+	mux.Handle("/authorize", s.meter(EndpointAuthorize, withIss(s.issuer, s.authorizeResources(p))))
 	mux.Handle("/authorize/callback", withIss(s.issuer, p))
 	mux.Handle(pathLogin, s.meter(EndpointLogin, withIss(s.issuer, http.HandlerFunc(s.handleLogin))))
 	mux.Handle("/end_session", s.meter(EndpointEndSession, http.HandlerFunc(s.handleEndSession)))

@@ -34,6 +34,22 @@ func TestStartRefusesBadConfig(t *testing.T) {
 		{"duplicate client", devop.Config{Clients: []devop.Client{spa, spa}}, "registered twice"},
 		{"issuer with path", devop.Config{Issuer: "http://localhost:1/x", Clients: []devop.Client{spa}}, "Issuer"},
 		{"unknown auto-login user", devop.Config{AutoLogin: "mallory", Clients: []devop.Client{spa}}, `AutoLogin "mallory"`},
+		{"relative resource", devop.Config{Clients: []devop.Client{spa}, Resources: []devop.Resource{{URI: "/api"}}},
+			`Resources: resource "/api": not an absolute URI`},
+		{"empty resource", devop.Config{Clients: []devop.Client{spa}, Resources: []devop.Resource{{}}},
+			`Resources: resource "": not an absolute URI`},
+		{"http resource without host", devop.Config{Clients: []devop.Client{spa}, Resources: []devop.Resource{{URI: "http:/api"}}},
+			`Resources: resource "http:/api": not an absolute URI`},
+		{"resource with fragment", devop.Config{Clients: []devop.Client{spa}, Resources: []devop.Resource{{URI: "https://a.example/#x"}}},
+			`Resources: resource "https://a.example/#x": must not contain a fragment`},
+		{"resource with empty fragment", devop.Config{Clients: []devop.Client{spa}, Resources: []devop.Resource{{URI: "https://a.example/#"}}},
+			"must not contain a fragment"},
+		{"duplicate resource", devop.Config{Clients: []devop.Client{spa}, Resources: []devop.Resource{{URI: "urn:x:api"}, {URI: "urn:x:api"}}},
+			`Resources: resource "urn:x:api": listed twice`},
+		{"resource scope with space", devop.Config{Clients: []devop.Client{spa}, Resources: []devop.Resource{{URI: "urn:x:api", Scopes: []string{"a b"}}}},
+			`Resources: resource "urn:x:api": scope "a b": not a scope token`},
+		{"empty resource scope", devop.Config{Clients: []devop.Client{spa}, Resources: []devop.Resource{{URI: "urn:x:api", Scopes: []string{""}}}},
+			`scope "": not a scope token`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, err := devop.Start(t.Context(), tc.cfg)

@@ -39,6 +39,7 @@ type store struct {
 	keys                 *keyRing
 	clients              map[string]*opClient
 	users                []User
+	resources            map[string]Resource // Config.Resources by URI
 
 	mu            sync.Mutex
 	authRequests  map[string]*authRequest
@@ -56,7 +57,13 @@ var (
 )
 
 func newStore(cfg Config, keys *keyRing, clients map[string]*opClient, now func() time.Time) *store {
+	resources := map[string]Resource{}
+	for _, r := range cfg.Resources {
+		r.Scopes = slices.Clone(r.Scopes)
+		resources[r.URI] = r
+	}
 	return &store{
+		resources:            resources,
 		now:                  now,
 		accessTokenLifetime:  cfg.AccessTokenLifetime,
 		refreshTokenLifetime: cfg.RefreshTokenLifetime,
@@ -88,7 +95,8 @@ type authRequest struct {
 	prompt                                  []string
 	maxAge                                  *uint
 	challenge                               *oidc.CodeChallenge
-	hintSubject                             string // sub of a valid id_token_hint
+	hintSubject                             string   // sub of a valid id_token_hint
+	resources                               []string // RFC 8707 §2.1: the resources the grant covers
 	created                                 time.Time
 
 	subject    string // set on login
@@ -117,6 +125,7 @@ func (a *authRequest) Done() bool                            { return a.done }
 func (a *authRequest) clone() *authRequest {
 	c := *a
 	c.scopes = slices.Clone(a.scopes)
+	c.resources = slices.Clone(a.resources)
 	return &c
 }
 
@@ -128,8 +137,9 @@ func (a *authRequest) promptIncludes(p string) bool { return slices.Contains(a.p
 // matched client_id, redirect_uri, scope and response_type; this adds the
 // rules op leaves to storage: PKCE with S256 for public clients (RFC 7636
 // §4.3, RFC 9700 §2.1.1), no plain method at all, and the query or fragment
-// response modes only.
-func (s *store) CreateAuthRequest(_ context.Context, req *oidc.AuthRequest, hintSubject string) (op.AuthRequest, error) {
+// response modes only; and that each resource parameter (RFC 8707 §2.1) is a
+// configured Resource, else invalid_target, which op redirects to the client.
+func (s *store) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hintSubject string) (op.AuthRequest, error) {
 	cl := s.clients[req.ClientID]
 	switch {
 	case req.CodeChallenge == "" && cl != nil && cl.public():
@@ -141,6 +151,10 @@ func (s *store) CreateAuthRequest(_ context.Context, req *oidc.AuthRequest, hint
 	case "", oidc.ResponseModeQuery, oidc.ResponseModeFragment:
 	default:
 		return nil, oidc.ErrInvalidRequest().WithDescription("response_mode %q is not supported", req.ResponseMode)
+	}
+	resources, err := s.requestedResources(ctx)
+	if err != nil {
+		return nil, err
 	}
 	a := &authRequest{
 		id:           randomID(16),
@@ -154,6 +168,7 @@ func (s *store) CreateAuthRequest(_ context.Context, req *oidc.AuthRequest, hint
 		prompt:       slices.Clone(req.Prompt),
 		maxAge:       req.MaxAge,
 		hintSubject:  hintSubject,
+		resources:    resources,
 		created:      s.now(),
 	}
 	if req.CodeChallenge != "" {

@@ -28,6 +28,7 @@ type accessToken struct {
 type refreshToken struct {
 	token, family, clientID, subject string
 	scopes, audience, amr            []string // scopes of the original grant
+	resources                        []string // RFC 8707 §2.1: the resources the grant covers
 	authTime, expires                time.Time
 	used                             bool
 }
@@ -51,16 +52,13 @@ func (r *refreshRequest) SetCurrentScopes(s []string) { r.current = s }
 // CreateAccessToken records an access token for a code exchange without
 // offline_access. It also redeems the code, so a code is exchanged once.
 func (s *store) CreateAccessToken(_ context.Context, req op.TokenRequest) (string, time.Time, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := req.(*authRequest)
-	if !ok {
+	if _, ok := req.(*authRequest); !ok {
 		return "", time.Time{}, oidc.ErrUnsupportedGrantType()
 	}
-	if err := s.redeemLocked(a.id); err != nil {
+	t, _, err := s.issue(req, "", false, nil)
+	if err != nil {
 		return "", time.Time{}, err
 	}
-	t := s.newAccessTokenLocked(a.clientID, a.subject, a.scopes, a.GetAudience(), "")
 	return t.id, t.expires, nil
 }
 
@@ -68,33 +66,63 @@ func (s *store) CreateAccessToken(_ context.Context, req op.TokenRequest) (strin
 // either for a code exchange with offline_access (a new family) or for a
 // refresh, which rotates currentRefreshToken.
 func (s *store) CreateAccessAndRefreshTokens(_ context.Context, req op.TokenRequest, currentRefreshToken string) (string, string, time.Time, error) {
+	t, refreshToken, err := s.issue(req, currentRefreshToken, true, nil)
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	return t.id, refreshToken, t.expires, nil
+}
+
+// issue records the tokens of a code exchange (req an *authRequest, whose
+// code it redeems) or a refresh (req a *refreshRequest). withRefresh issues
+// a refresh token too: a new family for a code exchange, the rotation of
+// currentRefreshToken for a refresh (always). The access token has the
+// request's scopes and the grant's audience, or, when tgt is set, the
+// resource alone as audience and tgt's scopes (RFC 8707 §2.2). The family
+// remembers the resources of the authorization request.
+func (s *store) issue(req op.TokenRequest, currentRefreshToken string, withRefresh bool, tgt *target) (*accessToken, string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var next refreshToken
+	var next *refreshToken
+	var clientID, subject string
+	var audience []string
 	switch r := req.(type) {
 	case *authRequest:
 		if err := s.redeemLocked(r.id); err != nil {
-			return "", "", time.Time{}, err
+			return nil, "", err
 		}
-		next = refreshToken{family: randomID(12), clientID: r.clientID, subject: r.subject,
-			scopes: slices.Clone(r.scopes), audience: r.GetAudience(), amr: r.GetAMR(), authTime: r.authTime}
+		clientID, subject, audience = r.clientID, r.subject, r.GetAudience()
+		if withRefresh {
+			next = &refreshToken{family: randomID(12), clientID: r.clientID, subject: r.subject,
+				scopes: slices.Clone(r.scopes), audience: r.GetAudience(), amr: r.GetAMR(), authTime: r.authTime,
+				resources: slices.Clone(r.resources)}
+		}
 	case *refreshRequest:
 		cur, ok := s.refreshTokens[currentRefreshToken]
 		if !ok || cur.used {
 			// Another request rotated it first, or it was revoked meanwhile.
-			return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("refresh token already used or revoked")
+			return nil, "", oidc.ErrInvalidGrant().WithDescription("refresh token already used or revoked")
 		}
 		cur.used = true
-		next = *cur
-		next.used = false
+		n := *cur
+		n.used = false
+		next = &n
+		clientID, subject, audience = cur.clientID, cur.subject, cur.audience
 	default:
-		return "", "", time.Time{}, oidc.ErrUnsupportedGrantType()
+		return nil, "", oidc.ErrUnsupportedGrantType()
 	}
-	next.token = randomID(32)
-	next.expires = s.now().Add(s.refreshTokenLifetime)
-	s.refreshTokens[next.token] = &next
-	t := s.newAccessTokenLocked(next.clientID, next.subject, req.GetScopes(), next.audience, next.family)
-	return t.id, next.token, t.expires, nil
+	var token, family string
+	if next != nil {
+		next.token = randomID(32)
+		next.expires = s.now().Add(s.refreshTokenLifetime)
+		s.refreshTokens[next.token] = next
+		token, family = next.token, next.family
+	}
+	scopes := req.GetScopes()
+	if tgt != nil {
+		audience, scopes = []string{tgt.resource}, tgt.scopes
+	}
+	return s.newAccessTokenLocked(clientID, subject, scopes, audience, family), token, nil
 }
 
 func (s *store) newAccessTokenLocked(clientID, subject string, scopes, audience []string, family string) *accessToken {
@@ -122,6 +150,7 @@ func (s *store) TokenRequestByRefreshToken(_ context.Context, token string) (op.
 	}
 	c := *t
 	c.scopes = slices.Clone(t.scopes)
+	c.resources = slices.Clone(t.resources)
 	return &refreshRequest{refreshToken: c, current: slices.Clone(t.scopes)}, nil
 }
 
@@ -256,7 +285,8 @@ func (s *store) GetPrivateClaimsFromScopes(context.Context, string, string, []st
 }
 
 // GetPrivateClaimsFromRequest adds the scope claim to JWT access tokens
-// (RFC 9068 §2.2.3), which op does not set itself.
+// (RFC 9068 §2.2.3), which op does not set itself. For a resource it is
+// the access token's scopes (resourceTokenRequest), not the grant's.
 func (s *store) GetPrivateClaimsFromRequest(_ context.Context, req op.TokenRequest, _ []string) (map[string]any, error) {
 	return map[string]any{"scope": strings.Join(req.GetScopes(), " ")}, nil
 }
