@@ -69,7 +69,8 @@ func (r *Renewer) Renew(ctx context.Context, m *spa.Manager, s *spa.Session) err
 		return r.fail(ctx, rctx, &cfg, err, "the token endpoint did not answer the refresh-token request (RFC 6749 §6)")
 	case r.frame != nil:
 		m.Emit(spa.Event{Type: spa.EventSilentRenewStarted, ConfigID: cfg.ConfigID, Method: spa.MethodIframe})
-		return r.iframe(ctx, rctx, m, &cfg, spa.TokenOptions{})
+		authURL, err := m.SilentAuthorizeURL(rctx, cfg.ConfigID)
+		return r.iframe(ctx, rctx, m, &cfg, authURL, err)
 	}
 	return &spa.Error{Code: spa.CodeLoginRequired, ConfigID: cfg.ConfigID,
 		Message: "the session has no refresh token and no iframe is available for silent renewal"}
@@ -90,13 +91,15 @@ func (r *Renewer) RenewAPIToken(ctx context.Context, m *spa.Manager, s *spa.Sess
 	}
 	rctx, cancel := context.WithTimeout(ctx, cfg.SilentRenewTimeout)
 	defer cancel()
-	return r.iframe(ctx, rctx, m, &cfg, o)
+	authURL, err := m.SilentAuthorizeURLFor(rctx, cfg.ConfigID, o)
+	return r.iframe(ctx, rctx, m, &cfg, authURL, err)
 }
 
-// iframe renews by silent authorization: prompt=none in a hidden iframe, then
-// the usual validation and code exchange.
-func (r *Renewer) iframe(ctx, rctx context.Context, m *spa.Manager, cfg *spa.Config, o spa.TokenOptions) error {
-	authURL, err := m.SilentAuthorizeURLFor(rctx, cfg.ConfigID, o)
+// iframe renews by silent authorization: prompt=none in a hidden iframe
+// (authURL, or the error making it), then the usual validation and code
+// exchange. (The login's renewal makes authURL with SilentAuthorizeURL, so a
+// build that never asks for a per-API token links no per-API code here.)
+func (r *Renewer) iframe(ctx, rctx context.Context, m *spa.Manager, cfg *spa.Config, authURL string, err error) error {
 	if err != nil {
 		return withConfig(err, cfg.ConfigID)
 	}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -81,43 +82,49 @@ func scopeSet(scope string) string {
 }
 
 // reservedTokenParams are set by the library on the requests a per-API token
-// takes (RFC 6749 §4.1.1, §4.1.3, §6; RFC 7636; RFC 8707).
-var reservedTokenParams = map[string]bool{
-	"grant_type": true, "refresh_token": true, "code": true, "code_verifier": true, "resource": true,
-	"scope": true, "prompt": true, "response_type": true, "client_id": true, "redirect_uri": true,
-	"state": true, "nonce": true, "code_challenge": true, "code_challenge_method": true,
-}
+// takes (RFC 6749 §4.1.1, §4.1.3, §6; RFC 7636; RFC 8707), space separated
+// (a string, not a map: no table built at init in every wasm).
+const reservedTokenParams = " grant_type refresh_token code code_verifier resource scope prompt response_type" +
+	" client_id redirect_uri state nonce code_challenge code_challenge_method "
 
 // validate checks o against the config; field prefixes the fields named
 // ("secureRoutes[2]", "options").
 func (o TokenOptions) validate(c *Config, field string) error {
+	sub, msg := o.problem(c)
+	if msg == "" {
+		return nil
+	}
+	return &Error{Code: CodeInvalidConfig, ConfigID: c.ConfigID, Field: field + sub, Message: msg}
+}
+
+// problem is validate's check: the sub-field at fault and what is wrong, or
+// "" (strings joined, not formatted: this runs in every wasm's configure).
+func (o TokenOptions) problem(c *Config) (sub, msg string) {
+	q := strconv.Quote
 	if o.Resource != "" {
-		u, err := url.Parse(o.Resource)
-		switch {
-		case err != nil || !u.IsAbs():
-			return configError(c.ConfigID, field+".resource", "%q is not an absolute URI (RFC 8707 §2)", o.Resource)
-		case u.Fragment != "" || strings.Contains(o.Resource, "#"):
-			return configError(c.ConfigID, field+".resource", "%q must not have a fragment (RFC 8707 §2)", o.Resource)
+		if u, err := url.Parse(o.Resource); err != nil || !u.IsAbs() {
+			return ".resource", q(o.Resource) + " is not an absolute URI (RFC 8707 §2)"
+		}
+		if strings.Contains(o.Resource, "#") {
+			return ".resource", q(o.Resource) + " must not have a fragment (RFC 8707 §2)"
 		}
 	}
 	if o.Scope != "" && strings.TrimSpace(o.Scope) == "" {
-		return configError(c.ConfigID, field+".scope", "is blank: leave it out for the granted scope")
+		return ".scope", "is blank: leave it out for the granted scope"
 	}
-	granted := strings.Fields(c.Scope)
+	granted := " " + strings.Join(strings.Fields(c.Scope), " ") + " "
 	for _, s := range strings.Fields(o.Scope) {
-		if !slices.Contains(granted, s) {
-			return configError(c.ConfigID, field+".scope", "%q is not in the config's scope %q: the grant must cover it, since a refresh may narrow the scope but never widen it (RFC 6749 §6)", s, c.Scope)
+		if !strings.Contains(granted, " "+s+" ") {
+			return ".scope", q(s) + " is not in the config's scope " + q(c.Scope) +
+				": the grant must cover it, since a refresh may narrow the scope but never widen it (RFC 6749 §6)"
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(o.TokenParams)) {
-		switch {
-		case k == "" || strings.TrimSpace(k) != k:
-			return configError(c.ConfigID, field+".tokenParams", "has an empty or padded parameter name %q", k)
-		case reservedTokenParams[k]:
-			return configError(c.ConfigID, field+".tokenParams."+k, "is set by the library and cannot be a token parameter (use resource and scope for those)")
+	for k := range o.TokenParams {
+		if k == "" || strings.TrimSpace(k) != k || strings.Contains(reservedTokenParams, " "+k+" ") {
+			return ".tokenParams", q(k) + " cannot be a token parameter: it is empty, padded, or set by the library (resource and scope have fields of their own)"
 		}
 	}
-	return nil
+	return "", ""
 }
 
 // APIToken is a per-API access token of a session (never shown: the go-app

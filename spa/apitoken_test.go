@@ -44,10 +44,10 @@ func TestRouteTokenOptionsAreValidated(t *testing.T) {
 		{"resource with an empty fragment", spa.Route{Resource: "https://r.example/#"}, "secureRoutes[1].resource", "fragment"},
 		{"blank scope", spa.Route{Scope: "  "}, "secureRoutes[1].scope", "blank"},
 		{"scope outside the config's", spa.Route{Scope: "orders.read orders.write"}, "secureRoutes[1].scope", `"orders.write" is not in the config's scope`},
-		{"reserved token parameter", spa.Route{TokenParams: map[string]string{"grant_type": "x"}}, "secureRoutes[1].tokenParams.grant_type", "set by the library"},
-		{"resource as a token parameter", spa.Route{TokenParams: map[string]string{"resource": "x"}}, "secureRoutes[1].tokenParams.resource", "set by the library"},
-		{"empty parameter name", spa.Route{TokenParams: map[string]string{"": "x"}}, "secureRoutes[1].tokenParams", "empty or padded"},
-		{"padded parameter name", spa.Route{TokenParams: map[string]string{"audience ": "x"}}, "secureRoutes[1].tokenParams", "empty or padded"},
+		{"reserved token parameter", spa.Route{TokenParams: map[string]string{"grant_type": "x"}}, "secureRoutes[1].tokenParams", "set by the library"},
+		{"resource as a token parameter", spa.Route{TokenParams: map[string]string{"resource": "x"}}, "secureRoutes[1].tokenParams", "set by the library"},
+		{"empty parameter name", spa.Route{TokenParams: map[string]string{"": "x"}}, "secureRoutes[1].tokenParams", "empty, padded"},
+		{"padded parameter name", spa.Route{TokenParams: map[string]string{"audience ": "x"}}, "secureRoutes[1].tokenParams", "empty, padded"},
 		{"resource with a query", spa.Route{Resource: "urn:example:orders?v=2"}, "", ""},
 		{"audience parameter and narrowed scope", spa.Route{Scope: "orders.read", TokenParams: map[string]string{"audience": "orders"}}, "", ""},
 	} {
@@ -274,7 +274,9 @@ func TestTwoResourcesAndTheLoginTokenRenewingAtOnceNeverReplayARefreshToken(t *t
 	}
 }
 
-// managerWithTokenHookOf is managerWithTokenHook for config c.
+// managerWithTokenHookOf wraps e's provider for a Manager of config c:
+// before reaching the token endpoint a request goes through before, and its
+// answer through after (either may be nil).
 func (e *env) managerWithTokenHookOf(c spa.Config, before func(form string), after func(form string, resp *spa.Response)) *spa.Manager {
 	e.t.Helper()
 	inner := e.op.Fetcher()
@@ -284,7 +286,7 @@ func (e *env) managerWithTokenHookOf(c spa.Config, before func(form string), aft
 			before(string(req.Body))
 		}
 		resp, err := inner.Fetch(ctx, req)
-		if isToken && after != nil {
+		if isToken && after != nil && err == nil {
 			after(string(req.Body), resp)
 		}
 		return resp, err

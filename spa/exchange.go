@@ -113,16 +113,15 @@ func (m *Manager) Refresh(ctx context.Context, configID string) (*Session, error
 // (its ID token verified, same user) into the current session.
 func (m *Manager) storeSilentAPIToken(p *provider, o TokenOptions, tr *tokenResponse) (*Session, error) {
 	t := newAPIToken(o, tr)
-	var out *Session
-	err := m.update(p, func(cur *Session) *Session {
-		out = cur.withAPIToken(o.Key(), t)
-		return out
-	})
-	if err != nil {
-		return nil, err
-	}
-	if out == nil {
+	// The renewal lock is held (APITokenRenewer), so no other writer of
+	// the session runs: the one renewAPILocked read is current.
+	cur := p.session.Load()
+	if cur == nil {
 		return nil, newError(CodeLoginRequired, p.cfg.ConfigID, "signed out while the token of resource %q was obtained", o.Resource)
+	}
+	out := cur.withAPIToken(o.Key(), t)
+	if err := m.commit(p, out); err != nil {
+		return nil, err
 	}
 	m.emit(Event{Type: EventTokenRefreshed, ConfigID: p.cfg.ConfigID, ExpiresAt: t.ExpiresAt, Resource: o.Resource})
 	return out, nil
@@ -261,8 +260,8 @@ func (m *Manager) Reload(configID string) (bool, error) {
 // changedAPIToken returns a per-API token of next that prev lacks or holds
 // another value of, or nil.
 func changedAPIToken(prev, next *Session) *APIToken {
-	for _, k := range slices.Sorted(maps.Keys(next.APITokens)) {
-		if t, old := next.APITokens[k], prev.APITokens[k]; old == nil || old.AccessToken != t.AccessToken {
+	for k, t := range next.APITokens {
+		if old := prev.APITokens[k]; old == nil || old.AccessToken != t.AccessToken {
 			return t
 		}
 	}

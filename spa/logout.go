@@ -2,10 +2,8 @@ package spa
 
 import (
 	"context"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
 	"time"
 )
 
@@ -160,8 +158,8 @@ func (m *Manager) LogoffAndRevokeTokens(ctx context.Context, configID string, o 
 		if err := m.Revoke(ctx, configID, HintAccessToken, s.AccessToken); revokeErr == nil {
 			revokeErr = err
 		}
-		for _, k := range slices.Sorted(maps.Keys(s.APITokens)) { // per-API tokens go too
-			if err := m.Revoke(ctx, configID, HintAccessToken, s.APITokens[k].AccessToken); revokeErr == nil {
+		for _, t := range s.APITokens { // per-API tokens go too
+			if err := m.Revoke(ctx, configID, HintAccessToken, t.AccessToken); revokeErr == nil {
 				revokeErr = err
 			}
 		}

@@ -11,28 +11,10 @@ import (
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 
-// tokenHook wraps e's provider: before reaching the token endpoint a request
-// goes through before, and its answer through after (either may be nil).
+// managerWithTokenHook is managerWithTokenHookOf for cfg("a").
 func (e *env) managerWithTokenHook(before func(form string), after func(form string, resp *spa.Response)) *spa.Manager {
 	e.t.Helper()
-	inner := e.op.Fetcher()
-	f := spa.FetcherFunc(func(ctx context.Context, req *spa.Request) (*spa.Response, error) {
-		isToken := strings.HasSuffix(strings.SplitN(req.URL, "?", 2)[0], "/token")
-		if isToken && before != nil {
-			before(string(req.Body))
-		}
-		resp, err := inner.Fetch(ctx, req)
-		if isToken && after != nil && err == nil {
-			after(string(req.Body), resp)
-		}
-		return resp, err
-	})
-	m := spa.NewManager(spa.Options{Fetcher: f, Stores: e.stores, Clock: e.clk})
-	m.Subscribe(func(ev spa.Event) { e.mu.Lock(); e.events = append(e.events, ev); e.mu.Unlock() })
-	if err := m.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
-		e.t.Fatal(err)
-	}
-	return m
+	return e.managerWithTokenHookOf(cfg("a"), before, after)
 }
 
 // TestAccessTokenExpiryCountsFromWhenTheRequestWasSent: a token answer that

@@ -147,8 +147,16 @@ type Route struct {
 
 // sameOptions reports whether two entries of one route say the same thing.
 func (r Route) sameOptions(o Route) bool {
-	return r.FollowRedirects == o.FollowRedirects && slices.Equal(r.Methods, o.Methods) &&
-		r.Anonymous == o.Anonymous && r.TokenOptions().Key() == o.TokenOptions().Key()
+	if r.FollowRedirects != o.FollowRedirects || !slices.Equal(r.Methods, o.Methods) || r.Anonymous != o.Anonymous ||
+		r.Resource != o.Resource || scopeSet(r.Scope) != scopeSet(o.Scope) || len(r.TokenParams) != len(o.TokenParams) {
+		return false
+	}
+	for k, v := range r.TokenParams { // the rest of TokenOptions.Key, without building it
+		if w, ok := o.TokenParams[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
 }
 
 // Routes makes entries without options from URLs.

@@ -36,9 +36,10 @@ type bridge struct {
 	boot   js.Value // oidc.js's side: emit, session, configured, register
 }
 
-// push tells oidc.js the config's current access token and when it must be
-// renewed, so getAccessToken answers without entering Go until then. A session
-// without a known lifetime is not cached: every call asks Go.
+// push tells oidc.js the config's current access tokens (the login's and the
+// per-API ones, by their key) and when each must be renewed, so
+// getAccessToken and oidc.fetch answer without entering Go until then. A
+// token without a known lifetime is not cached: every call asks Go.
 // "" means the default config, as everywhere in the API.
 func (b *bridge) push(configID string) {
 	c, err := b.client.Config(configID)
@@ -46,11 +47,21 @@ func (b *bridge) push(configID string) {
 		return // not configured (yet): the cache was cleared by configure
 	}
 	s, err := b.client.Session(c.ConfigID)
-	if err != nil || s == nil || s.AccessToken == "" || s.ExpiresAt.IsZero() {
-		b.boot.Call("session", c.ConfigID, js.Null(), 0)
+	if err != nil || s == nil {
+		b.boot.Call("session", c.ConfigID, js.Null(), 0, js.Null())
 		return
 	}
-	b.boot.Call("session", c.ConfigID, s.AccessToken, s.RenewAt(c.TimeoutFactor).UnixMilli())
+	var apis []any
+	for key, t := range s.APITokens {
+		if t.AccessToken != "" && !t.ExpiresAt.IsZero() {
+			apis = append(apis, []any{key, t.AccessToken, t.RenewAt(c.TimeoutFactor).UnixMilli()})
+		}
+	}
+	if s.AccessToken == "" || s.ExpiresAt.IsZero() {
+		b.boot.Call("session", c.ConfigID, js.Null(), 0, apis)
+		return
+	}
+	b.boot.Call("session", c.ConfigID, s.AccessToken, s.RenewAt(c.TimeoutFactor).UnixMilli(), apis)
 }
 
 // object builds the implementation object oidc.js forwards to. Its functions
@@ -71,6 +82,7 @@ func (b *bridge) object() js.Value {
 		"logoff":                b.logoff,
 		"logoffLocal":           b.logoffLocal,
 		"logoffAndRevokeTokens": b.logoffAndRevokeTokens,
+		"routeToken":            b.routeToken,
 	}
 	for name, fn := range async {
 		o.Set(name, js.FuncOf(func(this js.Value, args []js.Value) any {
@@ -296,12 +308,53 @@ func popupArgs(args []js.Value) (string, spa.AuthorizeOptions, web.PopupOptions,
 	return id, ao, po, nil
 }
 
+// getAccessToken(configId, {resource, scope, tokenParams}): the login's
+// token without options, else the per-API token a route with those options
+// gets (the same cached token).
 func (b *bridge) getAccessToken(ctx context.Context, args []js.Value) (any, error) {
 	id, err := configIDArg(args, 0)
 	if err != nil {
 		return nil, err
 	}
-	return b.client.AccessToken(ctx, id)
+	opts, err := optionsArg(args, 1, id, "resource", "scope", "tokenParams")
+	if err != nil {
+		return nil, err
+	}
+	var o spa.TokenOptions
+	for name, dst := range map[string]*string{"resource": &o.Resource, "scope": &o.Scope} {
+		switch v := opts[name].(type) {
+		case nil:
+		case string:
+			*dst = v
+		default:
+			return nil, &spa.Error{Code: spa.CodeInvalidConfig, ConfigID: id, Field: "options." + name, Message: "must be a string, not " + jsType(v)}
+		}
+	}
+	if v := opts["tokenParams"]; v != nil {
+		p := &fieldReader{configID: id, field: "options.tokenParams", v: v}
+		o.TokenParams = p.params()
+		if p.err != nil {
+			return nil, p.err
+		}
+	}
+	return b.client.AccessTokenFor(ctx, id, o)
+}
+
+// routeToken(url, method, force) is oidc.fetch's token for a request whose
+// route entry oidc.js found: the entry's token (per-API or the login's), or
+// null when the request goes without one (an anonymous entry while signed
+// out, or no entry any more after a configure). force renews first: the 401
+// retry.
+func (b *bridge) routeToken(ctx context.Context, args []js.Value) (any, error) {
+	m, ok := b.routeEntry(args)
+	if !ok {
+		return nil, nil
+	}
+	tok, ok, err := b.client.RouteToken(ctx, m, arg(args, 2).Truthy())
+	if err != nil || !ok {
+		return nil, err
+	}
+	return tok, nil
 }
 
 func (b *bridge) session(args []js.Value) (*spa.Session, error) {
@@ -440,14 +493,15 @@ func (b *bridge) matchRoute(this js.Value, args []js.Value) any {
 }
 
 // routeOf is oidc.fetch's lookup: [configId, followRedirects, the entry's
-// URL as configured] for a request
-// (url, method), or null.
+// URL as configured, the key of the token it gets ("" for the login's)] for
+// a request (url, method), or null. The key is opaque to oidc.js: it only
+// looks the token up in the cache push fills.
 func (b *bridge) routeOf(this js.Value, args []js.Value) any {
 	m, ok := b.routeEntry(args)
 	if !ok {
 		return js.Null()
 	}
-	return []any{m.ConfigID, m.Route.FollowRedirects, m.Route.URL}
+	return []any{m.ConfigID, m.Route.FollowRedirects, m.Route.URL, m.Route.TokenOptions().Key()}
 }
 
 func (b *bridge) routeEntry(args []js.Value) (spa.RouteMatch, bool) {
@@ -487,6 +541,9 @@ func eventDetail(ev spa.Event) js.Value {
 	}
 	if ev.Warning != "" {
 		d.Set("warning", ev.Warning)
+	}
+	if ev.Resource != "" {
+		d.Set("resource", ev.Resource)
 	}
 	return d
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -164,12 +163,14 @@ var routeFields = map[string]func(p *fieldReader, r *spa.Route){
 	"url":             func(p *fieldReader, r *spa.Route) { r.URL = p.str() },
 	"methods":         func(p *fieldReader, r *spa.Route) { r.Methods = p.strings("method names") },
 	"followRedirects": func(p *fieldReader, r *spa.Route) { r.FollowRedirects = p.boolean() },
+	"resource":        func(p *fieldReader, r *spa.Route) { r.Resource = p.str() },
+	"scope":           func(p *fieldReader, r *spa.Route) { r.Scope = p.str() },
+	"tokenParams":     func(p *fieldReader, r *spa.Route) { r.TokenParams = p.params() },
+	"anonymous":       func(p *fieldReader, r *spa.Route) { r.Anonymous = p.boolean() },
 }
 
-// notYetRouteFields are DESIGN.md's per-API token options, which this
-// version does not implement: refused, so no API gets a token it did not ask
-// for.
-var notYetRouteFields = []string{"resource", "scope", "tokenParams", "anonymous"}
+// routeFieldNames lists routeFields for messages.
+const routeFieldNames = "url, methods, resource, scope, tokenParams, anonymous, followRedirects"
 
 // routes reads secureRoutes: an array of URL strings or entry objects.
 func (p *fieldReader) routes() []spa.Route {
@@ -201,10 +202,8 @@ func (p *fieldReader) routes() []spa.Route {
 				p.field = entry + "." + k
 				parse, ok := routeFields[k]
 				switch {
-				case slices.Contains(notYetRouteFields, k):
-					p.fail("is not supported by this version of oidcwasm: tokens per API are not built yet")
 				case !ok:
-					p.fail("is not a route field (url, methods, followRedirects)")
+					p.fail("is not a route field (%s)", routeFieldNames)
 				case x[k] != nil:
 					q := &fieldReader{configID: p.configID, field: p.field, v: x[k]}
 					parse(q, &out[i])
@@ -215,7 +214,7 @@ func (p *fieldReader) routes() []spa.Route {
 				}
 			}
 		default:
-			p.fail("must be a URL string or a route object {url, methods, followRedirects}, not %s", jsType(x))
+			p.fail("must be a URL string or a route object {%s}, not %s", routeFieldNames, jsType(x))
 			return nil
 		}
 	}

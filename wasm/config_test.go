@@ -63,8 +63,11 @@ func TestParseConfigsRejectsBadTypesNamingTheField(t *testing.T) {
 		{"route method not a string", map[string]any{"secureRoutes": []any{map[string]any{"url": "https://b.example/", "methods": []any{"GET", 1.0}}}}, "secureRoutes[0].methods[1]"},
 		{"route followRedirects not a boolean", map[string]any{"secureRoutes": []any{map[string]any{"url": "https://b.example/", "followRedirects": "yes"}}}, "secureRoutes[0].followRedirects"},
 		{"route field typo", map[string]any{"secureRoutes": []any{map[string]any{"url": "https://b.example/", "method": []any{"GET"}}}}, "secureRoutes[0].method"},
-		{"route resource not built yet", map[string]any{"secureRoutes": []any{map[string]any{"url": "https://b.example/", "resource": "https://b.example/"}}}, "secureRoutes[0].resource"},
-		{"route anonymous not built yet", map[string]any{"secureRoutes": []any{map[string]any{"url": "https://b.example/", "anonymous": true}}}, "secureRoutes[0].anonymous"},
+		{"route resource not a string", map[string]any{"secureRoutes": []any{map[string]any{"url": "https://b.example/", "resource": 1.0}}}, "secureRoutes[0].resource"},
+		{"route scope not a string", map[string]any{"secureRoutes": []any{map[string]any{"url": "https://b.example/", "scope": []any{"a"}}}}, "secureRoutes[0].scope"},
+		{"route tokenParams not an object", map[string]any{"secureRoutes": []any{map[string]any{"url": "https://b.example/", "tokenParams": "audience=x"}}}, "secureRoutes[0].tokenParams"},
+		{"route tokenParams value an object", map[string]any{"secureRoutes": []any{map[string]any{"url": "https://b.example/", "tokenParams": map[string]any{"audience": map[string]any{}}}}}, "secureRoutes[0].tokenParams.audience"},
+		{"route anonymous not a boolean", map[string]any{"secureRoutes": []any{map[string]any{"url": "https://b.example/", "anonymous": "yes"}}}, "secureRoutes[0].anonymous"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,14 +92,16 @@ func TestParseConfigsRejectsBadTypesNamingTheField(t *testing.T) {
 // TestParseConfigsReadsRouteEntries: strings and objects mix in secureRoutes.
 func TestParseConfigsReadsRouteEntries(t *testing.T) {
 	obj := base()
-	obj["secureRoutes"] = []any{"https://a.example/", map[string]any{"url": "https://b.example/x", "methods": []any{"post", "GET"}, "followRedirects": true}}
+	obj["secureRoutes"] = []any{"https://a.example/", map[string]any{"url": "https://b.example/x", "methods": []any{"post", "GET"}, "followRedirects": true,
+		"resource": "https://b.example", "scope": "b.read", "tokenParams": map[string]any{"audience": "b", "v": 2.0}, "anonymous": true}}
 	cs, err := parseConfigs([]any{obj})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := cs[0].SecureRoutes
-	if len(r) != 2 || r[0].URL != "https://a.example/" || r[0].Methods != nil || r[0].FollowRedirects ||
-		r[1].URL != "https://b.example/x" || strings.Join(r[1].Methods, ",") != "post,GET" || !r[1].FollowRedirects {
+	if len(r) != 2 || r[0].URL != "https://a.example/" || r[0].Methods != nil || r[0].FollowRedirects || !r[0].TokenOptions().IsZero() || r[0].Anonymous ||
+		r[1].URL != "https://b.example/x" || strings.Join(r[1].Methods, ",") != "post,GET" || !r[1].FollowRedirects ||
+		r[1].Resource != "https://b.example" || r[1].Scope != "b.read" || r[1].TokenParams["audience"] != "b" || r[1].TokenParams["v"] != "2" || !r[1].Anonymous {
 		t.Fatalf("secureRoutes = %+v", r)
 	}
 }

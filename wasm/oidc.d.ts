@@ -54,15 +54,34 @@ declare global {
 
   /** A secure route with options. Its identity is the normalised url plus its methods; two configs
    * claiming one identity (or one method of it) is invalid_config. The most specific entry wins:
-   * the longer path, then an entry with methods over one without. (The per-API token options
-   * resource, scope, tokenParams and anonymous are not supported yet: configure rejects them.) */
-  interface OidcRouteEntry {
+   * the longer path, then an entry with methods over one without. resource, scope and tokenParams
+   * say which access token the entry's requests carry (see OidcTokenOptions); without them, the
+   * login's own. */
+  interface OidcRouteEntry extends OidcTokenOptions {
     url: string;
     /** Only these HTTP methods get the token (case-insensitive); every method when left out. */
     methods?: string[];
+    /** While the config has no session, send the request without a token instead of rejecting
+     * with login_required. */
+    anonymous?: boolean;
     /** Let the browser follow redirects with the token. Off: a redirect answer rejects with
      * redirect_blocked, since a same-origin hop would carry the token out of the route. */
     followRedirects?: boolean;
+  }
+
+  /** Which access token: one per API (RFC 8707). The authorization request names every resource of
+   * a config's entries; the token comes from the refresh token (grant_type=refresh_token with
+   * resource and scope), else from the hidden iframe (prompt=none with them). Cached per config and
+   * options, renewed at timeoutFactor, revoked and dropped with the session. A provider that refuses
+   * the resource rejects with its code, e.g. invalid_target; the login token is left alone. */
+  interface OidcTokenOptions {
+    /** The API's resource indicator: an absolute URI without fragment (RFC 8707 §2). */
+    resource?: string;
+    /** Space-separated; each value must be in the config's scope (a refresh narrows, never widens). */
+    scope?: string;
+    /** Extra token-request parameters, e.g. { audience: "https://orders" } for providers that use
+     * that name. Names the library sets itself (grant_type, resource, scope, …) are refused. */
+    tokenParams?: Record<string, string | number | boolean>;
   }
 
   /** Every rejection is an OidcError, except oidc.fetch's network failures (a TypeError, as window.fetch). */
@@ -92,6 +111,8 @@ declare global {
     message?: string;
     /** authenticated, tokenRefreshed: when the new access token expires (ms since the epoch). */
     expiresAt?: number;
+    /** tokenRefreshed, silentRenewFailed: the per-API token's resource (absent for the login token). */
+    resource?: string;
     /** authenticated: a mistake that did not stop sign-in, e.g. useRefreshToken without a refresh
      * token in the answer (also logged with console.warn). */
     warning?: string;
@@ -112,12 +133,14 @@ declare global {
     authorizeWithPopUp(authOptions?: { customParams?: Record<string, string> } | null,
       popupOptions?: { width?: number; height?: number; left?: number; top?: number } | null,
       configId?: string): Promise<OidcLoginResponse>;
-    getAccessToken(configId?: string): Promise<string>;
+    /** The login's access token; with options, the per-API token a route with those options gets
+     * (the same cached token). */
+    getAccessToken(configId?: string, options?: OidcTokenOptions | null): Promise<string>;
     getIdToken(configId?: string): Promise<string>;
     getUserData(configId?: string): Promise<Record<string, unknown> | null>;
     isAuthenticated(configId?: string): Promise<boolean>;
     forceRefreshSession(configId?: string): Promise<OidcLoginResponse>;
-    /** window.fetch plus Authorization: Bearer for secure routes only. (input, init) are read once,
+    /** window.fetch plus Authorization: Bearer for secure routes only, with the entry's token. (input, init) are read once,
      * at the call, into one Request, which is what is sent. A token-bearing request never follows a
      * redirect: it rejects with code redirect_blocked (the caller's own redirect: "manual" or "error"
      * is kept); mode "no-cors" on a secure route rejects with invalid_request. Network failures

@@ -33,9 +33,11 @@
   }
 
   // Fast paths that never cross into wasm (a call into Go costs ~50 µs):
-  // tokens[configId] = {token, renewAt} is pushed by oidc.wasm whenever a
-  // session changes, and used only before its renewal point; routes memoises
-  // matchRoute per absolute URL until the next configure.
+  // tokens[configId + "\n" + key] = {token, renewAt} is pushed by oidc.wasm
+  // whenever a session changes (key "" is the login's token, others are
+  // per-API tokens under the opaque key Go gives route entries), and used only
+  // before its renewal point; routes memoises matchRoute per absolute URL
+  // until the next configure.
   var tokens = new Map();
   var routes = new Map();
   var defaultConfigId = null;
@@ -48,10 +50,13 @@
       oidc.dispatchEvent(new CustomEvent(type, { detail: detail }));
     },
     // Called by oidc.wasm when a config's session changes: token is null when
-    // there is none, or when its lifetime is unknown (then every call asks Go).
-    session: function (configId, token, renewAt) {
-      if (token) tokens.set(configId, { token: token, renewAt: renewAt });
-      else tokens.delete(configId);
+    // there is none, or when its lifetime is unknown (then every call asks Go);
+    // apis lists the per-API tokens as [key, token, renewAt].
+    session: function (configId, token, renewAt, apis) {
+      var prefix = configId + "\n";
+      tokens.forEach(function (_, k) { if (k.startsWith(prefix)) tokens.delete(k); });
+      if (token) tokens.set(prefix, { token: token, renewAt: renewAt });
+      (apis || []).forEach(function (a) { tokens.set(prefix + a[0], { token: a[1], renewAt: a[2] }); });
     },
     // Called by oidc.wasm after configure: the set changed.
     configured: function (firstConfigId) {
@@ -129,16 +134,21 @@
     "logoff", "logoffLocal", "logoffAndRevokeTokens",
   ].forEach(function (name) { oidc[name] = method(name); });
 
+  // The cached token of a config under key, while it needs no renewal.
+  function cached(configId, key) {
+    var c = typeof configId === "string" ? tokens.get(configId + "\n" + key) : undefined;
+    return c && Date.now() < c.renewAt ? c.token : null;
+  }
+
+  // Options (a per-API token) always ask Go, which owns the cache key.
   var askGoForToken = oidc.getAccessToken;
-  oidc.getAccessToken = function (configId) {
-    var id = configId == null ? defaultConfigId : configId;
-    var c = typeof id === "string" ? tokens.get(id) : undefined;
-    if (c && Date.now() < c.renewAt) return Promise.resolve(c.token);
-    return askGoForToken.apply(null, arguments);
+  oidc.getAccessToken = function (configId, options) {
+    var t = options == null ? cached(configId == null ? defaultConfigId : configId, "") : null;
+    return t !== null ? Promise.resolve(t) : askGoForToken.apply(null, arguments);
   };
 
   // The route entry a request (absolute URL abs, method) matches:
-  // [configId, followRedirects], or null. While a configure runs (its
+  // [configId, followRedirects, entry URL, token key], or null. While a configure runs (its
   // configLoaded listeners included) every lookup asks Go, so no answer of
   // the old set is remembered past it.
   function route(abs, method) {
@@ -245,18 +255,21 @@
       throw oidcError("invalid_request", configId, "mode \"no-cors\" cannot carry a token to " +
         bare(req.url) + ", a secure route of config " + configId + ": use mode \"cors\"");
     }
-    var resp = await sendWithToken(req, entry, await oidc.getAccessToken(configId), canReplay);
+    // The entry's token: the cache, else Go, which also says when the request
+    // goes without one (null: an anonymous entry while signed out).
+    var token = cached(configId, entry[3]);
+    if (token === null) token = await impl.routeToken(req.url, req.method, false);
+    if (token === null) return globalThis.fetch(req);
+    var resp = await sendWithToken(req, entry, token, canReplay);
     if (!canReplay || resp.redirected || !bearerChallenge(resp)) return resp;
     // Renew once and retry once; when the renewal fails, the caller gets the
     // 401 (the failure is what silentRenewFailed reports).
-    var token;
     try {
-      await impl.forceRefreshSession(configId);
-      tokens.delete(configId);
-      token = await askGoForToken(configId);
+      token = await impl.routeToken(req.url, req.method, true);
     } catch (e) {
       return resp;
     }
+    if (token === null) return resp;
     return sendWithToken(req, entry, token, false);
   }
 

@@ -3,7 +3,7 @@
 
 async function signIn(): Promise<void> {
   oidc.addEventListener("tokenRefreshed", (e) => console.log("renewed", e.detail.configId, e.detail.expiresAt));
-  oidc.addEventListener("silentRenewFailed", (e) => console.log(e.detail.code));
+  oidc.addEventListener("silentRenewFailed", (e) => console.log(e.detail.code, e.detail.resource ?? "login token"));
   const plain: EventListener = () => {};
   oidc.addEventListener("loggedOut", plain);
   oidc.removeEventListener("loggedOut", plain);
@@ -14,7 +14,8 @@ async function signIn(): Promise<void> {
     redirectUrl: location.origin + "/",
     scope: "openid profile offline_access",
     useRefreshToken: true,
-    secureRoutes: ["https://api.example.com/v1", { url: "https://api.example.com/v2", methods: ["POST"], followRedirects: true }],
+    secureRoutes: ["https://api.example.com/v1", { url: "https://api.example.com/v2", methods: ["POST"], followRedirects: true },
+      { url: "https://orders.example.com/", resource: "https://orders.example.com", scope: "orders.read", tokenParams: { v: 2 }, anonymous: true }],
   });
   try {
     const [state] = await oidc.checkAuth();
@@ -29,7 +30,8 @@ async function signIn(): Promise<void> {
   });
   await oidc.logoffAndRevokeTokens(undefined, { customParams: { ui_locales: "fr" } });
   const token: string = await oidc.getAccessToken();
-  console.log(token.length);
+  const ordersToken: string = await oidc.getAccessToken("a", { resource: "https://orders.example.com", scope: "orders.read" });
+  console.log(token.length, ordersToken.length);
   const res: Response = await oidc.fetch("https://api.example.com/v1/orders", null);
   const res2: Response = await oidc.fetch(new Request("https://api.example.com/v1/orders"), { method: "POST", body: "{}" });
   const id: string | null = oidc.matchRoute(new URL("https://api.example.com/v1/x"), "POST");

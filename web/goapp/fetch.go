@@ -20,13 +20,15 @@ type Response struct {
 
 // Fetch sends req the way the JS bridge's oidc.fetch does, with the same
 // secure-route table (Manager.MatchRequest, on the URL and method): a request
-// that matches a config's secure-route entry carries that config's access
-// token in an Authorization: Bearer header (RFC 6750 §2.1), renewed first
-// when it is stale; any other request goes out untouched. A token-bearing
+// that matches a config's secure-route entry carries the entry's access token
+// (Manager.RouteToken: the entry's per-API token, or the login's) in an
+// Authorization: Bearer header (RFC 6750 §2.1), renewed first when it is
+// stale; an Anonymous entry's request goes without one while the config has
+// no session; any other request goes out untouched. A token-bearing
 // request does not follow redirects (a redirect answer is an error with
 // CodeRedirectBlocked) unless the entry says FollowRedirects. When the answer
 // of the URL that got the token is 401 with a Bearer challenge
-// (error="invalid_token" or none, RFC 6750 §3.1) it renews the session once
+// (error="invalid_token" or none, RFC 6750 §3.1) it renews that token once
 // and sends the request once more, returning that answer as it is; when that
 // renewal fails, it returns the 401. A relative URL resolves against the
 // page's URL.
@@ -62,11 +64,18 @@ func (a *Auth) Fetch(ctx context.Context, req *spa.Request) (*Response, error) {
 		}
 		return &Response{Response: resp}, nil
 	}
-	send := func() (*spa.Response, error) {
-		tok, err := a.m.AccessToken(ctx, id)
+	tok, ok, err := a.m.RouteToken(ctx, entry, false)
+	if err != nil {
+		return nil, err
+	}
+	if !ok { // an anonymous entry while signed out
+		resp, err := a.fetcher.Fetch(ctx, &out)
 		if err != nil {
 			return nil, err
 		}
+		return &Response{Response: resp}, nil
+	}
+	send := func() (*spa.Response, error) {
 		r := out
 		r.Header = req.Header.Clone()
 		if r.Header == nil {
@@ -92,7 +101,7 @@ func (a *Auth) Fetch(ctx context.Context, req *spa.Request) (*Response, error) {
 	// token; when the renewal fails the caller gets this 401 (the failure is
 	// what silentRenewFailed reports). The body is bytes: it can be re-sent.
 	if bearerChallenge(resp) && !resp.Redirected {
-		if _, rerr := a.m.Renew(ctx, id); rerr == nil {
+		if tok, ok, err = a.m.RouteToken(ctx, entry, true); err == nil && ok {
 			if resp, err = send(); err != nil {
 				return nil, err
 			}

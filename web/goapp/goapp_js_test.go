@@ -382,6 +382,52 @@ func TestFetchRedirectsAndFailedRenewals(t *testing.T) {
 	}
 }
 
+// TestFetchCarriesEachEntrysToken: an entry with a resource gets that API's
+// token (and a 401 there renews that token, not the login's); an anonymous
+// entry's request goes without a token while signed out; the per-API
+// token's lifetime reaches the config's state.
+func TestFetchCarriesEachEntrysToken(t *testing.T) {
+	w := newWorld(t)
+	cs := configs()[:1]
+	cs[0].SecureRoutes = append(cs[0].SecureRoutes,
+		spa.Route{URL: "https://orders.example/", Resource: "https://orders.example"},
+		spa.Route{URL: "https://public.example/", Resource: "https://orders.example", Anonymous: true})
+	a, p, eng := start(t, w, Options{Configs: cs})
+	ctx := context.Background()
+
+	resp, err := a.Fetch(ctx, &spa.Request{URL: "https://public.example/menu"})
+	if err != nil || resp.ConfigID != "" || w.api.last() != "https://public.example/menu " {
+		t.Errorf("anonymous entry, signed out: %+v %v, sent %q; want no token", resp, err, w.api.last())
+	}
+	if _, err := a.Fetch(ctx, &spa.Request{URL: "https://orders.example/1"}); spa.ErrorCode(err) != spa.CodeLoginRequired {
+		t.Errorf("resource entry, signed out: %v, want login_required", err)
+	}
+	if _, err := w.op.Login(ctx, w.m, "a"); err != nil {
+		t.Fatal(err)
+	}
+	tokA, _ := w.m.AccessToken(ctx, "a")
+	resp, err = a.Fetch(ctx, &spa.Request{URL: "https://orders.example/1"})
+	sent := strings.TrimPrefix(w.api.last(), "https://orders.example/1 Bearer ")
+	if err != nil || resp.ConfigID != "a" || !strings.HasSuffix(sent, "@https://orders.example") {
+		t.Fatalf("resource entry: %+v %v, sent %q; want the orders token", resp, err, w.api.last())
+	}
+	w.api.reject = map[string]bool{sent: true}
+	if resp, err := a.Fetch(ctx, &spa.Request{URL: "https://public.example/menu"}); err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("anonymous entry, signed in, rejected token: %+v %v", resp, err)
+	}
+	retried := strings.TrimPrefix(w.api.last(), "https://public.example/menu Bearer ")
+	if retried == sent || !strings.HasSuffix(retried, "@https://orders.example") {
+		t.Errorf("the 401 retry sent %q, want a new orders token", retried)
+	}
+	if now, _ := w.m.AccessToken(ctx, "a"); now != tokA {
+		t.Error("the 401 on an API entry renewed the login token")
+	}
+	eng.ConsumeAll()
+	if got := p.a.APITokens; len(got) != 1 || got[0].Resource != "https://orders.example" || got[0].ExpiresAt.IsZero() {
+		t.Errorf("state's per-API tokens %+v, want the orders token's lifetime", got)
+	}
+}
+
 func TestLoginAndCallback(t *testing.T) {
 	w := newWorld(t)
 	a, p, eng := start(t, w, Options{Configs: configs()})

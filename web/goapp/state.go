@@ -47,6 +47,10 @@ type AuthState struct {
 	IssuedAt, RenewAt, ExpiresAt time.Time
 	// RefreshToken reports whether the session holds a refresh token.
 	RefreshToken bool
+	// APITokens are the lifetimes of the session's per-API tokens
+	// (Manager.AccessTokenFor, route entries with a Resource), by resource
+	// and scope.
+	APITokens []APITokenState
 	// Renewing is true between silentRenewStarted and its outcome;
 	// RenewMethod is that renewal's method (spa.MethodRefreshToken or
 	// spa.MethodIframe), kept after it ends.
@@ -60,6 +64,12 @@ type AuthState struct {
 	// renewal clears them.
 	ErrorCode string
 	Error     string
+}
+
+// APITokenState is one per-API token's lifetime; never the token.
+type APITokenState struct {
+	Resource, Scope              string
+	IssuedAt, RenewAt, ExpiresAt time.Time
 }
 
 // Status is the state of start-up as a whole.
@@ -93,7 +103,7 @@ const DefaultEventLogSize = 100
 func nextState(prev AuthState, sess *spa.Session, factor float64, now time.Time, ev *spa.Event) AuthState {
 	s := prev
 	s.SignedIn = sess != nil && !sess.Expired(now)
-	s.Subject, s.Claims, s.RefreshToken = "", nil, false
+	s.Subject, s.Claims, s.RefreshToken, s.APITokens = "", nil, false, nil
 	s.IssuedAt, s.RenewAt, s.ExpiresAt = time.Time{}, time.Time{}, time.Time{}
 	if sess != nil {
 		if sess.Claims != nil {
@@ -104,6 +114,18 @@ func nextState(prev AuthState, sess *spa.Session, factor float64, now time.Time,
 		if sess.AccessToken != "" {
 			s.IssuedAt, s.ExpiresAt = sess.IssuedAt, sess.ExpiresAt
 			s.RenewAt = sess.RenewAt(factor)
+		}
+		for _, t := range sess.APITokens {
+			s.APITokens = append(s.APITokens, APITokenState{Resource: t.Resource, Scope: t.Scope,
+				IssuedAt: t.IssuedAt, RenewAt: t.RenewAt(factor), ExpiresAt: t.ExpiresAt})
+		}
+		// In order of resource and scope (a few entries: no sort package in
+		// the go-app build, whose size has a budget).
+		a := s.APITokens
+		for i := 1; i < len(a); i++ {
+			for j := i; j > 0 && a[j].Resource+" "+a[j].Scope < a[j-1].Resource+" "+a[j-1].Scope; j-- {
+				a[j], a[j-1] = a[j-1], a[j]
+			}
 		}
 	}
 	if ev == nil {

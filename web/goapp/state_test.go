@@ -43,6 +43,18 @@ func TestNextStateFollowsEventsAndSession(t *testing.T) {
 			func(s AuthState) bool { return s.ErrorCode == "network" }},
 		{"ended by the provider says so", AuthState{}, nil, t0, &spa.Event{Type: spa.EventLoggedOut, Code: "login_required"},
 			func(s AuthState) bool { return s.ErrorCode == "login_required" && s.Error != "" }},
+		{"per-API tokens show their lifetimes, never a token", AuthState{}, func() *spa.Session {
+			s := *sess
+			s.APITokens = map[string]*spa.APIToken{"resource=https%3A%2F%2Fb": {Resource: "https://b", Scope: "b.read", AccessToken: "secret-b",
+				IssuedAt: t0, ExpiresAt: t0.Add(2 * time.Minute)}}
+			return &s
+		}(), t0, nil,
+			func(s AuthState) bool {
+				return len(s.APITokens) == 1 && s.APITokens[0] == APITokenState{Resource: "https://b", Scope: "b.read",
+					IssuedAt: t0, RenewAt: t0.Add(90 * time.Second), ExpiresAt: t0.Add(2 * time.Minute)}
+			}},
+		{"signed out drops the per-API tokens", AuthState{APITokens: []APITokenState{{Resource: "https://b"}}}, nil, t0, nil,
+			func(s AuthState) bool { return s.APITokens == nil }},
 		{"revoked access token", AuthState{}, &spa.Session{Claims: &spa.IDTokenClaims{Subject: "alice"}, ExpiresAt: t0.Add(-time.Second)}, t0, nil,
 			func(s AuthState) bool { return !s.SignedIn && s.ExpiresAt.IsZero() && s.RenewAt.IsZero() }},
 	}
