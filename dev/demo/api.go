@@ -15,7 +15,7 @@ import (
 // endpoints. It never contains a token: Fingerprint is the first 12 hex
 // digits of the token's SHA-256, enough to tell tokens apart on screen.
 type APIResponse struct {
-	// API names the endpoint: "A", "B" or "echo".
+	// API names the endpoint: "A", "B", "C" or "echo".
 	API string `json:"api"`
 	// Authorization is what arrived: "none" (no Authorization header),
 	// "valid" or "invalid" (sample APIs), or "present" (echo endpoints,
@@ -23,6 +23,7 @@ type APIResponse struct {
 	Authorization string   `json:"authorization"`
 	Subject       string   `json:"sub,omitempty"`
 	Audience      []string `json:"aud,omitempty"`
+	Scope         string   `json:"scope,omitempty"`
 	Issuer        string   `json:"iss,omitempty"`
 	Expiry        int64    `json:"exp,omitempty"`
 	Fingerprint   string   `json:"fingerprint,omitempty"`
@@ -127,7 +128,7 @@ func (a *apis) sampleAPI(name string, v *verifier) http.Handler {
 			switch {
 			case err == nil:
 				resp.Authorization = AuthValid
-				resp.Subject, resp.Audience, resp.Issuer, resp.Expiry = c.Subject, c.Audience, c.Issuer, c.Expiry
+				resp.Subject, resp.Audience, resp.Issuer, resp.Expiry, resp.Scope = c.Subject, c.Audience, c.Issuer, c.Expiry, c.Scope
 			case errors.As(err, &rej):
 				resp.Authorization, resp.Reason = AuthInvalid, rej.reason
 				w.Header().Set("WWW-Authenticate", realm+`, error="invalid_token", error_description="`+

@@ -61,6 +61,15 @@ const (
 	DefaultProviderBPort = 9002
 )
 
+// API C is on the API server under APICPath and takes only tokens for its
+// own audience: aud = its resource indicator (APIURL + APICPath, RFC 8707)
+// with scope APICScope. Config a's route entry for it names that resource,
+// so it gets a token of its own from provider A with the same sign-in.
+const (
+	APICPath  = "/api/c"
+	APICScope = "api-c.read"
+)
+
 // Client IDs of the demo clients at the bundled providers, and of the
 // confidential client the sample APIs introspect tokens with (RFC 7662).
 const (

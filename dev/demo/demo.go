@@ -68,7 +68,7 @@ func Start(ctx context.Context, cfg Config) (*Demo, error) {
 	d.apiURL = fmt.Sprintf("http://localhost:%d", port(apiLn))
 	o := origins{app: d.appURL, api: d.apiURL, appIP: fmt.Sprintf("http://127.0.0.1:%d", port(appLn))}
 
-	var verifierA, verifierB *verifier
+	var verifierA, verifierB, verifierC *verifier
 	client := &http.Client{Timeout: 10 * time.Second}
 	if cfg.Issuer != "" {
 		o.providerA, o.clientA = cfg.Issuer, cfg.ClientID
@@ -81,7 +81,11 @@ func Start(ctx context.Context, cfg Config) (*Demo, error) {
 			client string
 			dst    **devop.Server
 		}{{"provider-a", cfg.ProviderAPort, ClientA, &d.providerA}, {"provider-b", cfg.ProviderBPort, ClientB, &d.providerB}} {
-			srv, err := devop.Start(ctx, d.providerConfig(p.port, p.client, secret))
+			pc := d.providerConfig(p.port, p.client, secret)
+			if p.client == ClientA {
+				pc.Resources = []devop.Resource{{URI: d.apiURL + APICPath, Scopes: []string{APICScope}}}
+			}
+			srv, err := devop.Start(ctx, pc)
 			if err != nil {
 				appLn.Close()
 				apiLn.Close()
@@ -99,11 +103,12 @@ func Start(ctx context.Context, cfg Config) (*Demo, error) {
 		}
 		verifierA = &verifier{issuer: o.providerA, audience: ClientA, clientID: apiClient, secret: secret, http: client, now: time.Now}
 		verifierB = &verifier{issuer: o.providerB, audience: ClientB, clientID: apiClient, secret: secret, http: client, now: time.Now}
+		verifierC = &verifier{issuer: o.providerA, audience: d.apiURL + APICPath, scope: APICScope, clientID: apiClient, secret: secret, http: client, now: time.Now}
 	}
 	d.settings = newSettings(o)
 
 	d.serve(appLn, d.appHandler(verifierA))
-	d.serve(apiLn, d.apiHandler(verifierB))
+	d.serve(apiLn, d.apiHandler(verifierB, verifierC))
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -153,11 +158,13 @@ func (d *Demo) appHandler(verifierA *verifier) http.Handler {
 	return mux
 }
 
-// apiHandler is http://localhost:APIPort: API B, and an echo on every
-// other path (so /api/a/ there is the "same host, other port" look-alike).
-func (d *Demo) apiHandler(verifierB *verifier) http.Handler {
+// apiHandler is http://localhost:APIPort: API B, API C (its own audience),
+// and an echo on every other path (so /api/a/ there is the "same host, other
+// port" look-alike).
+func (d *Demo) apiHandler(verifierB, verifierC *verifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/b/", cors(d.appURL, d.apis.scripted(d.apis.sampleAPI("B", verifierB))))
+	mux.Handle(APICPath+"/", cors(d.appURL, d.apis.scripted(d.apis.sampleAPI("C", verifierC))))
 	mux.Handle("/", cors(d.appURL, d.apis.scripted(d.apis.echo("look-alike: the app's host on another port"))))
 	return mux
 }
@@ -251,12 +258,12 @@ func (d *Demo) ResetRequests() {
 	d.apis.log = nil
 }
 
-// RejectNext makes the next n requests with a token to API "A" or "B"
+// RejectNext makes the next n requests with a token to API "A", "B" or "C"
 // fail with 401 and error="invalid_token", whatever the token: a test
 // switch for oidc.fetch's renew-and-retry. n=0 turns it off.
 func (d *Demo) RejectNext(api string, n int) error {
-	if api != "A" && api != "B" {
-		return fmt.Errorf("demo: RejectNext: api %q: want \"A\" or \"B\"", api)
+	if api != "A" && api != "B" && api != "C" {
+		return fmt.Errorf("demo: RejectNext: api %q: want \"A\", \"B\" or \"C\"", api)
 	}
 	if n < 0 {
 		return fmt.Errorf("demo: RejectNext: n %d: must not be negative", n)

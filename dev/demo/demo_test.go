@@ -62,8 +62,8 @@ func TestDemoJSONNamesThePortsInUse(t *testing.T) {
 		{"b.authority", b.Authority, d.ProviderB().Issuer()},
 		{"a.redirectUrl", a.RedirectURL, d.AppURL() + "/bridge/"},
 		{"goapp a.redirectUrl", s.GoApp.Configs[0].RedirectURL, d.AppURL() + "/"},
-		{"a.secureRoutes", strings.Join(a.SecureRoutes, " "), d.AppURL() + "/api"},
-		{"b.secureRoutes", strings.Join(b.SecureRoutes, " "), d.APIURL() + "/api/b"},
+		{"a.secureRoutes", fmt.Sprint(a.SecureRoutes...), fmt.Sprint(d.AppURL()+"/api", RouteEntry{URL: d.APIURL() + APICPath, Resource: d.APIURL() + APICPath, Scope: APICScope})},
+		{"b.secureRoutes", fmt.Sprint(b.SecureRoutes...), d.APIURL() + "/api/b"},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -205,8 +205,8 @@ func TestRejectNextRefusesThatManyRequests(t *testing.T) {
 	if !slices.Equal(got, []int{401, 200}) {
 		t.Errorf("statuses %v, want [401 200]", got)
 	}
-	if err := d.RejectNext("C", 1); err == nil {
-		t.Error("RejectNext(C) accepted")
+	if err := d.RejectNext("D", 1); err == nil {
+		t.Error("RejectNext(D) accepted")
 	}
 }
 

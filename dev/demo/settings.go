@@ -40,14 +40,21 @@ type AppSettings struct {
 // ClientConfig is a config object of the JS bridge (oidc.d.ts OidcConfig).
 // It holds config fields only, since configure rejects unknown fields.
 type ClientConfig struct {
-	ConfigID              string   `json:"configId"`
-	Authority             string   `json:"authority"`
-	ClientID              string   `json:"clientId"`
-	RedirectURL           string   `json:"redirectUrl"`
-	PostLogoutRedirectURI string   `json:"postLogoutRedirectUri,omitempty"`
-	Scope                 string   `json:"scope"`
-	SecureRoutes          []string `json:"secureRoutes"`
-	UseRefreshToken       bool     `json:"useRefreshToken"`
+	ConfigID              string `json:"configId"`
+	Authority             string `json:"authority"`
+	ClientID              string `json:"clientId"`
+	RedirectURL           string `json:"redirectUrl"`
+	PostLogoutRedirectURI string `json:"postLogoutRedirectUri,omitempty"`
+	Scope                 string `json:"scope"`
+	SecureRoutes          []any  `json:"secureRoutes"` // URL strings and RouteEntry objects
+	UseRefreshToken       bool   `json:"useRefreshToken"`
+}
+
+// RouteEntry is a secureRoutes entry object (oidc.d.ts OidcRouteEntry).
+type RouteEntry struct {
+	URL      string `json:"url"`
+	Resource string `json:"resource,omitempty"`
+	Scope    string `json:"scope,omitempty"`
 }
 
 // RequestTarget is a URL the demo calls, and whose token it should carry.
@@ -65,6 +72,7 @@ type RequestTarget struct {
 const (
 	TargetAPIA      = "api-a"
 	TargetAPIB      = "api-b"
+	TargetAPIC      = "api-c"
 	TargetUnlisted  = "unlisted"
 	TargetSibling   = "sibling-path"
 	TargetIPHost    = "ip-host"
@@ -81,16 +89,20 @@ type origins struct {
 }
 
 func newSettings(o origins) Settings {
-	scopeA, refreshA := "openid profile email offline_access", true
+	scopeA, refreshA := "openid profile email offline_access "+APICScope, true
 	if o.providerB == "" { // external provider: do not assume refresh tokens
 		scopeA, refreshA = "openid profile email", false
 	}
 	routeA := o.app + "/api"
 	routeB := o.api + "/api/b"
+	routesA := []any{routeA}
+	if o.providerB != "" { // API C, with its own audience, trusts the bundled provider A only
+		routesA = append(routesA, RouteEntry{URL: o.api + APICPath, Resource: o.api + APICPath, Scope: APICScope})
+	}
 	configs := func(page string) AppSettings {
 		a := ClientConfig{ConfigID: "a", Authority: o.providerA, ClientID: o.clientA,
 			RedirectURL: o.app + page, PostLogoutRedirectURI: o.app + page, Scope: scopeA,
-			SecureRoutes: []string{routeA}, UseRefreshToken: refreshA}
+			SecureRoutes: routesA, UseRefreshToken: refreshA}
 		if o.providerB == "" {
 			return AppSettings{Configs: []ClientConfig{a}}
 		}
@@ -98,7 +110,7 @@ func newSettings(o origins) Settings {
 		// shows both renewal methods.
 		b := ClientConfig{ConfigID: "b", Authority: o.providerB, ClientID: ClientB,
 			RedirectURL: o.app + page, PostLogoutRedirectURI: o.app + page, Scope: "openid profile email",
-			SecureRoutes: []string{routeB}}
+			SecureRoutes: []any{routeB}}
 		return AppSettings{Configs: []ClientConfig{a, b}}
 	}
 	s := Settings{
@@ -115,7 +127,9 @@ func newSettings(o origins) Settings {
 		Note: fmt.Sprintf("same origin as the app; secure route %s of config a", routeA)})
 	if o.providerB != "" {
 		s.Requests = append(s.Requests, RequestTarget{ID: TargetAPIB, Label: "API B", URL: o.api + "/api/b/", ConfigID: "b",
-			Note: fmt.Sprintf("another origin (CORS); secure route %s of config b", routeB)})
+			Note: fmt.Sprintf("another origin (CORS); secure route %s of config b", routeB)},
+			RequestTarget{ID: TargetAPIC, Label: "API C", URL: o.api + APICPath + "/", ConfigID: "a",
+				Note: fmt.Sprintf("its own audience: config a's token for resource %s, scope %s (RFC 8707)", o.api+APICPath, APICScope)})
 	}
 	s.Requests = append(s.Requests,
 		RequestTarget{ID: TargetUnlisted, Label: "Unlisted URL", URL: o.app + "/echo",

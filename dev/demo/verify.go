@@ -18,12 +18,14 @@ import (
 
 // verifier checks the bearer tokens of one sample API the way a resource
 // server should: the JWT's signature against the provider's JWKS, iss, aud
-// (RFC 9068 §4: the API's audience, here the SPA's client ID), exp; and,
+// (RFC 9068 §4: the API's audience: the SPA's client ID for APIs A and B, the
+// resource indicator for API C), the scope the API needs, exp; and,
 // since a revoked JWT still verifies, the provider's introspection endpoint
 // (RFC 7662) when the API has credentials there.
 type verifier struct {
 	issuer   string
 	audience string
+	scope    string // a scope value the token must carry; "" for none
 	// clientID and secret authenticate the API at the introspection
 	// endpoint; empty with an external provider.
 	clientID, secret string
@@ -112,6 +114,8 @@ func (v *verifier) verify(ctx context.Context, token string) (*claims, error) {
 		return nil, reject("issued by %q, not by %q", c.Issuer, v.issuer)
 	case !slices.Contains(c.Audience, v.audience):
 		return nil, reject("audience %q does not include %q", []string(c.Audience), v.audience)
+	case v.scope != "" && !slices.Contains(strings.Fields(c.Scope), v.scope):
+		return nil, reject("scope %q lacks %q", c.Scope, v.scope)
 	case c.Expiry == 0:
 		return nil, reject("no exp claim")
 	case !v.now().Before(time.Unix(c.Expiry, 0)):

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -22,11 +23,13 @@ type apiCall struct {
 // apiAnswer is what the demo's APIs and echo endpoints answer (dev/demo
 // APIResponse): never a token, only its fingerprint.
 type apiAnswer struct {
-	API           string `json:"api"`
-	Authorization string `json:"authorization"`
-	Subject       string `json:"sub"`
-	Fingerprint   string `json:"fingerprint"`
-	Reason        string `json:"reason"`
+	API           string   `json:"api"`
+	Authorization string   `json:"authorization"`
+	Subject       string   `json:"sub"`
+	Audience      []string `json:"aud"`
+	Scope         string   `json:"scope"`
+	Fingerprint   string   `json:"fingerprint"`
+	Reason        string   `json:"reason"`
 }
 
 func parseAPIAnswer(b []byte) apiAnswer {
@@ -126,6 +129,12 @@ func callRow(set *settings, c apiCall) app.UI {
 		}
 		if c.api.Subject != "" {
 			what += " · sub " + c.api.Subject
+		}
+		if len(c.api.Audience) > 0 { // which token: the login's (aud = the client) or an API's own
+			what += " · aud " + strings.Join(c.api.Audience, ", ")
+		}
+		if c.api.Scope != "" {
+			what += " · scope " + c.api.Scope
 		}
 		if c.api.Authorization != "valid" && c.api.Reason != "" {
 			what += " — " + c.api.Reason

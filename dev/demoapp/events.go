@@ -62,13 +62,19 @@ func eventDetail(e goapp.LoggedEvent) string {
 	if e.Method != "" {
 		add("method " + methodName(e.Method))
 	}
+	if e.Resource != "" {
+		add("token for " + e.Resource)
+	}
 	if e.Code != "" {
 		add(e.Code)
 	}
 	if e.Message != "" {
 		add(e.Message)
 	}
-	if !e.ExpiresAt.IsZero() && (e.Type == spa.EventAuthenticated || e.Type == spa.EventTokenRefreshed) {
+	switch {
+	case e.Resource != "" && !e.Event.ExpiresAt.IsZero():
+		add("valid until " + clock(e.Event.ExpiresAt)) // the API's token; the login's is unchanged
+	case !e.ExpiresAt.IsZero() && (e.Type == spa.EventAuthenticated || e.Type == spa.EventTokenRefreshed):
 		add("token valid until " + clock(e.ExpiresAt) + ", renewal at " + clock(e.RenewAt))
 	}
 	return d

@@ -27,14 +27,36 @@ type provider struct {
 
 // clientConfig is a config as the JS bridge spells it.
 type clientConfig struct {
-	ConfigID              string   `json:"configId"`
-	Authority             string   `json:"authority"`
-	ClientID              string   `json:"clientId"`
-	RedirectURL           string   `json:"redirectUrl"`
-	PostLogoutRedirectURI string   `json:"postLogoutRedirectUri"`
-	Scope                 string   `json:"scope"`
-	SecureRoutes          []string `json:"secureRoutes"`
-	UseRefreshToken       bool     `json:"useRefreshToken"`
+	ConfigID              string       `json:"configId"`
+	Authority             string       `json:"authority"`
+	ClientID              string       `json:"clientId"`
+	RedirectURL           string       `json:"redirectUrl"`
+	PostLogoutRedirectURI string       `json:"postLogoutRedirectUri"`
+	Scope                 string       `json:"scope"`
+	SecureRoutes          []routeEntry `json:"secureRoutes"`
+	UseRefreshToken       bool         `json:"useRefreshToken"`
+}
+
+// routeEntry is a secureRoutes entry: a URL string, or an object naming the
+// token the route gets (the per-API token of a resource).
+type routeEntry spa.Route
+
+func (r *routeEntry) UnmarshalJSON(b []byte) error {
+	var url string
+	if json.Unmarshal(b, &url) == nil {
+		*r = routeEntry{URL: url}
+		return nil
+	}
+	var o struct {
+		URL      string `json:"url"`
+		Resource string `json:"resource"`
+		Scope    string `json:"scope"`
+	}
+	if err := json.Unmarshal(b, &o); err != nil {
+		return err
+	}
+	*r = routeEntry{URL: o.URL, Resource: o.Resource, Scope: o.Scope}
+	return nil
 }
 
 type requestTarget struct {
@@ -61,9 +83,13 @@ func parseSettings(b []byte) (*settings, error) {
 func (s *settings) configs() []spa.Config {
 	out := make([]spa.Config, len(s.GoApp.Configs))
 	for i, c := range s.GoApp.Configs {
+		routes := make([]spa.Route, len(c.SecureRoutes))
+		for j, r := range c.SecureRoutes {
+			routes[j] = spa.Route(r)
+		}
 		out[i] = spa.Config{ConfigID: c.ConfigID, Authority: c.Authority, ClientID: c.ClientID,
 			RedirectURL: c.RedirectURL, PostLogoutRedirectURI: c.PostLogoutRedirectURI, Scope: c.Scope,
-			SecureRoutes: spa.Routes(c.SecureRoutes...), UseRefreshToken: c.UseRefreshToken}
+			SecureRoutes: routes, UseRefreshToken: c.UseRefreshToken}
 	}
 	return out
 }

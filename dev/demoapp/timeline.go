@@ -56,7 +56,11 @@ func history(events []goapp.LoggedEvent, id string) ([]token, []mark) {
 			method = ""
 			toks = append(toks, token{issued: e.IssuedAt, renewAt: e.RenewAt, expires: e.ExpiresAt, method: how})
 		case spa.EventSilentRenewFailed:
-			marks = append(marks, mark{at: e.At, kind: "failed", label: "✕ " + e.Code})
+			label := "✕ " + e.Code
+			if e.Resource != "" {
+				label += " (API token)"
+			}
+			marks = append(marks, mark{at: e.At, kind: "failed", label: label})
 			method = ""
 		case spa.EventLoggedOut:
 			marks = append(marks, mark{at: e.At, kind: "out", label: "signed out"})

@@ -10,15 +10,17 @@ import (
 
 // TestFetchSendsEachConfigsTokenToItsOwnRouteAndNoneToLookAlikes protects
 // the secure-route rule end to end: API A gets a's token, API B gets b's,
-// and the unlisted URL and every look-alike of a route (sibling path, the
+// API C a's token for its own resource, and the unlisted URL and every look-alike of a route (sibling path, the
 // same server under 127.0.0.1, the same host on another port) get no
 // Authorization header at all, as the servers saw it.
 func TestFetchSendsEachConfigsTokenToItsOwnRouteAndNoneToLookAlikes(t *testing.T) {
 	tab := env.NewTab(t)
 	tokA, tokB := signInBoth(t, tab)
+	tokC := e2etest.Eval[string](tab, `oidc.getAccessToken("a", {resource: `+e2etest.MustJSON(apiC())+`, scope: "`+demo.APICScope+`"})`)
 	want := map[string]string{ // target -> the fingerprint that must arrive ("" = no header)
 		demo.TargetAPIA:      demo.Fingerprint(tokA),
 		demo.TargetAPIB:      demo.Fingerprint(tokB),
+		demo.TargetAPIC:      demo.Fingerprint(tokC),
 		demo.TargetUnlisted:  "",
 		demo.TargetSibling:   "",
 		demo.TargetIPHost:    "",
@@ -49,8 +51,12 @@ func TestFetchSendsEachConfigsTokenToItsOwnRouteAndNoneToLookAlikes(t *testing.T
 				t.Errorf("%s: status %d, %s token #%s (%s); want config %s's valid token #%s",
 					target.URL, r.Status, seen[0].Authorization, seen[0].Fingerprint, seen[0].Reason, target.ConfigID, fp)
 			}
-			if cfg := env.Configs()[slices.IndexFunc(env.Configs(), func(c demo.ClientConfig) bool { return c.ConfigID == target.ConfigID })]; !slices.Contains(r.Body.Audience, cfg.ClientID) {
-				t.Errorf("%s: aud %v, want %s", target.URL, r.Body.Audience, cfg.ClientID)
+			aud := env.Configs()[slices.IndexFunc(env.Configs(), func(c demo.ClientConfig) bool { return c.ConfigID == target.ConfigID })].ClientID
+			if target.ID == demo.TargetAPIC {
+				aud = apiC() // its own audience (RFC 8707)
+			}
+			if !slices.Contains(r.Body.Audience, aud) {
+				t.Errorf("%s: aud %v, want %s", target.URL, r.Body.Audience, aud)
 			}
 		})
 	}

@@ -209,11 +209,12 @@ function formatSeconds(n) {
 function onEvent(type, detail) {
   logEvent(type, detail);
   const id = detail.configId;
-  if ((type === "authenticated" || type === "tokenRefreshed") && detail.expiresAt) {
+  // A per-API token's renewal (detail.resource) leaves the login token as it was.
+  if ((type === "authenticated" || type === "tokenRefreshed") && detail.expiresAt && !detail.resource) {
     state.sessions.set(id, Object.assign(state.sessions.get(id) || {}, { expiresAt: detail.expiresAt, seenAt: Date.now() }));
   }
   if (!state.ready || !state.cards.has(id)) return;
-  if (type === "tokenRefreshed") refreshFingerprint(id);
+  if (type === "tokenRefreshed" && !detail.resource) refreshFingerprint(id);
   if (type === "loggedOut" || (type === "silentRenewFailed" && detail.code === "login_required")) {
     oidc.isAuthenticated(id).then((yes) => { if (!yes) showSession(id, false, null, detail.message || null); });
   }
@@ -223,6 +224,7 @@ function logEvent(type, detail) {
   const parts = [];
   if (detail.restored) parts.push("restored from storage");
   if (detail.method) parts.push("by " + detail.method.replace("_", " "));
+  if (detail.resource) parts.push("token for " + detail.resource);
   if (detail.code) parts.push(detail.code);
   if (detail.message) parts.push(detail.message);
   if (detail.expiresAt) parts.push("token until " + clock(new Date(detail.expiresAt)));
@@ -329,6 +331,7 @@ async function send(target, row) {
   if (carried) facts.push("token #" + carried);
   if (body.sub) facts.push("sub " + body.sub);
   if (body.aud) facts.push("aud " + [].concat(body.aud).join(", "));
+  if (body.scope) facts.push("scope " + body.scope);
   if (body.exp) facts.push("exp " + clock(new Date(body.exp * 1000)));
   if (body.authorization !== "valid" && body.reason) facts.push(body.reason);
   parts.push(text(" " + facts.join(" · "), "small"));

@@ -47,6 +47,7 @@ type fetchParts struct {
 	GetAccessToken callStats `json:"getAccessToken"` // + await oidc.getAccessToken() first
 	MatchRoute     callStats `json:"matchRoute"`     // + oidc.matchRoute(url) first
 	OidcFetch      callStats `json:"oidcFetch"`      // oidc.fetch itself
+	Resource       callStats `json:"resource"`       // oidc.fetch to a route with a resource (per-API token, cached)
 }
 
 // Calls per in-page measurement (see bench.js).

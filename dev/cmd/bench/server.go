@@ -96,6 +96,7 @@ func startSite(ctx context.Context, e *env) (*site, error) {
 			Clients:             []devop.Client{{ID: clientID, RedirectURIs: uris}},
 			AutoLogin:           "alice",
 			AccessTokenLifetime: v.lifetime,
+			Resources:           []devop.Resource{{URI: s.origin + "/api/res"}}, // the bridge's per-API route
 		})
 		if err != nil {
 			s.close()
@@ -124,11 +125,14 @@ func startSite(ctx context.Context, e *env) (*site, error) {
 		http.ServeFile(w, r, filepath.Join(e.root, "static/silent-refresh.html"))
 	})
 	// A secure route of the bridge config: says whether a Bearer token came.
-	mux.HandleFunc("GET /api/ping", func(w http.ResponseWriter, r *http.Request) {
+	// /api/res is a route with a resource of its own (a per-API token).
+	ping := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]bool{"bearer": strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ")})
-	})
+	}
+	mux.HandleFunc("GET /api/ping", ping)
+	mux.HandleFunc("GET /api/res/ping", ping)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln)
 	return s, nil

@@ -329,4 +329,4 @@ func firstLine(err error) string {
 
 // mb formats bytes as decimal megabytes, kb as decimal kilobytes.
 func mb(n int64) string { return fmt.Sprintf("%.2f MB", float64(n)/1e6) }
-func kb(n int64) string { return fmt.Sprintf("%.0f KB", float64(n)/1e3) }
+func kb(n int64) string { return fmt.Sprintf("%.1f KB", float64(n)/1e3) }
