@@ -167,14 +167,26 @@ func (m *Manager) Config(configID string) (Config, error) {
 
 // provider finds a config; "" means the first one given to Configure
 // (angular-auth-oidc-client's rule).
+// ResolveConfigID is the config a call with configID is about: configID
+// itself, or the first configured config when it is "" (every API's rule
+// for a missing configId; the bridge and go-app ask here rather than keep a
+// copy). It does not check that the config exists.
+func (m *Manager) ResolveConfigID(configID string) string { return m.set.Load().resolve(configID) }
+
+// resolve is ResolveConfigID on one configured set (nil: none yet).
+func (s *configSet) resolve(configID string) string {
+	if configID == "" && s != nil {
+		return s.order[0]
+	}
+	return configID
+}
+
 func (m *Manager) provider(configID string) (*provider, error) {
 	set := m.set.Load()
 	if set == nil {
 		return nil, configError(configID, "", "not configured: call configure first")
 	}
-	if configID == "" {
-		configID = set.order[0]
-	}
+	configID = set.resolve(configID)
 	p, ok := set.byID[configID]
 	if !ok {
 		return nil, configError(configID, "configId", "is not a configured config (configured: %v)", set.order)

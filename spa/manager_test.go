@@ -660,3 +660,18 @@ func TestTakeLogoutReturnRecognisesOnlyOurOwnRecentLogoff(t *testing.T) {
 		t.Fatal("a logoff older than 15 minutes was recognised")
 	}
 }
+
+// TestResolveConfigIDIsTheFirstConfigForNone: the one rule the bridge and
+// go-app use for a call without configId.
+func TestResolveConfigIDIsTheFirstConfigForNone(t *testing.T) {
+	m := spa.NewManager(spa.Options{})
+	if got := m.ResolveConfigID(""); got != "" {
+		t.Errorf("before Configure: %q, want \"\"", got)
+	}
+	e := newEnv(t, cfg("b"), cfg("a"))
+	for in, want := range map[string]string{"": "b", "a": "a", "x": "x"} {
+		if got := e.m.ResolveConfigID(in); got != want {
+			t.Errorf("ResolveConfigID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -187,7 +187,7 @@ func (b *bridge) configure(ctx context.Context, args []js.Value) (any, error) {
 		return nil, err
 	}
 	ids := b.client.ConfigIDs()
-	b.boot.Call("configured", ids[0])
+	b.boot.Call("configured", b.client.ResolveConfigID("")) // the default config, by spa's rule
 	for _, id := range ids {
 		b.push(id)
 	}

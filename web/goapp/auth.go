@@ -370,14 +370,7 @@ func (a *Auth) wait(ctx context.Context) error {
 }
 
 // resolve names the config that "" stands for: the first one.
-func (a *Auth) resolve(configID string) string {
-	if configID == "" {
-		if ids := a.m.ConfigIDs(); len(ids) > 0 {
-			return ids[0]
-		}
-	}
-	return configID
-}
+func (a *Auth) resolve(configID string) string { return a.m.ResolveConfigID(configID) }
 
 // fail records a helper's failure in the config's state and the event log.
 func (a *Auth) fail(configID string, err error) {
