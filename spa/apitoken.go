@@ -251,36 +251,19 @@ func (m *Manager) tokenFor(ctx context.Context, configID string, o TokenOptions,
 }
 
 // renewAPI is renew for one per-API token: one flight per config and key in
-// the tab, the config's renewal lock across tabs (the refresh token is shared
-// with the login token's renewal), and a re-read of the store first.
+// the tab (share), the config's renewal lock across tabs (the refresh token
+// is shared with the login token's renewal), and a re-read of the store
+// first. The flight is bounded by SilentRenewTimeout.
 func (m *Manager) renewAPI(ctx context.Context, p *provider, o TokenOptions, key string, seen *APIToken, force bool) (*APIToken, error) {
-	id := p.cfg.ConfigID
-	fk := id + "\x00" + key
-	m.flights.mu.Lock()
-	if m.flights.m == nil {
-		m.flights.m = make(map[string]*flight)
+	f := m.share(ctx, p.cfg.ConfigID+"\x00"+key, func(ctx context.Context, f *flight) {
+		ctx, cancel := context.WithTimeout(ctx, p.cfg.SilentRenewTimeout)
+		defer cancel()
+		f.api, f.err = m.renewAPILocked(ctx, p, o, key, seen, force)
+	})
+	if f == nil {
+		return nil, wrapError(CodeTimeout, p.cfg.ConfigID, ctx.Err(), "gave up waiting for the token of resource %q", o.Resource)
 	}
-	f, ok := m.flights.m[fk]
-	if !ok {
-		f = &flight{done: make(chan struct{})}
-		m.flights.m[fk] = f
-		go func() {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.SilentRenewTimeout)
-			f.api, f.err = m.renewAPILocked(rctx, p, o, key, seen, force)
-			cancel()
-			m.flights.mu.Lock()
-			delete(m.flights.m, fk)
-			m.flights.mu.Unlock()
-			close(f.done)
-		}()
-	}
-	m.flights.mu.Unlock()
-	select {
-	case <-f.done:
-		return f.api, f.err
-	case <-ctx.Done():
-		return nil, wrapError(CodeTimeout, id, ctx.Err(), "gave up waiting for the token of resource %q", o.Resource)
-	}
+	return f.api, f.err
 }
 
 func (m *Manager) renewAPILocked(ctx context.Context, p *provider, o TokenOptions, key string, seen *APIToken, force bool) (*APIToken, error) {
@@ -341,23 +324,7 @@ func renewLockName(p *provider) string {
 // RFC 8707 §2.2) and stores it with the rotated refresh token, if any. An ID
 // token in the answer is not used: the login's identity does not change.
 func (m *Manager) refreshAPIToken(ctx context.Context, p *provider, cur *Session, o TokenOptions, key string) (*APIToken, error) {
-	form := url.Values{}
-	for k, v := range p.cfg.CustomParamsRefreshTokenRequest {
-		form.Set(k, v)
-	}
-	for k, v := range o.TokenParams {
-		form.Set(k, v)
-	}
-	form.Set("grant_type", "refresh_token")
-	form.Set("refresh_token", cur.RefreshToken)
-	form.Set("client_id", p.cfg.ClientID)
-	if o.Resource != "" {
-		form.Set("resource", o.Resource)
-	}
-	if s := scopeSet(o.Scope); s != "" {
-		form.Set("scope", s)
-	}
-	tr, err := m.tokenRequest(ctx, p, form)
+	tr, err := m.refreshGrant(ctx, p, cur.RefreshToken, o)
 	if err != nil {
 		return nil, err
 	}

@@ -72,7 +72,7 @@ func (m *Manager) Refresh(ctx context.Context, configID string) (*Session, error
 	if prev == nil || prev.RefreshToken == "" {
 		return nil, newError(CodeLoginRequired, p.cfg.ConfigID, "the session has no refresh token")
 	}
-	tr, err := m.refreshGrant(ctx, p, prev.RefreshToken)
+	tr, err := m.refreshGrant(ctx, p, prev.RefreshToken, TokenOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -120,33 +120,44 @@ func (m *Manager) Renew(ctx context.Context, configID string) (*Session, error) 
 // flight, and the flight takes the cross-tab lock, then re-reads the store so a
 // tab that waited uses what another tab just got.
 func (m *Manager) renew(ctx context.Context, p *provider, seen *Session, force bool) (*Session, error) {
-	id := p.cfg.ConfigID
+	// The flight's own bound is the renewer's (e.g. silentRenewTimeoutInSeconds).
+	f := m.share(ctx, p.cfg.ConfigID, func(ctx context.Context, f *flight) {
+		f.sess, f.err = m.renewLocked(ctx, p, seen, force)
+	})
+	if f == nil {
+		return nil, wrapError(CodeTimeout, p.cfg.ConfigID, ctx.Err(), "gave up waiting for the renewal")
+	}
+	return f.sess, f.err
+}
+
+// share runs run once for concurrent callers with the same key and returns
+// its flight, or nil when ctx ends first. The run must not die with the first
+// caller's context (its rotated refresh token would be lost), so it gets ctx
+// without its cancellation; each caller, the first one too, waits only as
+// long as its own ctx allows (x/oauth2's ReuseTokenSource shape).
+func (m *Manager) share(ctx context.Context, key string, run func(ctx context.Context, f *flight)) *flight {
 	m.flights.mu.Lock()
 	if m.flights.m == nil {
 		m.flights.m = make(map[string]*flight)
 	}
-	f, ok := m.flights.m[id]
+	f, ok := m.flights.m[key]
 	if !ok {
 		f = &flight{done: make(chan struct{})}
-		m.flights.m[id] = f
-		// The flight must not die with the first caller's context; its own
-		// bound is the renewer's (e.g. silentRenewTimeoutInSeconds).
+		m.flights.m[key] = f
 		go func() {
-			f.sess, f.err = m.renewLocked(context.WithoutCancel(ctx), p, seen, force)
+			run(context.WithoutCancel(ctx), f)
 			m.flights.mu.Lock()
-			delete(m.flights.m, id)
+			delete(m.flights.m, key)
 			m.flights.mu.Unlock()
 			close(f.done)
 		}()
 	}
 	m.flights.mu.Unlock()
-	// Each caller, the first one too, waits only as long as its own ctx
-	// allows (x/oauth2's ReuseTokenSource shape).
 	select {
 	case <-f.done:
-		return f.sess, f.err
+		return f
 	case <-ctx.Done():
-		return nil, wrapError(CodeTimeout, id, ctx.Err(), "gave up waiting for the renewal")
+		return nil
 	}
 }
 

@@ -89,15 +89,26 @@ func (m *Manager) exchangeCode(ctx context.Context, p *provider, cb *Callback) (
 	return m.tokenRequest(ctx, p, form)
 }
 
-// refreshGrant uses a refresh token (RFC 6749 §6).
-func (m *Manager) refreshGrant(ctx context.Context, p *provider, refreshToken string) (*tokenResponse, error) {
+// refreshGrant uses a refresh token (RFC 6749 §6), for the login's token
+// (o zero) or a per-API one: o's token parameters, resource (RFC 8707 §2.2)
+// and scope, which may narrow the granted one.
+func (m *Manager) refreshGrant(ctx context.Context, p *provider, refreshToken string, o TokenOptions) (*tokenResponse, error) {
 	form := url.Values{}
 	for k, v := range p.cfg.CustomParamsRefreshTokenRequest {
+		form.Set(k, v)
+	}
+	for k, v := range o.TokenParams {
 		form.Set(k, v)
 	}
 	form.Set("grant_type", "refresh_token")
 	form.Set("refresh_token", refreshToken)
 	form.Set("client_id", p.cfg.ClientID)
+	if o.Resource != "" {
+		form.Set("resource", o.Resource)
+	}
+	if s := scopeSet(o.Scope); s != "" {
+		form.Set("scope", s)
+	}
 	return m.tokenRequest(ctx, p, form)
 }
 
