@@ -2,6 +2,8 @@ package spa
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -42,7 +44,7 @@ func (m *Manager) Authorize(ctx context.Context, configID string, o AuthorizeOpt
 	if err != nil {
 		return "", err
 	}
-	return m.authorizeURL(p, p.cfg.RedirectURL, ret, false, o)
+	return m.authorizeURL(ctx, p, p.cfg.RedirectURL, ret, false, o)
 }
 
 // AuthorizePopupURL is Authorize for a sign-in in a popup window: the same
@@ -59,7 +61,7 @@ func (m *Manager) AuthorizePopupURL(ctx context.Context, configID string, o Auth
 	if o.ReturnURL != "" {
 		return "", configError(p.cfg.ConfigID, "returnUrl", "has no meaning for a popup sign-in: the page that opened it stays where it is")
 	}
-	return m.authorizeURL(p, p.cfg.PopupRedirectURL, "", false, o)
+	return m.authorizeURL(ctx, p, p.cfg.PopupRedirectURL, "", false, o)
 }
 
 // SilentAuthorizeURL returns the authorization URL of an iframe renewal:
@@ -70,7 +72,7 @@ func (m *Manager) SilentAuthorizeURL(ctx context.Context, configID string) (stri
 	if err != nil {
 		return "", err
 	}
-	return m.authorizeURL(p, p.cfg.SilentRenewURL, "", true, AuthorizeOptions{Prompt: "none", MaxAge: -1})
+	return m.authorizeURL(ctx, p, p.cfg.SilentRenewURL, "", true, AuthorizeOptions{Prompt: "none", MaxAge: -1})
 }
 
 // SilentAuthorizeURLFor is SilentAuthorizeURL for a per-API token (o not
@@ -90,16 +92,16 @@ func (m *Manager) SilentAuthorizeURLFor(ctx context.Context, configID string, o 
 	if err := o.validate(&p.cfg, "options"); err != nil {
 		return "", err
 	}
-	return m.authorizeURL(p, p.cfg.SilentRenewURL, "", true, AuthorizeOptions{Prompt: "none", MaxAge: -1, token: &o})
+	return m.authorizeURL(ctx, p, p.cfg.SilentRenewURL, "", true, AuthorizeOptions{Prompt: "none", MaxAge: -1, token: &o})
 }
 
-func (m *Manager) authorizeURL(p *provider, redirect, returnURL string, silent bool, o AuthorizeOptions) (string, error) {
+func (m *Manager) authorizeURL(ctx context.Context, p *provider, redirect, returnURL string, silent bool, o AuthorizeOptions) (string, error) {
 	c := &p.cfg
 	u, err := url.Parse(p.disc.AuthorizationEndpoint)
 	if err != nil {
 		return "", wrapError(CodeInvalidResponse, c.ConfigID, err, "discovery authorization_endpoint is not a URL")
 	}
-	q := u.Query() // RFC 6749 §3.1: keep the endpoint's own query
+	q := url.Values{}
 	for _, params := range []map[string]string{c.CustomParamsAuthRequest, o.CustomParams} {
 		for k, v := range params {
 			if reservedAuthParams[k] {
@@ -157,14 +159,53 @@ func (m *Manager) authorizeURL(p *provider, redirect, returnURL string, silent b
 	if o.LoginHint != "" {
 		q.Set("login_hint", o.LoginHint)
 	}
+	if c.UsePushedAuthorisationRequests || p.disc.RequirePAR {
+		uri, err := m.pushAuthorization(ctx, p, q)
+		if err != nil {
+			return "", err
+		}
+		q = url.Values{"client_id": {c.ClientID}, "request_uri": {uri}} // RFC 9126 §4
+	}
 	m.txMu.Lock()
 	err = m.saveTx(t)
 	m.txMu.Unlock()
 	if err != nil {
 		return "", wrapError(CodeStorage, c.ConfigID, err, "cannot store the authorization request")
 	}
-	u.RawQuery = q.Encode()
+	all := u.Query() // RFC 6749 §3.1: keep the endpoint's own query
+	for k, v := range q {
+		all[k] = v
+	}
+	u.RawQuery = all.Encode()
 	return u.String(), nil
+}
+
+// pushAuthorization posts the authorization parameters to the provider's
+// pushed_authorization_request_endpoint (RFC 9126 §2.1), with a DPoP proof
+// when DPoP is on (RFC 9449 §10.1), and returns the request_uri of its
+// answer (§2.2). A refusal is an *Error with the provider's code.
+func (m *Manager) pushAuthorization(ctx context.Context, p *provider, params url.Values) (string, error) {
+	resp, err := m.send(ctx, p, formPost(p.disc.PAREndpoint, params), "")
+	if err != nil {
+		return "", err
+	}
+	if e := oauthError(resp, p.cfg.ConfigID, "the pushed authorization request endpoint"); e != nil {
+		return "", e
+	}
+	if resp.Status == http.StatusCreated {
+		resp.Status = http.StatusOK // §2.2 answers 201; decodeJSON takes 200
+	}
+	var out struct {
+		RequestURI string          `json:"request_uri"`
+		ExpiresIn  json.RawMessage `json:"expires_in"`
+	}
+	if err := decodeJSON(resp, p.cfg.ConfigID, "the pushed authorization request endpoint", &out); err != nil {
+		return "", err
+	}
+	if out.RequestURI == "" {
+		return "", newError(CodeInvalidResponse, p.cfg.ConfigID, "the pushed authorization request endpoint answered without request_uri (RFC 9126 §2.2)")
+	}
+	return out.RequestURI, nil
 }
 
 // checkReturnURL accepts "", a path on the app's origin, or an absolute URL on

@@ -60,6 +60,17 @@ type Config struct {
 	ClockSkew time.Duration
 	// DisableAutoUserInfo skips the userinfo request after login (JS: autoUserInfo: false).
 	DisableAutoUserInfo bool
+	// DPoP binds the tokens to a key of this browser (RFC 9449, JS: dpop):
+	// every token request, userinfo and revocation request, and every
+	// request to a secure route carries a proof signed by the config's key
+	// (Options.DPoPKeys), and the access token goes as "DPoP <token>". The
+	// provider must answer with token_type DPoP.
+	DPoP bool
+	// UsePushedAuthorisationRequests sends the authorization parameters to
+	// the provider's pushed_authorization_request_endpoint first (RFC 9126)
+	// and navigates with client_id and request_uri only; on by itself when
+	// the provider says require_pushed_authorization_requests.
+	UsePushedAuthorisationRequests bool
 	// Custom parameters added to the authorization, refresh-token and end-session requests.
 	CustomParamsAuthRequest         map[string]string
 	CustomParamsRefreshTokenRequest map[string]string

@@ -26,6 +26,9 @@ type discovery struct {
 	IDTokenSigningAlgs    []string  `json:"id_token_signing_alg_values_supported,omitempty"`
 	CodeChallengeMethods  []string  `json:"code_challenge_methods_supported,omitempty"`
 	IssParameterSupported bool      `json:"authorization_response_iss_parameter_supported,omitempty"`
+	PAREndpoint           string    `json:"pushed_authorization_request_endpoint,omitempty"`
+	RequirePAR            bool      `json:"require_pushed_authorization_requests,omitempty"`
+	DPoPAlgs              []string  `json:"dpop_signing_alg_values_supported,omitempty"`
 	FetchedAt             time.Time `json:"fetched_at"`
 }
 
@@ -53,7 +56,7 @@ func loadDiscovery(ctx context.Context, f Fetcher, st Store, clk Clock, c *Confi
 		st.Remove(discoveryKey(c.ConfigID))
 	}
 	where := c.Authority + "/.well-known/openid-configuration"
-	resp, err := getJSON(ctx, f, where, "")
+	resp, err := getJSON(ctx, f, where)
 	if err != nil {
 		if ErrorCode(err) == CodeNetwork {
 			// The browser says only "Failed to fetch": name what to check.
@@ -103,6 +106,7 @@ func (d *discovery) check(c *Config) error {
 		{"userinfo_endpoint", d.UserinfoEndpoint},
 		{"end_session_endpoint", d.EndSessionEndpoint},
 		{"revocation_endpoint", d.RevocationEndpoint},
+		{"pushed_authorization_request_endpoint", d.PAREndpoint},
 	} {
 		if e.v == "" {
 			continue
@@ -114,6 +118,14 @@ func (d *discovery) check(c *Config) error {
 	}
 	if len(d.CodeChallengeMethods) > 0 && !slices.Contains(d.CodeChallengeMethods, "S256") {
 		return newError(CodeInvalidResponse, c.ConfigID, "the provider does not support PKCE S256 (code_challenge_methods_supported: %v; RFC 7636 §4.2)", d.CodeChallengeMethods)
+	}
+	if d.PAREndpoint == "" && (c.UsePushedAuthorisationRequests || d.RequirePAR) {
+		return &Error{Code: CodeUnsupported, ConfigID: c.ConfigID, Field: "usePushedAuthorisationRequests",
+			Message: "pushed authorization requests are on, but the provider has no pushed_authorization_request_endpoint (RFC 9126 §5)"}
+	}
+	if c.DPoP && len(d.DPoPAlgs) > 0 && !slices.Contains(d.DPoPAlgs, "ES256") {
+		return &Error{Code: CodeUnsupported, ConfigID: c.ConfigID, Field: "dpop",
+			Message: "dpop is on, but the provider takes no ES256 proofs (dpop_signing_alg_values_supported, RFC 9449 §5.1)"}
 	}
 	return nil
 }

@@ -12,25 +12,21 @@ import (
 // maxBody bounds what the core reads from any endpoint.
 const maxBody = 1 << 20
 
-// postForm sends an application/x-www-form-urlencoded POST. A public client
+// formPost is an application/x-www-form-urlencoded POST. A public client
 // puts client_id in the body and never sends an Authorization header to the
 // token endpoint (RFC 6749 §2.3.1, §3.2.1): a Basic header makes the browser
 // preflight and some providers refuse it.
-func postForm(ctx context.Context, f Fetcher, endpoint string, form url.Values) (*Response, error) {
+func formPost(endpoint string, form url.Values) *Request {
 	h := http.Header{}
 	h.Set("Content-Type", "application/x-www-form-urlencoded")
 	h.Set("Accept", "application/json")
-	return f.Fetch(ctx, &Request{Method: http.MethodPost, URL: endpoint, Header: h, Body: []byte(form.Encode())})
+	return &Request{Method: http.MethodPost, URL: endpoint, Header: h, Body: []byte(form.Encode())}
 }
 
-// getJSON sends a GET with Accept: application/json and, when bearer is set,
-// an Authorization: Bearer header (RFC 6750 §2.1).
-func getJSON(ctx context.Context, f Fetcher, endpoint, bearer string) (*Response, error) {
+// getJSON sends a GET with Accept: application/json, with no credentials.
+func getJSON(ctx context.Context, f Fetcher, endpoint string) (*Response, error) {
 	h := http.Header{}
 	h.Set("Accept", "application/json")
-	if bearer != "" {
-		h.Set("Authorization", "Bearer "+bearer)
-	}
 	return f.Fetch(ctx, &Request{Method: http.MethodGet, URL: endpoint, Header: h})
 }
 

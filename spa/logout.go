@@ -44,11 +44,11 @@ func (m *Manager) Revoke(ctx context.Context, configID, hint, token string) erro
 			return newError(CodeLoginRequired, p.cfg.ConfigID, "the session has no %s to revoke", hint)
 		}
 	}
-	resp, err := postForm(ctx, m.fetcher, p.disc.RevocationEndpoint, url.Values{
+	resp, err := m.send(ctx, p, formPost(p.disc.RevocationEndpoint, url.Values{
 		"token": {token}, "token_type_hint": {hint}, "client_id": {p.cfg.ClientID},
-	})
+	}), "")
 	if err != nil {
-		return withConfig(err, p.cfg.ConfigID)
+		return err
 	}
 	if resp.Status != http.StatusOK {
 		if e := oauthError(resp, p.cfg.ConfigID, "the revocation endpoint"); e != nil {

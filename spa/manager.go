@@ -27,6 +27,10 @@ type Options struct {
 	Locker Locker
 	// Rand is the source of state, nonce and PKCE verifiers; default crypto/rand.
 	Rand io.Reader
+	// DPoPKeys keeps the DPoP key of each config with DPoP on (RFC 9449);
+	// in the browser package web's IndexedDB keys, natively by default
+	// keys in memory (NewMemoryDPoPKeys).
+	DPoPKeys DPoPKeys
 }
 
 // Manager holds the configs of a single-page application and their sessions.
@@ -39,6 +43,9 @@ type Manager struct {
 	renewer Renewer
 	locker  Locker
 	rand    io.Reader
+
+	dpopKeys DPoPKeys
+	nonces   dpopNonces
 
 	set     atomic.Pointer[configSet]
 	confMu  sync.Mutex // serialises Configure
@@ -66,7 +73,8 @@ type provider struct {
 
 // NewManager returns a Manager with no configs; call Configure next.
 func NewManager(o Options) *Manager {
-	m := &Manager{fetcher: o.Fetcher, txStore: o.TxStore, clock: o.Clock, renewer: o.Renewer, locker: o.Locker, rand: o.Rand}
+	m := &Manager{fetcher: o.Fetcher, txStore: o.TxStore, clock: o.Clock, renewer: o.Renewer, locker: o.Locker, rand: o.Rand,
+		dpopKeys: o.DPoPKeys}
 	m.stores = map[string]Store{}
 	for _, k := range []string{StorageSession, StorageLocal, StorageMemory} {
 		if s := o.Stores[k]; s != nil {
@@ -89,6 +97,9 @@ func NewManager(o Options) *Manager {
 	}
 	if m.rand == nil {
 		m.rand = rand.Reader
+	}
+	if m.dpopKeys == nil {
+		m.dpopKeys = defaultDPoPKeys()
 	}
 	return m
 }

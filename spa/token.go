@@ -25,8 +25,10 @@ type tokenResponse struct {
 
 // parseTokenResponse reads a token endpoint response. An RFC 6749 §5.2 error
 // becomes an *Error with the provider's code; anything that is not a 200 JSON
-// object with an access_token and a Bearer token_type is invalid_response.
-func parseTokenResponse(resp *Response, configID string) (*tokenResponse, error) {
+// object with an access_token and the token_type asked for (Bearer, or DPoP
+// when dpop: RFC 9449 §5, a provider that answers a proof with a Bearer
+// token did not bind it) is invalid_response.
+func parseTokenResponse(resp *Response, configID string, dpop bool) (*tokenResponse, error) {
 	if e := oauthError(resp, configID, "the token endpoint"); e != nil {
 		return nil, e
 	}
@@ -44,10 +46,14 @@ func parseTokenResponse(resp *Response, configID string) (*tokenResponse, error)
 	if raw.AccessToken == "" {
 		return nil, newError(CodeInvalidResponse, configID, "the token response has no access_token (RFC 6749 §5.1)")
 	}
-	if !strings.EqualFold(raw.TokenType, "Bearer") {
-		return nil, newError(CodeInvalidResponse, configID, "the token response's token_type %q is not Bearer (RFC 6750)", truncate(raw.TokenType, 32))
+	want, rfc := "Bearer", "RFC 6750"
+	if dpop {
+		want, rfc = "DPoP", "dpop is on: RFC 9449 §5"
 	}
-	t := &tokenResponse{AccessToken: raw.AccessToken, TokenType: "Bearer", RefreshToken: raw.RefreshToken,
+	if !strings.EqualFold(raw.TokenType, want) {
+		return nil, newError(CodeInvalidResponse, configID, "the token response's token_type %q is not %s (%s)", truncate(raw.TokenType, 32), want, rfc)
+	}
+	t := &tokenResponse{AccessToken: raw.AccessToken, TokenType: want, RefreshToken: raw.RefreshToken,
 		IDToken: raw.IDToken, Scope: raw.Scope}
 	if len(raw.ExpiresIn) > 0 && !bytes.Equal(raw.ExpiresIn, []byte("null")) {
 		// Some providers send expires_in as a string; RFC 6749 §5.1 says a number of seconds.
@@ -116,11 +122,11 @@ func (m *Manager) refreshGrant(ctx context.Context, p *provider, refreshToken st
 // when the request was sent (expires_in counts from then, RFC 6749 §5.1).
 func (m *Manager) tokenRequest(ctx context.Context, p *provider, form url.Values) (*tokenResponse, error) {
 	sent := m.clock.Now()
-	resp, err := postForm(ctx, m.fetcher, p.disc.TokenEndpoint, form)
+	resp, err := m.send(ctx, p, formPost(p.disc.TokenEndpoint, form), "")
 	if err != nil {
-		return nil, withConfig(err, p.cfg.ConfigID)
+		return nil, err
 	}
-	tr, err := parseTokenResponse(resp, p.cfg.ConfigID)
+	tr, err := parseTokenResponse(resp, p.cfg.ConfigID, p.cfg.DPoP)
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,7 @@ func TestParseTokenResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseTokenResponse(tt.resp, "a")
+			got, err := parseTokenResponse(tt.resp, "a", false)
 			if tt.wantCode != "" {
 				if ErrorCode(err) != tt.wantCode {
 					t.Fatalf("err = %v, want code %s", err, tt.wantCode)
@@ -61,7 +61,7 @@ func FuzzParseTokenResponse(f *testing.F) {
 	f.Add(200, "application/json; charset=utf-8", `{"access_token":"","expires_in":"1e309"}`)
 	f.Fuzz(func(t *testing.T, status int, ct, body string) {
 		resp := &Response{Status: status, Header: http.Header{"Content-Type": {ct}}, Body: []byte(body)}
-		tr, err := parseTokenResponse(resp, "a")
+		tr, err := parseTokenResponse(resp, "a", false)
 		if err == nil {
 			if tr.AccessToken == "" || tr.ExpiresIn < 0 || status != 200 {
 				t.Fatalf("accepted %d %q: %+v", status, body, tr)

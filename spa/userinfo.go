@@ -40,9 +40,13 @@ func (m *Manager) UserInfo(ctx context.Context, configID string) (map[string]any
 }
 
 func (m *Manager) fetchUserInfo(ctx context.Context, p *provider, token string) (map[string]any, error) {
-	resp, err := getJSON(ctx, m.fetcher, p.disc.UserinfoEndpoint, token)
+	h := http.Header{}
+	h.Set("Accept", "application/json")
+	// The token as "Bearer" (RFC 6750 §2.1) or, with DPoP, as "DPoP" with a
+	// proof (RFC 9449 §7.1).
+	resp, err := m.send(ctx, p, &Request{Method: http.MethodGet, URL: p.disc.UserinfoEndpoint, Header: h}, token)
 	if err != nil {
-		return nil, withConfig(err, p.cfg.ConfigID)
+		return nil, err
 	}
 	if resp.Status == http.StatusUnauthorized {
 		return nil, newError(CodeLoginRequired, p.cfg.ConfigID, "userinfo refused the access token (HTTP 401)")

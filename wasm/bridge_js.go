@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strconv"
 	"syscall/js"
@@ -82,7 +83,7 @@ func (b *bridge) object() js.Value {
 		"logoff":                b.logoff,
 		"logoffLocal":           b.logoffLocal,
 		"logoffAndRevokeTokens": b.logoffAndRevokeTokens,
-		"routeToken":            b.routeToken,
+		"routeHeaders":          b.routeHeaders,
 	}
 	for name, fn := range async {
 		o.Set(name, js.FuncOf(func(this js.Value, args []js.Value) any {
@@ -112,6 +113,7 @@ func (b *bridge) object() js.Value {
 	}))
 	o.Set("matchRoute", js.FuncOf(b.matchRoute))
 	o.Set("routeOf", js.FuncOf(b.routeOf))
+	o.Set("routeAnswer", js.FuncOf(b.routeAnswer))
 	return o
 }
 
@@ -340,21 +342,44 @@ func (b *bridge) getAccessToken(ctx context.Context, args []js.Value) (any, erro
 	return b.client.AccessTokenFor(ctx, id, o)
 }
 
-// routeToken(url, method, force) is oidc.fetch's token for a request whose
-// route entry oidc.js found: the entry's token (per-API or the login's), or
-// null when the request goes without one (an anonymous entry while signed
-// out, or no entry any more after a configure). force renews first: the 401
-// retry.
-func (b *bridge) routeToken(ctx context.Context, args []js.Value) (any, error) {
+// routeHeaders(url, method, force) is oidc.fetch's [Authorization, DPoP]
+// for a request whose route entry oidc.js found: the entry's token
+// (per-API or the login's) as "Bearer <token>", or for a DPoP config as
+// "DPoP <token>" with a proof for this method and URL (DPoP "" otherwise);
+// or null when the request goes without one (an anonymous entry while
+// signed out, or no entry any more after a configure). force renews first:
+// the 401 retry.
+func (b *bridge) routeHeaders(ctx context.Context, args []js.Value) (any, error) {
 	m, ok := b.routeEntry(args)
 	if !ok {
 		return nil, nil
 	}
-	tok, ok, err := b.client.RouteToken(ctx, m, arg(args, 2).Truthy())
+	method := "GET"
+	if v := arg(args, 1); v.Type() == js.TypeString {
+		method = v.String()
+	}
+	h, ok, err := b.client.RouteHeaders(ctx, m, method, args[0].String(), arg(args, 2).Truthy())
 	if err != nil || !ok {
 		return nil, err
 	}
-	return tok, nil
+	return []any{h.Authorization, h.DPoP}, nil
+}
+
+// routeAnswer(configId, url, status, wwwAuthenticate, dpopNonce) is
+// spa.Manager.RouteAnswer for oidc.fetch: "nonce", "renew" or "" (see
+// spa.AnswerNonce, spa.AnswerRenew). oidc.js asks it about every 401 and,
+// for a DPoP config, every answer with a DPoP-Nonce.
+func (b *bridge) routeAnswer(this js.Value, args []js.Value) any {
+	id, _ := stringArg(args, 0, "configId")
+	target, _ := stringArg(args, 1, "url")
+	h := http.Header{}
+	if v, _ := stringArg(args, 3, "wwwAuthenticate"); v != "" {
+		h.Set("WWW-Authenticate", v)
+	}
+	if v, _ := stringArg(args, 4, "dpopNonce"); v != "" {
+		h.Set("DPoP-Nonce", v)
+	}
+	return b.client.RouteAnswer(id, target, &spa.Response{Status: arg(args, 2).Int(), Header: h})
 }
 
 func (b *bridge) session(args []js.Value) (*spa.Session, error) {
@@ -493,15 +518,16 @@ func (b *bridge) matchRoute(this js.Value, args []js.Value) any {
 }
 
 // routeOf is oidc.fetch's lookup: [configId, followRedirects, the entry's
-// URL as configured, the key of the token it gets ("" for the login's)] for
-// a request (url, method), or null. The key is opaque to oidc.js: it only
-// looks the token up in the cache push fills.
+// URL as configured, the key of the token it gets ("" for the login's),
+// whether the config uses DPoP] for a request (url, method), or null. The
+// key is opaque to oidc.js: it only looks the token up in the cache push
+// fills. A DPoP request needs a proof from Go each time, so no cache.
 func (b *bridge) routeOf(this js.Value, args []js.Value) any {
 	m, ok := b.routeEntry(args)
 	if !ok {
 		return js.Null()
 	}
-	return []any{m.ConfigID, m.Route.FollowRedirects, m.Route.URL, m.Route.TokenOptions().Key()}
+	return []any{m.ConfigID, m.Route.FollowRedirects, m.Route.URL, m.Route.TokenOptions().Key(), b.client.DPoP(m.ConfigID)}
 }
 
 func (b *bridge) routeEntry(args []js.Value) (spa.RouteMatch, bool) {

@@ -90,6 +90,8 @@ var configFields = map[string]fieldParser{
 	"customParamsAuthRequest":         func(p *fieldReader, c *spa.Config) { c.CustomParamsAuthRequest = p.params() },
 	"customParamsRefreshTokenRequest": func(p *fieldReader, c *spa.Config) { c.CustomParamsRefreshTokenRequest = p.params() },
 	"customParamsEndSessionRequest":   func(p *fieldReader, c *spa.Config) { c.CustomParamsEndSessionRequest = p.params() },
+	"dpop":                            func(p *fieldReader, c *spa.Config) { c.DPoP = p.boolean() },
+	"usePushedAuthorisationRequests":  func(p *fieldReader, c *spa.Config) { c.UsePushedAuthorisationRequests = p.boolean() },
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

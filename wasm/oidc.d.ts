@@ -40,6 +40,12 @@ declare global {
     customParamsAuthRequest?: Record<string, string | number | boolean>;
     customParamsRefreshTokenRequest?: Record<string, string | number | boolean>;
     customParamsEndSessionRequest?: Record<string, string | number | boolean>;
+    /** DPoP (RFC 9449): tokens bound to a non-extractable key of this browser, kept in IndexedDB;
+     * every token request and secure-route request carries a proof. Default false. */
+    dpop?: boolean;
+    /** Pushed authorization requests (RFC 9126): the browser navigates with client_id and
+     * request_uri only. Default false; on by itself when the provider requires it. */
+    usePushedAuthorisationRequests?: boolean;
   }
 
   /** One config's state after checkAuth (angular-auth-oidc-client's LoginResponse). */

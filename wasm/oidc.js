@@ -198,20 +198,6 @@
       body instanceof FormData;
   }
 
-  // RFC 6750 §3: a Bearer challenge, with error="invalid_token" or no error at all.
-  function bearerChallenge(resp) {
-    if (resp.status !== 401) return false;
-    var h = resp.headers.get("WWW-Authenticate") || "";
-    var m = /(^|,)\s*Bearer\b([^]*)/i.exec(h);
-    if (!m) return false;
-    var err = /\berror\s*=\s*"?([^",\s]*)/i.exec(m[2]);
-    return !err || err[1] === "invalid_token";
-  }
-
-  // The fetch rules, for the test that runs go-app's table of cases through
-  // them (web/goapp/testdata/fetch_rules.json): one rule, one table.
-  boot.rules = { bearerChallenge: bearerChallenge };
-
   // A URL without its query and fragment, for messages (a query may hold secrets).
   function bare(u) {
     try {
@@ -222,8 +208,9 @@
     }
   }
 
-  // window.fetch plus Authorization: Bearer for secure routes only. A request
-  // whose URL matches no secure route goes out untouched.
+  // window.fetch plus Authorization (Bearer, or DPoP with a proof) for
+  // secure routes only. A request whose URL matches no secure route goes out
+  // untouched.
   //
   // One snapshot: (input, init) become one Request at once, read the way
   // window.fetch reads them (WebIDL: getters and inherited init members, URL
@@ -255,34 +242,47 @@
       throw oidcError("invalid_request", configId, "mode \"no-cors\" cannot carry a token to " +
         bare(req.url) + ", a secure route of config " + configId + ": use mode \"cors\"");
     }
-    // The entry's token: the cache, else Go, which also says when the request
-    // goes without one (null: an anonymous entry while signed out).
-    var token = cached(configId, entry[3]);
-    if (token === null) token = await impl.routeToken(req.url, req.method, false);
-    if (token === null) return globalThis.fetch(req);
-    var resp = await sendWithToken(req, entry, token, canReplay);
-    if (!canReplay || resp.redirected || !bearerChallenge(resp)) return resp;
-    // Renew once and retry once; when the renewal fails, the caller gets the
-    // 401 (the failure is what silentRenewFailed reports).
-    try {
-      token = await impl.routeToken(req.url, req.method, true);
-    } catch (e) {
-      return resp;
+    // The entry's Authorization (and DPoP proof): the cache, else Go, which
+    // also says when the request goes without one (null: an anonymous entry
+    // while signed out). A DPoP request needs a proof each time: no cache.
+    var token = entry[4] ? null : cached(configId, entry[3]);
+    var auth = token !== null ? ["Bearer " + token, ""] : await impl.routeHeaders(req.url, req.method, false);
+    if (auth === null) return globalThis.fetch(req);
+    var resp = await sendWithToken(req, entry, auth, canReplay);
+    // Go's rule for the answer (spa.Manager.RouteAnswer): "nonce" sends once
+    // more with the DPoP nonce the server asked for, "renew" renews once and
+    // sends once more; when the renewal fails, the caller gets the 401 (the
+    // failure is what silentRenewFailed reports).
+    for (var nonced = false, renewed = false; !resp.redirected;) {
+      var nonce = entry[4] ? resp.headers.get("DPoP-Nonce") : null;
+      if (resp.status !== 401 && nonce === null) return resp;
+      var next = impl.routeAnswer(configId, req.url, resp.status, resp.headers.get("WWW-Authenticate") || "", nonce || "");
+      if (!canReplay || next === "" || (next === "nonce" ? nonced : renewed)) return resp;
+      if (next === "nonce") nonced = true;
+      else renewed = true;
+      try {
+        auth = await impl.routeHeaders(req.url, req.method, next === "renew");
+      } catch (e) {
+        return resp;
+      }
+      if (auth === null) return resp;
+      resp = await sendWithToken(req, entry, auth, true);
     }
-    if (token === null) return resp;
-    return sendWithToken(req, entry, token, false);
+    return resp;
   }
 
-  // sendWithToken sends req (a clone when keep is set) with the token. The
+  // sendWithToken sends req (a clone when keep is set) with auth, its
+  // [Authorization, DPoP proof]. The
   // browser keeps Authorization on a same-origin redirect and hides where a
   // redirect goes, so a token never follows one: redirect "follow" becomes
   // "manual", and the opaque answer rejects with redirect_blocked, unless the
   // route entry says followRedirects. A caller's own "error" or "manual" is
   // kept as asked.
-  async function sendWithToken(req, entry, token, keep) {
+  async function sendWithToken(req, entry, auth, keep) {
     var configId = entry[0], follow = entry[1];
     var headers = new Headers(req.headers);
-    headers.set("Authorization", "Bearer " + token);
+    headers.set("Authorization", auth[0]);
+    if (auth[1]) headers.set("DPoP", auth[1]);
     var asked = req.redirect;
     var out = new Request(keep ? req.clone() : req, {
       headers: headers,

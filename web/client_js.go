@@ -42,9 +42,10 @@ func NewClient() *Client {
 		},
 		// Login transactions must survive the redirect in this tab, whatever the
 		// config's storage, and must not be visible to other tabs.
-		TxStore: session,
-		Locker:  WebLocks{},
-		Renewer: silentrefresh.New(&IframeFrame{}),
+		TxStore:  session,
+		Locker:   WebLocks{},
+		Renewer:  silentrefresh.New(&IframeFrame{}),
+		DPoPKeys: NewDPoPKeys(),
 	})
 	c := &Client{Manager: m, tab: tab, Scheduler: silentrefresh.NewScheduler(m, silentrefresh.SchedulerOptions{})}
 	c.broadcast = NewBroadcast(m)

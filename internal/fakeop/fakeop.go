@@ -86,6 +86,10 @@ type OP struct {
 	requests    map[string]int
 	revoked     map[string]bool // revoked access tokens
 	userinfoSub string
+	dpop        *dpopState // RequireDPoP
+	pushed      map[string]*pushed
+	pushes      []url.Values
+	requirePAR  bool
 }
 
 // New returns an OP whose tokens are minted at clock's time with an access
@@ -102,9 +106,15 @@ func New(t testing.TB, clock spa.Clock) *OP {
 		t.Fatalf("fakeop: %v", err)
 	}
 	op := &OP{clock: clock, mux: http.NewServeMux(), key: key, signer: signer, ttl: 10 * time.Minute,
-		codes: map[string]grant{}, refresh: map[string]bool{}, families: map[string]grant{}, requests: map[string]int{}, revoked: map[string]bool{}}
+		codes: map[string]grant{}, refresh: map[string]bool{}, families: map[string]grant{}, requests: map[string]int{}, revoked: map[string]bool{}, pushed: map[string]*pushed{}}
 	op.mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		op.mu.Lock()
+		requirePAR := op.requirePAR
+		op.mu.Unlock()
 		writeJSON(w, "application/json", map[string]any{
+			"pushed_authorization_request_endpoint":          Issuer + "/par",
+			"require_pushed_authorization_requests":          requirePAR,
+			"dpop_signing_alg_values_supported":              []string{"ES256"},
 			"issuer":                                         Issuer,
 			"authorization_endpoint":                         Issuer + "/authorize",
 			"token_endpoint":                                 Issuer + "/token",
@@ -126,6 +136,7 @@ func New(t testing.TB, clock spa.Clock) *OP {
 	op.mux.HandleFunc("POST /token", op.serveToken)
 	op.mux.HandleFunc("GET /userinfo", op.serveUserinfo)
 	op.mux.HandleFunc("POST /revoke", op.serveRevoke)
+	op.mux.HandleFunc("POST /par", op.servePAR)
 	return op
 }
 
@@ -293,10 +304,19 @@ func (op *OP) Fetcher() spa.Fetcher {
 				return nil, &spa.Error{Code: spa.CodeNetwork, Message: "fakeop: network down"}
 			}
 		}
+		path := strings.TrimPrefix(strings.SplitN(req.URL, "?", 2)[0], Issuer)
 		op.mu.Lock()
-		op.requests[strings.TrimPrefix(strings.SplitN(req.URL, "?", 2)[0], Issuer)]++
+		op.requests[path]++
 		mux := op.mux
 		op.mu.Unlock()
+		req = &spa.Request{Method: req.Method, URL: req.URL, Header: req.Header.Clone(), Body: req.Body}
+		if req.Header == nil {
+			req.Header = http.Header{}
+		}
+		answer, jkt := op.dpopFilter(req, path)
+		if answer != nil {
+			return answer, nil
+		}
 		r := httptest.NewRequestWithContext(ctx, req.Method, req.URL, strings.NewReader(string(req.Body)))
 		for k, v := range req.Header {
 			r.Header[k] = slices.Clone(v)
@@ -305,7 +325,11 @@ func (op *OP) Fetcher() spa.Fetcher {
 		mux.ServeHTTP(rec, r)
 		res := rec.Result()
 		body, _ := io.ReadAll(res.Body)
-		return &spa.Response{Status: res.StatusCode, Header: res.Header, Body: body}, nil
+		out := &spa.Response{Status: res.StatusCode, Header: res.Header, Body: body}
+		if jkt != "" && path == "/token" {
+			op.dpopBind(out, jkt)
+		}
+		return out, nil
 	})
 }
 
@@ -331,6 +355,18 @@ func (op *OP) Authorize(authorizeURL string) (string, error) {
 		return "", fmt.Errorf("fakeop: %q is not this OP's authorization endpoint", authorizeURL)
 	}
 	q := u.Query()
+	if q.Has("request_uri") { // RFC 9126 §4: the pushed parameters, and only those
+		op.mu.Lock()
+		params, ok := op.takePushed(q)
+		op.mu.Unlock()
+		if !ok {
+			if params == nil {
+				return "", fmt.Errorf("fakeop: unknown request_uri %q", q.Get("request_uri"))
+			}
+			return params.Get("redirect_uri") + "?" + url.Values{"error": {"invalid_request_uri"}, "state": {params.Get("state")}, "iss": {Issuer}}.Encode(), nil
+		}
+		q = params
+	}
 	redirect := q.Get("redirect_uri")
 	if q.Get("response_type") != "code" || q.Get("client_id") == "" || redirect == "" || q.Get("state") == "" ||
 		q.Get("code_challenge") == "" || q.Get("code_challenge_method") != "S256" {

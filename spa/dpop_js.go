@@ -1,0 +1,7 @@
+//go:build js
+
+package spa
+
+// defaultDPoPKeys: none in the browser. A key made in Go would sit in Go
+// memory; package web's keys are non-extractable WebCrypto keys.
+func defaultDPoPKeys() DPoPKeys { return nil }

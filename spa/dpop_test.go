@@ -1,0 +1,374 @@
+package spa_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/oidcwasm/oidcwasm/internal/fakeop"
+	"github.com/oidcwasm/oidcwasm/spa"
+)
+
+func dpopCfg(id string) spa.Config {
+	c := cfg(id)
+	c.DPoP = true
+	return c
+}
+
+func ath(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// Every request to the provider carries a proof with the claims of RFC 9449
+// §4.2, signed by one key, and the tokens come back bound to it.
+func TestDPoPProofAtEveryProviderEndpoint(t *testing.T) {
+	e := newEnv(t, dpopCfg("a"))
+	e.op.RequireDPoP("")
+	ctx := context.Background()
+	s := e.login("a")
+	e.clk.Advance(9 * 60 * 1e9) // past the renewal point
+	s2, err := e.m.Renew(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.m.Revoke(ctx, "a", spa.HintAccessToken, ""); err != nil {
+		t.Fatal(err)
+	}
+	proofs := e.op.Proofs()
+	var paths []string
+	for _, p := range proofs {
+		paths = append(paths, p.Path)
+	}
+	if got := strings.Join(paths, " "); got != "/token /userinfo /token /revoke" {
+		t.Fatalf("proofs went to %q, want the code exchange, userinfo, the refresh and the revocation", got)
+	}
+	jtis := map[string]bool{}
+	for i, p := range proofs {
+		c := p.Claims
+		wantHTM := map[string]string{"/token": "POST", "/userinfo": "GET", "/revoke": "POST"}[p.Path]
+		wantATH := ""
+		if p.Path == "/userinfo" {
+			wantATH = ath(s.AccessToken)
+		}
+		for _, tt := range []struct {
+			name      string
+			got, want any
+		}{
+			{"typ", p.Header["typ"], "dpop+jwt"},
+			{"alg", p.Header["alg"], "ES256"},
+			{"jwk.kty", p.Header["jwk"].(map[string]any)["kty"], "EC"},
+			{"jwk.crv", p.Header["jwk"].(map[string]any)["crv"], "P-256"},
+			{"jwk has no d", p.Header["jwk"].(map[string]any)["d"], nil},
+			{"the same key", p.JKT, proofs[0].JKT},
+			{"htm", c["htm"], wantHTM},
+			{"htu", c["htu"], fakeop.Issuer + p.Path},
+			{"nonce", c["nonce"], nil},
+			{"ath", c["ath"], map[bool]any{true: wantATH, false: nil}[wantATH != ""]},
+		} {
+			if tt.got != tt.want {
+				t.Errorf("proof %d (%s): %s = %v, want %v", i, p.Path, tt.name, tt.got, tt.want)
+			}
+		}
+		if iat, _ := c["iat"].(float64); int64(iat) != e.clk.Now().Unix() && int64(iat) != e.clk.Now().Add(-9*60*1e9).Unix() {
+			t.Errorf("proof %d: iat %v is not the clock's time", i, c["iat"])
+		}
+		jti, _ := c["jti"].(string)
+		if len(jti) < 16 || jtis[jti] {
+			t.Errorf("proof %d: jti %q is short or repeated", i, jti)
+		}
+		jtis[jti] = true
+	}
+	// A secure-route request: "DPoP <token>" and a proof the OP accepts as a
+	// resource server would (htu without the query, ath of the token).
+	target := "https://API.example:443/a/./x?q=1#f"
+	m, _ := e.m.MatchRequest(target, "PATCH", nil)
+	h, ok, err := e.m.RouteHeaders(ctx, m, "PATCH", target, false)
+	if err != nil || !ok {
+		t.Fatalf("RouteHeaders: %v %v", ok, err)
+	}
+	tok, _ := strings.CutPrefix(h.Authorization, "DPoP ")
+	if tok == h.Authorization || tok == "" || tok == s2.AccessToken { // s2's was revoked: a new one
+		t.Fatalf("Authorization %q is not a DPoP token", strings.Fields(h.Authorization)[0])
+	}
+	if _, err := e.op.CheckProof(h.DPoP, "PATCH", "https://api.example/a/x", tok); err != nil {
+		t.Errorf("the resource's proof does not verify: %v", err)
+	}
+}
+
+// A proof's htu is the URL without query and fragment, normalised as the
+// server compares it (RFC 9449 §4.2, §4.3; RFC 3986 §6.2.2, §6.2.3).
+func TestDPoPProofHTU(t *testing.T) {
+	e := newEnv(t, dpopCfg("a"))
+	e.op.RequireDPoP("")
+	e.login("a")
+	for _, tt := range []struct{ target, want string }{
+		{"https://api.example/a/x?q=1", "https://api.example/a/x"},
+		{"https://api.example/a/x#frag", "https://api.example/a/x"},
+		{"HTTPS://API.EXAMPLE/a/x", "https://api.example/a/x"},
+		{"https://api.example:443/a/x", "https://api.example/a/x"},
+		{"https://api.example/a/b/../x", "https://api.example/a/x"},
+		{"https://api.example/a/%7Ex", "https://api.example/a/%7Ex"},
+	} {
+		m, ok := e.m.MatchRequest(tt.target, "GET", nil)
+		if !ok {
+			t.Fatalf("%s is not a secure route", tt.target)
+		}
+		h, _, err := e.m.RouteHeaders(context.Background(), m, "GET", tt.target, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.op.CheckProof(h.DPoP, "GET", tt.want, strings.TrimPrefix(h.Authorization, "DPoP ")); err != nil {
+			t.Errorf("%s: %v", tt.target, err)
+		}
+	}
+}
+
+// use_dpop_nonce (RFC 9449 §8) is answered once with the nonce given, and
+// the nonce is then sent with every proof to that server.
+func TestDPoPNonceAtTheTokenEndpoint(t *testing.T) {
+	e := newEnv(t, dpopCfg("a"))
+	e.op.RequireDPoP("n-1")
+	e.login("a")
+	var nonces []any
+	for _, p := range e.op.Proofs() {
+		if p.Path == "/token" {
+			nonces = append(nonces, p.Claims["nonce"])
+		}
+	}
+	if len(nonces) != 2 || nonces[0] != nil || nonces[1] != "n-1" {
+		t.Fatalf("token endpoint proofs carried nonces %v, want none and then n-1", nonces)
+	}
+	// userinfo came after: the nonce of that server from the start.
+	if ps := e.op.Proofs(); ps[len(ps)-1].Path != "/userinfo" || ps[len(ps)-1].Claims["nonce"] != "n-1" {
+		t.Errorf("userinfo's proof: %v, want nonce n-1 at once", ps[len(ps)-1].Claims)
+	}
+}
+
+// A server that asks for a new nonce every time gets two requests, not a loop.
+func TestDPoPNonceIsRetriedOnceNotTwice(t *testing.T) {
+	e := newEnv(t, dpopCfg("a"))
+	n := 0
+	e.op.Handle("POST /token", func(w http.ResponseWriter, r *http.Request) {
+		n++
+		w.Header().Set("DPoP-Nonce", "n-"+strconv.Itoa(n))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"error":"use_dpop_nonce"}`))
+	})
+	u, err := e.m.Authorize(context.Background(), "a", spa.AuthorizeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, _ := e.op.Authorize(u)
+	cb, err := e.m.ValidateCallback(context.Background(), back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.m.Exchange(context.Background(), cb)
+	wantCode(t, err, "use_dpop_nonce")
+	if n != 2 {
+		t.Errorf("the token endpoint got %d requests, want 2 (one retry)", n)
+	}
+	if s, _ := e.m.Session("a"); s != nil {
+		t.Error("a session was stored")
+	}
+}
+
+// A provider that answers a proof with a Bearer token did not bind it.
+func TestDPoPRequiresADPoPToken(t *testing.T) {
+	e := newEnv(t, dpopCfg("a"))
+	e.op.RequireDPoP("")
+	e.op.SetDPoPTokenType("Bearer")
+	_, err := e.op.Login(context.Background(), e.m, "a")
+	wantCode(t, err, spa.CodeInvalidResponse)
+	if s, _ := e.m.Session("a"); s != nil {
+		t.Error("a session was stored")
+	}
+	// And a Bearer config refuses a DPoP token.
+	e2 := newEnv(t, cfg("a"))
+	e2.op.RequireDPoP("")
+	e2.op.Handle("POST /token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"access_token":"at","token_type":"DPoP","id_token":"x"}`))
+	})
+	_, err = e2.op.Login(context.Background(), e2.m, "a")
+	if spa.ErrorCode(err) == "" {
+		t.Fatal("a Bearer config took a DPoP answer")
+	}
+}
+
+// A resource's use_dpop_nonce (RFC 9449 §9) says "send once more", with the
+// nonce kept for that server only; the same nonce again is not a reason.
+func TestDPoPNonceOfAResource(t *testing.T) {
+	e := newEnv(t, dpopCfg("a"), cfg("b"))
+	e.op.RequireDPoP("")
+	e.login("a")
+	ctx := context.Background()
+	target := "https://api.example/a/x"
+	ask := &spa.Response{Status: http.StatusUnauthorized, Header: http.Header{
+		"Www-Authenticate": {`DPoP error="use_dpop_nonce", error_description="nonce"`}, "Dpop-Nonce": {"r-1"}}}
+	if got := e.m.RouteAnswer("a", target, ask); got != spa.AnswerNonce {
+		t.Fatalf("RouteAnswer(use_dpop_nonce) = %q, want nonce", got)
+	}
+	m, _ := e.m.MatchRequest(target, "GET", nil)
+	h, _, err := e.m.RouteHeaders(ctx, m, "GET", target, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.op.CheckProof(h.DPoP, "GET", target, strings.TrimPrefix(h.Authorization, "DPoP "))
+	if err != nil || p.Claims["nonce"] != "r-1" {
+		t.Fatalf("the retry's proof: nonce %v, err %v; want r-1", p.Claims["nonce"], err)
+	}
+	if got := e.m.RouteAnswer("a", target, ask); got != spa.AnswerDone {
+		t.Errorf("the same nonce again: RouteAnswer = %q, want done", got)
+	}
+	if got := e.m.RouteAnswer("b", "https://api.example/b", ask); got != spa.AnswerDone {
+		t.Errorf("a Bearer config: RouteAnswer = %q, want done", got)
+	}
+	// The resource's nonce is not the provider's.
+	e.clk.Advance(9 * 60 * 1e9)
+	if _, err := e.m.Renew(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	ps := e.op.Proofs()
+	if last := ps[len(ps)-1]; last.Path != "/token" || last.Claims["nonce"] != nil {
+		t.Errorf("the refresh's proof carries nonce %v, want none (r-1 is the API's)", last.Claims["nonce"])
+	}
+	refused := &spa.Response{Status: http.StatusUnauthorized, Header: http.Header{"Www-Authenticate": {`DPoP error="invalid_token"`}}}
+	if got := e.m.RouteAnswer("a", target, refused); got != spa.AnswerRenew {
+		t.Errorf("DPoP invalid_token: RouteAnswer = %q, want renew", got)
+	}
+}
+
+// The key ends with the session: the next sign-in proves another key.
+func TestDPoPKeyIsDeletedAtLogoff(t *testing.T) {
+	keys := spa.NewMemoryDPoPKeys()
+	e := newEnv(t)
+	e.m = spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Stores: e.stores, Clock: e.clk, DPoPKeys: keys})
+	if err := e.m.Configure(context.Background(), []spa.Config{dpopCfg("a")}); err != nil {
+		t.Fatal(err)
+	}
+	e.op.RequireDPoP("")
+	e.login("a")
+	first := e.op.Proofs()[0].JKT
+	if err := e.m.LogoffLocal("a"); err != nil {
+		t.Fatal(err)
+	}
+	e.login("a")
+	ps := e.op.Proofs()
+	if last := ps[len(ps)-1].JKT; last == first {
+		t.Error("the second sign-in proved the first sign-in's key: it was not deleted at logoff")
+	}
+}
+
+// A Bearer config sends no proof anywhere.
+func TestBearerConfigSendsNoProof(t *testing.T) {
+	e := newEnv(t)
+	e.login("a")
+	m, _ := e.m.MatchRequest("https://api.example/a", "GET", nil)
+	h, _, err := e.m.RouteHeaders(context.Background(), m, "GET", "https://api.example/a", false)
+	if err != nil || h.DPoP != "" || !strings.HasPrefix(h.Authorization, "Bearer ") {
+		t.Fatalf("RouteHeaders = %q (proof %v), %v; want Bearer and no proof", strings.Fields(h.Authorization)[0], h.DPoP != "", err)
+	}
+}
+
+// PAR (RFC 9126): the parameters go to the endpoint, the browser only gets
+// client_id and request_uri, and the sign-in completes.
+func TestPushedAuthorizationRequest(t *testing.T) {
+	c := cfg("a")
+	c.UsePushedAuthorisationRequests = true
+	c.SecureRoutes = []spa.Route{{URL: "https://api.example/a", Resource: "https://api.example/a"}}
+	e := newEnv(t, c)
+	raw, err := e.m.Authorize(context.Background(), "a", spa.AuthorizeOptions{LoginHint: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(raw)
+	q := u.Query()
+	if len(q) != 2 || q.Get("client_id") != "client-a" || !strings.HasPrefix(q.Get("request_uri"), "urn:ietf:params:oauth:request_uri:") {
+		t.Fatalf("the navigation carries %v, want client_id and request_uri only", q)
+	}
+	pushes := e.op.Pushes()
+	if len(pushes) != 1 {
+		t.Fatalf("%d pushed requests, want 1", len(pushes))
+	}
+	p := pushes[0]
+	for k, want := range map[string]string{"client_id": "client-a", "response_type": "code", "redirect_uri": "https://app.example/cb",
+		"code_challenge_method": "S256", "login_hint": "alice", "resource": "https://api.example/a", "scope": "openid profile offline_access"} {
+		if p.Get(k) != want {
+			t.Errorf("pushed %s = %q, want %q", k, p.Get(k), want)
+		}
+	}
+	for _, k := range []string{"state", "nonce", "code_challenge"} {
+		if len(p.Get(k)) < 43 {
+			t.Errorf("pushed %s = %q, want the transaction's", k, p.Get(k))
+		}
+	}
+	back, err := e.op.Authorize(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := e.m.ValidateCallback(context.Background(), back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.m.Exchange(context.Background(), cb); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// require_pushed_authorization_requests turns PAR on for every request,
+// the iframe's too; an expired request_uri comes back as the provider's
+// invalid_request_uri.
+func TestPushedAuthorizationRequiredByTheProvider(t *testing.T) {
+	e := newEnv(t, cfg("a"))
+	e.op.RequirePAR()
+	// A new Manager reads discovery again (the first one cached it).
+	e.stores[spa.StorageSession] = spa.NewMemoryStore()
+	e.m = e.manager()
+	if err := e.m.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := e.m.SilentAuthorizeURL(context.Background(), "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(raw)
+	if q := u.Query(); len(q) != 2 || q.Get("request_uri") == "" {
+		t.Fatalf("the iframe navigates with %v, want client_id and request_uri only", q)
+	}
+	if p := e.op.Pushes(); len(p) != 1 || p[0].Get("prompt") != "none" {
+		t.Fatalf("pushed %v, want one request with prompt=none", p)
+	}
+	e.op.ExpirePushed()
+	back, err := e.op.Authorize(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.m.ValidateCallback(context.Background(), back)
+	wantCode(t, err, "invalid_request_uri")
+}
+
+// PAR asked for of a provider without the endpoint is a configure error
+// that names the field.
+func TestPushedAuthorizationWithoutEndpoint(t *testing.T) {
+	e := newEnv(t)
+	e.op.Handle("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"issuer":"` + fakeop.Issuer + `","authorization_endpoint":"` + fakeop.Issuer + `/authorize","token_endpoint":"` +
+			fakeop.Issuer + `/token","jwks_uri":"` + fakeop.Issuer + `/jwks"}`))
+	})
+	c := cfg("z")
+	c.UsePushedAuthorisationRequests = true
+	err := e.manager().Configure(context.Background(), []spa.Config{c})
+	wantCode(t, err, spa.CodeUnsupported)
+	if f := err.(*spa.Error).Field; f != "usePushedAuthorisationRequests" {
+		t.Errorf("field %q, want usePushedAuthorisationRequests", f)
+	}
+}
