@@ -2,7 +2,6 @@ package spa
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,11 +25,9 @@ type AuthorizeOptions struct {
 	token *TokenOptions // SilentAuthorizeURLFor
 }
 
-// reservedAuthParams are set by the library alone.
-var reservedAuthParams = map[string]bool{
-	"response_type": true, "client_id": true, "redirect_uri": true, "state": true, "nonce": true,
-	"code_challenge": true, "code_challenge_method": true,
-}
+// reservedAuthParams are set by the library alone, space separated (a
+// string, not a map: no table built at init in every wasm).
+const reservedAuthParams = " response_type client_id redirect_uri state nonce code_challenge code_challenge_method request_uri "
 
 // Authorize starts the authorization code flow with PKCE for a config: it saves
 // a transaction (state, nonce, S256 verifier) and returns the URL to navigate to
@@ -101,10 +98,10 @@ func (m *Manager) authorizeURL(ctx context.Context, p *provider, redirect, retur
 	if err != nil {
 		return "", wrapError(CodeInvalidResponse, c.ConfigID, err, "discovery authorization_endpoint is not a URL")
 	}
-	q := url.Values{}
+	q := u.Query() // RFC 6749 §3.1: keep the endpoint's own query
 	for _, params := range []map[string]string{c.CustomParamsAuthRequest, o.CustomParams} {
 		for k, v := range params {
-			if reservedAuthParams[k] {
+			if strings.Contains(reservedAuthParams, " "+k+" ") {
 				return "", configError(c.ConfigID, "customParamsAuthRequest", "%q is set by the library and cannot be a custom parameter", k)
 			}
 			q.Set(k, v)
@@ -164,7 +161,9 @@ func (m *Manager) authorizeURL(ctx context.Context, p *provider, redirect, retur
 		if err != nil {
 			return "", err
 		}
-		q = url.Values{"client_id": {c.ClientID}, "request_uri": {uri}} // RFC 9126 §4
+		q = u.Query() // RFC 9126 §4: the endpoint's own query, client_id and request_uri
+		q.Set("client_id", c.ClientID)
+		q.Set("request_uri", uri)
 	}
 	m.txMu.Lock()
 	err = m.saveTx(t)
@@ -172,11 +171,7 @@ func (m *Manager) authorizeURL(ctx context.Context, p *provider, redirect, retur
 	if err != nil {
 		return "", wrapError(CodeStorage, c.ConfigID, err, "cannot store the authorization request")
 	}
-	all := u.Query() // RFC 6749 §3.1: keep the endpoint's own query
-	for k, v := range q {
-		all[k] = v
-	}
-	u.RawQuery = all.Encode()
+	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
 
@@ -195,17 +190,15 @@ func (m *Manager) pushAuthorization(ctx context.Context, p *provider, params url
 	if resp.Status == http.StatusCreated {
 		resp.Status = http.StatusOK // §2.2 answers 201; decodeJSON takes 200
 	}
-	var out struct {
-		RequestURI string          `json:"request_uri"`
-		ExpiresIn  json.RawMessage `json:"expires_in"`
-	}
+	var out map[string]any // a type the wasm has anyway
 	if err := decodeJSON(resp, p.cfg.ConfigID, "the pushed authorization request endpoint", &out); err != nil {
 		return "", err
 	}
-	if out.RequestURI == "" {
+	uri, _ := out["request_uri"].(string)
+	if uri == "" {
 		return "", newError(CodeInvalidResponse, p.cfg.ConfigID, "the pushed authorization request endpoint answered without request_uri (RFC 9126 §2.2)")
 	}
-	return out.RequestURI, nil
+	return uri, nil
 }
 
 // checkReturnURL accepts "", a path on the app's origin, or an absolute URL on

@@ -34,6 +34,7 @@ type discovery struct {
 
 // storedDiscovery is the versioned envelope in the store.
 type storedDiscovery struct {
+	_ noCompare // no == (and no equality function in the wasm)
 	V         int        `json:"v"`
 	Authority string     `json:"authority"`
 	Doc       *discovery `json:"doc"`
@@ -119,15 +120,16 @@ func (d *discovery) check(c *Config) error {
 	if len(d.CodeChallengeMethods) > 0 && !slices.Contains(d.CodeChallengeMethods, "S256") {
 		return newError(CodeInvalidResponse, c.ConfigID, "the provider does not support PKCE S256 (code_challenge_methods_supported: %v; RFC 7636 §4.2)", d.CodeChallengeMethods)
 	}
-	if d.PAREndpoint == "" && (c.UsePushedAuthorisationRequests || d.RequirePAR) {
-		return &Error{Code: CodeUnsupported, ConfigID: c.ConfigID, Field: "usePushedAuthorisationRequests",
-			Message: "pushed authorization requests are on, but the provider has no pushed_authorization_request_endpoint (RFC 9126 §5)"}
+	field, msg := "", ""
+	switch {
+	case d.PAREndpoint == "" && (c.UsePushedAuthorisationRequests || d.RequirePAR):
+		field, msg = "usePushedAuthorisationRequests", "pushed authorization requests are on, but the provider has no pushed_authorization_request_endpoint (RFC 9126 §5)"
+	case c.DPoP && len(d.DPoPAlgs) > 0 && !slices.Contains(d.DPoPAlgs, "ES256"):
+		field, msg = "dpop", "dpop is on, but the provider takes no ES256 proofs (dpop_signing_alg_values_supported, RFC 9449 §5.1)"
+	default:
+		return nil
 	}
-	if c.DPoP && len(d.DPoPAlgs) > 0 && !slices.Contains(d.DPoPAlgs, "ES256") {
-		return &Error{Code: CodeUnsupported, ConfigID: c.ConfigID, Field: "dpop",
-			Message: "dpop is on, but the provider takes no ES256 proofs (dpop_signing_alg_values_supported, RFC 9449 §5.1)"}
-	}
-	return nil
+	return &Error{Code: CodeUnsupported, ConfigID: c.ConfigID, Field: field, Message: msg}
 }
 
 func quote(s string) string { return `"` + s + `"` }

@@ -33,6 +33,33 @@ type DPoPKeys interface {
 	Delete(configID string)
 }
 
+// DPoP is Options.DPoP: what signs the proofs of the configs with DPoP on.
+// Make it with NewDPoP. The zero value signs nothing, and Configure refuses
+// a config with DPoP then; natively NewManager defaults to keys in memory.
+// An option rather than a built-in so that an app without DPoP does not
+// carry its code (the wasm size budget, DESIGN.md).
+type DPoP struct{ p prover }
+
+// NewDPoP returns the DPoP option over a key store: in the browser
+// web.NewDPoPKeys(), natively NewMemoryDPoPKeys().
+func NewDPoP(keys DPoPKeys) DPoP { return DPoP{&keyProver{keys: keys}} }
+
+// prover makes DPoP proofs and keeps the servers' nonces.
+type prover interface {
+	proof(ctx context.Context, m *Manager, configID, method, target, accessToken string) (string, error)
+	send(ctx context.Context, m *Manager, p *provider, req *Request, accessToken string) (*Response, error)
+	retry(target string, resp *Response) bool
+	forget(configID string)
+}
+
+// keyProver is the prover of NewDPoP.
+type keyProver struct {
+	keys   DPoPKeys
+	nonces dpopNonces
+}
+
+func (k *keyProver) forget(configID string) { k.keys.Delete(configID) }
+
 // AuthHeaders are the headers a request to a secure route carries.
 type AuthHeaders struct {
 	// Authorization is "Bearer <token>" (RFC 6750 §2.1), or "DPoP <token>"
@@ -123,28 +150,25 @@ type dpopClaims struct {
 	Nonce string `json:"nonce,omitempty"`
 }
 
-// dpopProof makes the DPoP proof of a request (RFC 9449 §4.2): a JWS with
+// proof makes the DPoP proof of a request (RFC 9449 §4.2): a JWS with
 // typ dpop+jwt, alg ES256 and the public key in jwk, whose claims name the
 // method, the URL without query and fragment, the time, a unique jti, the
 // access token's hash when one goes with the request (ath, §4.2), and the
 // server's nonce when it gave one (§8, §9).
-func (m *Manager) dpopProof(ctx context.Context, p *provider, method, target, accessToken string) (string, error) {
-	if m.dpopKeys == nil {
-		return "", configError(p.cfg.ConfigID, "dpop", "is on, but spa.Options.DPoPKeys is not set: nothing can sign the proofs")
-	}
+func (k *keyProver) proof(ctx context.Context, m *Manager, id, method, target, accessToken string) (string, error) {
 	htu, origin, err := dpopHTU(target)
 	if err != nil {
-		return "", withConfig(err, p.cfg.ConfigID)
+		return "", withConfig(err, id)
 	}
-	key, err := m.dpopKeys.Key(ctx, p.cfg.ConfigID)
+	key, err := k.keys.Key(ctx, id)
 	if err != nil {
-		return "", wrapError(CodeStorage, p.cfg.ConfigID, err, "cannot get the config's DPoP key")
+		return "", wrapError(CodeStorage, id, err, "cannot get the config's DPoP key")
 	}
 	jwk := key.PublicJWK()
 	if !json.Valid(jwk) || len(jwk) == 0 || jwk[0] != '{' {
-		return "", newError(CodeInvalidConfig, p.cfg.ConfigID, "the DPoP key's public JWK is not a JSON object")
+		return "", newError(CodeInvalidConfig, id, "the DPoP key's public JWK is not a JSON object")
 	}
-	c := dpopClaims{HTM: method, HTU: htu, IAT: m.clock.Now().Unix(), Nonce: m.nonces.get(origin)}
+	c := dpopClaims{HTM: method, HTU: htu, IAT: m.clock.Now().Unix(), Nonce: k.nonces.get(origin)}
 	if c.JTI, err = randomString(m.rand, 16); err != nil {
 		return "", err
 	}
@@ -158,10 +182,10 @@ func (m *Manager) dpopProof(ctx context.Context, p *provider, method, target, ac
 	input := b64url([]byte(`{"typ":"dpop+jwt","alg":"ES256","jwk":`+string(jwk)+`}`)) + "." + b64url(claims)
 	sig, err := key.Sign(ctx, []byte(input))
 	if err != nil {
-		return "", wrapError(CodeStorage, p.cfg.ConfigID, err, "the DPoP key did not sign the proof")
+		return "", wrapError(CodeStorage, id, err, "the DPoP key did not sign the proof")
 	}
 	if len(sig) != 64 {
-		return "", newError(CodeInvalidConfig, p.cfg.ConfigID, "the DPoP key's signature is %d bytes, not ES256's 64 (RFC 7518 §3.4)", len(sig))
+		return "", newError(CodeInvalidConfig, id, "the DPoP key's signature is %d bytes, not ES256's 64 (RFC 7518 §3.4)", len(sig))
 	}
 	return input + "." + b64url(sig), nil
 }
@@ -182,38 +206,47 @@ func authScheme(p *provider) string {
 // an authorization server, §8; a 401 challenge from a resource, §9) is sent
 // once more with the nonce it gave, and not twice.
 func (m *Manager) send(ctx context.Context, p *provider, req *Request, accessToken string) (*Response, error) {
+	if p.cfg.DPoP {
+		return m.dpop.send(ctx, m, p, req, accessToken)
+	}
+	if accessToken != "" {
+		req.Header.Set("Authorization", "Bearer "+accessToken)
+	}
+	resp, err := m.fetcher.Fetch(ctx, req)
+	if err != nil {
+		return nil, withConfig(err, p.cfg.ConfigID)
+	}
+	return resp, nil
+}
+
+// send is Manager.send for a config with DPoP. req's Header is the
+// caller's own, set here.
+func (k *keyProver) send(ctx context.Context, m *Manager, p *provider, req *Request, accessToken string) (*Response, error) {
+	if accessToken != "" {
+		req.Header.Set("Authorization", "DPoP "+accessToken)
+	}
 	for try := 0; ; try++ {
-		r := *req
-		r.Header = req.Header.Clone()
-		if r.Header == nil {
-			r.Header = http.Header{}
+		proof, err := k.proof(ctx, m, p.cfg.ConfigID, req.Method, req.URL, accessToken)
+		if err != nil {
+			return nil, err
 		}
-		if accessToken != "" {
-			r.Header.Set("Authorization", authScheme(p)+" "+accessToken)
-		}
-		if p.cfg.DPoP {
-			proof, err := m.dpopProof(ctx, p, r.Method, r.URL, accessToken)
-			if err != nil {
-				return nil, err
-			}
-			r.Header.Set("DPoP", proof)
-		}
-		resp, err := m.fetcher.Fetch(ctx, &r)
+		req.Header.Set("DPoP", proof)
+		resp, err := m.fetcher.Fetch(ctx, req)
 		if err != nil {
 			return nil, withConfig(err, p.cfg.ConfigID)
 		}
-		if !p.cfg.DPoP || !m.nonceRetry(r.URL, resp) || try > 0 {
+		if try > 0 || !k.retry(req.URL, resp) {
 			return resp, nil
 		}
 	}
 }
 
-// nonceRetry keeps the DPoP-Nonce of an answer from target and reports
-// whether the answer asks for the request again with it: use_dpop_nonce as
-// an authorization server's 400 error (RFC 9449 §8) or a resource's 401
-// DPoP challenge (§9), with a nonce not sent before.
-func (m *Manager) nonceRetry(target string, resp *Response) bool {
-	if !m.nonces.learn(target, resp.Header) {
+// retry keeps the DPoP-Nonce of an answer from target and reports whether
+// the answer asks for the request again with it: use_dpop_nonce as an
+// authorization server's 400 error (RFC 9449 §8) or a resource's 401 DPoP
+// challenge (§9), with a nonce not sent before.
+func (k *keyProver) retry(target string, resp *Response) bool {
+	if !k.nonces.learn(target, resp.Header) {
 		return false
 	}
 	switch resp.Status {
@@ -242,7 +275,7 @@ func (m *Manager) RouteHeaders(ctx context.Context, r RouteMatch, method, target
 	}
 	h := AuthHeaders{Authorization: authScheme(p) + " " + tok}
 	if p.cfg.DPoP {
-		if h.DPoP, err = m.dpopProof(ctx, p, method, target, tok); err != nil {
+		if h.DPoP, err = m.dpop.proof(ctx, m, p.cfg.ConfigID, method, target, tok); err != nil {
 			return AuthHeaders{}, false, err
 		}
 	}
@@ -277,7 +310,7 @@ func (m *Manager) RouteAnswer(configID, target string, resp *Response) string {
 	if err != nil {
 		return AnswerDone
 	}
-	if p.cfg.DPoP && m.nonceRetry(target, resp) && resp.Status == http.StatusUnauthorized {
+	if p.cfg.DPoP && m.dpop.retry(target, resp) && resp.Status == http.StatusUnauthorized {
 		return AnswerNonce
 	}
 	if TokenChallenge(resp, authScheme(p)) {

@@ -2,6 +2,6 @@
 
 package spa
 
-// defaultDPoPKeys: none in the browser. A key made in Go would sit in Go
+// defaultDPoP: none in the browser. A key made in Go would sit in Go
 // memory; package web's keys are non-extractable WebCrypto keys.
-func defaultDPoPKeys() DPoPKeys { return nil }
+func defaultDPoP() DPoP { return DPoP{} }

@@ -2,6 +2,6 @@
 
 package spa
 
-// defaultDPoPKeys: natively, keys in memory. In the browser the caller
-// passes web's IndexedDB keys (a key made here would live in Go memory).
-func defaultDPoPKeys() DPoPKeys { return NewMemoryDPoPKeys() }
+// defaultDPoP: natively, keys in memory. In the browser the caller passes
+// web's IndexedDB keys (a key made here would live in Go memory).
+func defaultDPoP() DPoP { return NewDPoP(NewMemoryDPoPKeys()) }

@@ -250,7 +250,7 @@ func TestDPoPNonceOfAResource(t *testing.T) {
 func TestDPoPKeyIsDeletedAtLogoff(t *testing.T) {
 	keys := spa.NewMemoryDPoPKeys()
 	e := newEnv(t)
-	e.m = spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Stores: e.stores, Clock: e.clk, DPoPKeys: keys})
+	e.m = spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Stores: e.stores, Clock: e.clk, DPoP: spa.NewDPoP(keys)})
 	if err := e.m.Configure(context.Background(), []spa.Config{dpopCfg("a")}); err != nil {
 		t.Fatal(err)
 	}

@@ -212,10 +212,10 @@ func (m *Manager) endSession(p *provider, why string) {
 	had := p.session.Swap(nil) != nil
 	p.store.Remove(sessionKey(p.cfg.ConfigID))
 	p.mu.Unlock()
-	if p.cfg.DPoP && m.dpopKeys != nil {
+	if p.cfg.DPoP && m.dpop != nil {
 		// The key dies with the session (RFC 9449 §2: tokens bound to it
 		// are over); the next sign-in makes a new one.
-		m.dpopKeys.Delete(p.cfg.ConfigID)
+		m.dpop.forget(p.cfg.ConfigID)
 	}
 	if had {
 		m.emit(Event{Type: EventLoggedOut, ConfigID: p.cfg.ConfigID, Code: why})

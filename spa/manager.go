@@ -27,10 +27,10 @@ type Options struct {
 	Locker Locker
 	// Rand is the source of state, nonce and PKCE verifiers; default crypto/rand.
 	Rand io.Reader
-	// DPoPKeys keeps the DPoP key of each config with DPoP on (RFC 9449);
-	// in the browser package web's IndexedDB keys, natively by default
-	// keys in memory (NewMemoryDPoPKeys).
-	DPoPKeys DPoPKeys
+	// DPoP signs the proofs of the configs with DPoP on (RFC 9449):
+	// NewDPoP(web.NewDPoPKeys()) in the browser; natively by default
+	// NewDPoP(NewMemoryDPoPKeys()). Without it such a config is refused.
+	DPoP DPoP
 }
 
 // Manager holds the configs of a single-page application and their sessions.
@@ -44,8 +44,7 @@ type Manager struct {
 	locker  Locker
 	rand    io.Reader
 
-	dpopKeys DPoPKeys
-	nonces   dpopNonces
+	dpop prover // nil: no DPoP
 
 	set     atomic.Pointer[configSet]
 	confMu  sync.Mutex // serialises Configure
@@ -74,7 +73,7 @@ type provider struct {
 // NewManager returns a Manager with no configs; call Configure next.
 func NewManager(o Options) *Manager {
 	m := &Manager{fetcher: o.Fetcher, txStore: o.TxStore, clock: o.Clock, renewer: o.Renewer, locker: o.Locker, rand: o.Rand,
-		dpopKeys: o.DPoPKeys}
+		dpop: o.DPoP.p}
 	m.stores = map[string]Store{}
 	for _, k := range []string{StorageSession, StorageLocal, StorageMemory} {
 		if s := o.Stores[k]; s != nil {
@@ -98,8 +97,8 @@ func NewManager(o Options) *Manager {
 	if m.rand == nil {
 		m.rand = rand.Reader
 	}
-	if m.dpopKeys == nil {
-		m.dpopKeys = defaultDPoPKeys()
+	if m.dpop == nil {
+		m.dpop = defaultDPoP().p
 	}
 	return m
 }
@@ -114,6 +113,11 @@ func (m *Manager) Configure(ctx context.Context, configs []Config) error {
 	cs, err := validateConfigs(configs)
 	if err != nil {
 		return err
+	}
+	for _, c := range cs {
+		if c.DPoP && m.dpop == nil {
+			return configError(c.ConfigID, "dpop", "is on, but nothing signs DPoP proofs: give spa.Options.DPoP = spa.NewDPoP(web.NewDPoPKeys())")
+		}
 	}
 	routes := make(map[string][]Route, len(cs))
 	for _, c := range cs {

@@ -20,3 +20,8 @@ func s256(verifier string) string {
 	sum := sha256.Sum256([]byte(verifier))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
+
+// noCompare, as a field, makes a struct type incomparable: the compiler then
+// emits no equality function for it, which every comparable struct that is
+// ever boxed (JSON, events) otherwise costs in the wasm.
+type noCompare [0]func()

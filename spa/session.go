@@ -51,6 +51,7 @@ func (s *Session) stale(now time.Time, factor float64) bool {
 // the authority and client so that a changed config never picks up another
 // provider's tokens.
 type storedSession struct {
+	_ noCompare // no == (and no equality function in the wasm)
 	V         int      `json:"v"`
 	Authority string   `json:"authority"`
 	ClientID  string   `json:"client_id"`

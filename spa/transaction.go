@@ -16,6 +16,7 @@ const maxTransactions = 20
 // match (state), what the ID token must carry (nonce) and the PKCE verifier
 // (RFC 7636 §4.1). It is stored under its state and used once.
 type transaction struct {
+	_ noCompare // no == (and no equality function in the wasm)
 	V           int    `json:"v"`
 	State       string `json:"state"`
 	Nonce       string `json:"nonce"`

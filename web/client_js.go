@@ -25,9 +25,11 @@ type Client struct {
 }
 
 // NewClient wires a Client and starts its renewal scheduler. Call Configure
-// next. It blocks for up to TabClaimGrace while it finds out whether this tab
+// next. dpop signs the proofs of configs with DPoP on:
+// spa.NewDPoP(NewDPoPKeys()), or the zero spa.DPoP for none (such configs
+// are then refused, and the DPoP code stays out of the wasm). It blocks for up to TabClaimGrace while it finds out whether this tab
 // is a duplicate, so call it from main or a goroutine, not from a JS callback.
-func NewClient() *Client {
+func NewClient(dpop spa.DPoP) *Client {
 	session := SessionStorage(StorePrefix)
 	// A duplicated tab has a copy of sessionStorage: it must drop the copied
 	// refresh tokens before anything reads them, or both tabs would rotate the
@@ -42,10 +44,10 @@ func NewClient() *Client {
 		},
 		// Login transactions must survive the redirect in this tab, whatever the
 		// config's storage, and must not be visible to other tabs.
-		TxStore:  session,
-		Locker:   WebLocks{},
-		Renewer:  silentrefresh.New(&IframeFrame{}),
-		DPoPKeys: NewDPoPKeys(),
+		TxStore: session,
+		Locker:  WebLocks{},
+		Renewer: silentrefresh.New(&IframeFrame{}),
+		DPoP:    dpop,
 	})
 	c := &Client{Manager: m, tab: tab, Scheduler: silentrefresh.NewScheduler(m, silentrefresh.SchedulerOptions{})}
 	c.broadcast = NewBroadcast(m)

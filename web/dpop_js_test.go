@@ -7,11 +7,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"syscall/js"
 	"testing"
 
+	"github.com/oidcwasm/oidcwasm/spa"
 	"github.com/oidcwasm/oidcwasm/web"
 )
 
@@ -47,8 +49,18 @@ func requestPromise(req js.Value) js.Value {
 	exec = js.FuncOf(func(this js.Value, args []js.Value) any {
 		resolve, reject := args[0], args[1]
 		var ok, fail js.Func
-		ok = js.FuncOf(func(js.Value, []js.Value) any { resolve.Invoke(req.Get("result")); ok.Release(); fail.Release(); return nil })
-		fail = js.FuncOf(func(js.Value, []js.Value) any { reject.Invoke(req.Get("error")); ok.Release(); fail.Release(); return nil })
+		ok = js.FuncOf(func(js.Value, []js.Value) any {
+			resolve.Invoke(req.Get("result"))
+			ok.Release()
+			fail.Release()
+			return nil
+		})
+		fail = js.FuncOf(func(js.Value, []js.Value) any {
+			reject.Invoke(req.Get("error"))
+			ok.Release()
+			fail.Release()
+			return nil
+		})
 		req.Set("onsuccess", ok)
 		req.Set("onerror", fail)
 		return nil
@@ -164,5 +176,18 @@ func TestDPoPKeysTwoTabsOneKey(t *testing.T) {
 	}
 	if r1.jwk != r2.jwk {
 		t.Error("two tabs made two keys for one config")
+	}
+}
+
+// In the browser nothing signs proofs unless the app says so: a config with
+// DPoP is then refused at Configure, naming the field.
+func TestDPoPConfigWithoutKeysIsRefused(t *testing.T) {
+	needBrowser(t)
+	m := spa.NewManager(spa.Options{Fetcher: web.Fetcher{}})
+	err := m.Configure(context.Background(), []spa.Config{{ConfigID: "d", Authority: "https://op.example", ClientID: "c",
+		RedirectURL: "https://app.example/", DPoP: true}})
+	var e *spa.Error
+	if !errors.As(err, &e) || e.Code != spa.CodeInvalidConfig || e.Field != "dpop" || e.ConfigID != "d" {
+		t.Fatalf("Configure = %v, want invalid_config for d's dpop", err)
 	}
 }

@@ -28,7 +28,7 @@ type Options struct {
 	// for configs read at run time (a JSON file next to the app, say). It runs
 	// on its own goroutine and may block.
 	LoadConfigs func(ctx context.Context) ([]spa.Config, error)
-	// Manager is the core; default: web.NewClient()'s, wired to window.fetch,
+	// Manager is the core; default: web.NewClient(Options.DPoP)'s, wired to window.fetch,
 	// Web Storage, Web Locks, iframe renewal and the renewal scheduler. When
 	// neither Configs nor LoadConfigs is set it must be configured already.
 	// Outside the browser (go-app's prerendering) the default is none: the
@@ -40,6 +40,11 @@ type Options struct {
 	// Fetcher sends the requests of Auth.Fetch; default web.Fetcher{}
 	// (window.fetch: the wasm never links net/http's client).
 	Fetcher spa.Fetcher
+	// DPoP signs the DPoP proofs of configs with DPoP on (RFC 9449), for
+	// the default Manager: spa.NewDPoP(web.NewDPoPKeys()), non-extractable
+	// WebCrypto keys in IndexedDB. Without it such a config is refused (an
+	// invalid_config naming the field dpop), and the app carries no DPoP code.
+	DPoP spa.DPoP
 	// EventLogSize is how many events EventsStateKey keeps; default
 	// DefaultEventLogSize.
 	EventLogSize int
