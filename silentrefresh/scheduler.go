@@ -192,7 +192,7 @@ func keyOf(s *spa.Session) sessionKey {
 
 // track is the plan for one config's current session.
 type track struct {
-	_ [0]func() // incomparable: no equality function in the wasm
+	_         [0]func() // incomparable: no equality function in the wasm
 	key       sessionKey
 	renewAt   time.Time // RenewAt(TimeoutFactor)
 	expiresAt time.Time
@@ -203,7 +203,7 @@ type track struct {
 
 // result is the outcome of one renewal started by the loop.
 type result struct {
-	_ [0]func() // incomparable: no equality function in the wasm
+	_        [0]func() // incomparable: no equality function in the wasm
 	configID string
 	key      sessionKey // the session it started from
 	err      error

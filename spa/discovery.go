@@ -34,7 +34,7 @@ type discovery struct {
 
 // storedDiscovery is the versioned envelope in the store.
 type storedDiscovery struct {
-	_ noCompare // no == (and no equality function in the wasm)
+	_         noCompare  // no == (and no equality function in the wasm)
 	V         int        `json:"v"`
 	Authority string     `json:"authority"`
 	Doc       *discovery `json:"doc"`

@@ -69,7 +69,7 @@ type flights struct {
 }
 
 type flight struct {
-	_ noCompare // no == (and no equality function in the wasm)
+	_    noCompare // no == (and no equality function in the wasm)
 	done chan struct{}
 	sess *Session
 	api  *APIToken // a per-API token's flight (renewAPI)

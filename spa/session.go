@@ -51,11 +51,11 @@ func (s *Session) stale(now time.Time, factor float64) bool {
 // the authority and client so that a changed config never picks up another
 // provider's tokens.
 type storedSession struct {
-	_ noCompare // no == (and no equality function in the wasm)
-	V         int      `json:"v"`
-	Authority string   `json:"authority"`
-	ClientID  string   `json:"client_id"`
-	Session   *Session `json:"session"`
+	_         noCompare // no == (and no equality function in the wasm)
+	V         int       `json:"v"`
+	Authority string    `json:"authority"`
+	ClientID  string    `json:"client_id"`
+	Session   *Session  `json:"session"`
 }
 
 func sessionKey(configID string) string { return "oidcwasm." + configID + ".session" }

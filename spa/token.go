@@ -12,7 +12,7 @@ import (
 
 // tokenResponse is a successful token endpoint answer (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3).
 type tokenResponse struct {
-	_ noCompare // no == (and no equality function in the wasm)
+	_            noCompare // no == (and no equality function in the wasm)
 	AccessToken  string
 	TokenType    string
 	ExpiresIn    time.Duration // 0: not given

@@ -16,17 +16,17 @@ const maxTransactions = 20
 // match (state), what the ID token must carry (nonce) and the PKCE verifier
 // (RFC 7636 §4.1). It is stored under its state and used once.
 type transaction struct {
-	_ noCompare // no == (and no equality function in the wasm)
-	V           int    `json:"v"`
-	State       string `json:"state"`
-	Nonce       string `json:"nonce"`
-	Verifier    string `json:"verifier"`
-	ConfigID    string `json:"config_id"`
-	Authority   string `json:"authority"`
-	ClientID    string `json:"client_id"`
-	RedirectURL string `json:"redirect_url"`
-	ReturnURL   string `json:"return_url,omitempty"`
-	Silent      bool   `json:"silent,omitempty"`
+	_           noCompare // no == (and no equality function in the wasm)
+	V           int       `json:"v"`
+	State       string    `json:"state"`
+	Nonce       string    `json:"nonce"`
+	Verifier    string    `json:"verifier"`
+	ConfigID    string    `json:"config_id"`
+	Authority   string    `json:"authority"`
+	ClientID    string    `json:"client_id"`
+	RedirectURL string    `json:"redirect_url"`
+	ReturnURL   string    `json:"return_url,omitempty"`
+	Silent      bool      `json:"silent,omitempty"`
 	// Token is set for the silent request of a per-API token
 	// (SilentAuthorizeURLFor): its callback stores that token only.
 	Token     *TokenOptions `json:"token,omitempty"`
