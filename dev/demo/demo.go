@@ -47,7 +47,7 @@ func Start(ctx context.Context, cfg Config) (*Demo, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	d := &Demo{cfg: cfg, apis: &apis{rejectNext: map[string]int{}}, done: make(chan struct{})}
+	d := &Demo{cfg: cfg, apis: newAPIs(), done: make(chan struct{})}
 	ok := false
 	defer func() {
 		if !ok {
@@ -272,4 +272,28 @@ func (d *Demo) RejectNext(api string, n int) error {
 	defer d.apis.mu.Unlock()
 	d.apis.rejectNext[api] = n
 	return nil
+}
+
+// RequireDPoPNonce turns the DPoP nonce of API "A", "B" or "C" on or off
+// (RFC 9449 §9): while on, a DPoP-bound request whose proof lacks the
+// API's current nonce is answered 401 with WWW-Authenticate: DPoP
+// error="use_dpop_nonce" and the nonce in DPoP-Nonce, and every answer of
+// the API carries DPoP-Nonce. Bearer tokens are not affected.
+func (d *Demo) RequireDPoPNonce(api string, on bool) error {
+	ns, ok := d.apis.nonces[api]
+	if !ok {
+		return fmt.Errorf("demo: RequireDPoPNonce: api %q: want \"A\", \"B\" or \"C\"", api)
+	}
+	ns.Require(on)
+	return nil
+}
+
+// RotateDPoPNonce gives API "A", "B" or "C" a new DPoP nonce and returns it
+// ("" while the API's nonce is off).
+func (d *Demo) RotateDPoPNonce(api string) (string, error) {
+	ns, ok := d.apis.nonces[api]
+	if !ok {
+		return "", fmt.Errorf("demo: RotateDPoPNonce: api %q: want \"A\", \"B\" or \"C\"", api)
+	}
+	return ns.Rotate(), nil
 }

@@ -251,17 +251,17 @@ func TestCORSAllowsTheAppOriginOnly(t *testing.T) {
 		{"http://evil.localhost:1", http.StatusForbidden, ""},
 	} {
 		status, h, _ := call(t, "OPTIONS", apiB.URL, "Origin", tt.origin,
-			"Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "authorization")
+			"Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "authorization,dpop")
 		if status != tt.status || h.Get("Access-Control-Allow-Origin") != tt.allow {
 			t.Errorf("preflight from %s: %d, allow-origin %q; want %d %q", tt.origin, status, h.Get("Access-Control-Allow-Origin"), tt.status, tt.allow)
 		}
-		if tt.allow != "" && !strings.EqualFold(h.Get("Access-Control-Allow-Headers"), "authorization") {
-			t.Errorf("preflight allows headers %q, want Authorization", h.Get("Access-Control-Allow-Headers"))
+		if tt.allow != "" && !strings.EqualFold(h.Get("Access-Control-Allow-Headers"), "authorization,dpop") {
+			t.Errorf("preflight allows headers %q, want Authorization and DPoP", h.Get("Access-Control-Allow-Headers"))
 		}
 	}
 	_, h, _ := call(t, "GET", apiB.URL, "Origin", d.AppURL())
-	if h.Get("Access-Control-Expose-Headers") != "WWW-Authenticate" {
-		t.Errorf("expose headers %q, want WWW-Authenticate", h.Get("Access-Control-Expose-Headers"))
+	if h.Get("Access-Control-Expose-Headers") != "WWW-Authenticate, DPoP-Nonce" {
+		t.Errorf("expose headers %q, want WWW-Authenticate and DPoP-Nonce", h.Get("Access-Control-Expose-Headers"))
 	}
 }
 

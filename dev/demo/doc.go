@@ -37,8 +37,20 @@
 // a Bearer challenge (RFC 6750 §3) unless the token is valid. Echo endpoints
 // answer "none" or "present". No answer ever holds a token: a token is shown
 // as its Fingerprint. Both servers answer CORS for the app origin only, with
-// the Authorization header allowed.
+// the Authorization and DPoP headers allowed and WWW-Authenticate and
+// DPoP-Nonce exposed.
 //
-// Tests read what the APIs saw with Requests and make an API refuse tokens
-// with RejectNext; the providers' own switches are on ProviderA/ProviderB.
+// DPoP (RFC 9449 §7): a token with cnf.jkt must come as "Authorization:
+// DPoP <token>" with a DPoP proof of that key for the request (htm, htu =
+// the API URL as the browser addressed it, without query; ath; fresh iat;
+// unused jti), checked by package devop/dpop as the provider checks its
+// own; a token without cnf must come as Bearer. Refusals are 401 with a
+// DPoP challenge, error="invalid_token" or "invalid_dpop_proof", and a
+// JSON reason. The request log (Request) records the scheme, whether a
+// proof came, and the accepted proof's short jkt and jti.
+//
+// Tests read what the APIs saw with Requests, make an API refuse tokens
+// with RejectNext, and make an API ask for DPoP nonces (§9, use_dpop_nonce
+// with DPoP-Nonce) with RequireDPoPNonce and RotateDPoPNonce; the
+// providers' own switches are on ProviderA/ProviderB.
 package demo

@@ -59,6 +59,13 @@ func startDemo(t *testing.T, cfg Config) *Demo {
 // response's access token.
 func signIn(t *testing.T, issuer, clientID, redirectURI, scope string) string {
 	t.Helper()
+	return signInWith(t, issuer, clientID, redirectURI, scope, "")
+}
+
+// signInWith is signIn with a DPoP proof (RFC 9449 §5) at the token
+// endpoint when proof is not "".
+func signInWith(t *testing.T, issuer, clientID, redirectURI, scope, proof string) string {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(r *http.Request, _ []*http.Request) error {
 		if !strings.HasPrefix(r.URL.String(), issuer+"/") {
@@ -82,9 +89,15 @@ func signIn(t *testing.T, issuer, clientID, redirectURI, scope string) string {
 	if err != nil || loc.Query().Get("code") == "" {
 		t.Fatalf("authorization response: status %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	resp, err = client.PostForm(issuer+"/oauth/token", url.Values{
+	form := url.Values{
 		"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "redirect_uri": {redirectURI},
-		"client_id": {clientID}, "code_verifier": {verifier}})
+		"client_id": {clientID}, "code_verifier": {verifier}}
+	req, _ := http.NewRequest(http.MethodPost, issuer+"/oauth/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if proof != "" {
+		req.Header.Set("DPoP", proof)
+	}
+	resp, err = client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,6 +52,18 @@ type claims struct {
 	IssuedAt int64    `json:"iat"`
 	ClientID string   `json:"client_id"`
 	Scope    string   `json:"scope"`
+	// Cnf is the confirmation claim of a DPoP-bound token (RFC 9449 §6.1).
+	Cnf *struct {
+		JKT string `json:"jkt"`
+	} `json:"cnf"`
+}
+
+// boundJKT is the thumbprint the token is bound to, "" for a Bearer token.
+func (c *claims) boundJKT() string {
+	if c.Cnf == nil {
+		return ""
+	}
+	return c.Cnf.JKT
 }
 
 // audience is aud: a string or an array of strings (RFC 7519 §4.1.3).

@@ -17,6 +17,8 @@ import (
 //	POST /admin/rotate-key                          RotateKey
 //	POST /admin/end-sessions                        EndSessions
 //	POST /admin/auto-login?user=alice               SetAutoLogin (user= turns it off)
+//	POST /admin/dpop-nonce?on=1|0                   RequireDPoPNonce
+//	POST /admin/dpop-nonce/rotate                   RotateDPoPNonce
 //
 // Successful POSTs answer 204. Requests from a non-loopback address, and
 // requests a browser sends cross-origin (with an Origin header), get 403.
@@ -54,6 +56,19 @@ func (s *Server) adminHandler() http.Handler {
 	})
 	mux.HandleFunc("POST /admin/auto-login", func(w http.ResponseWriter, r *http.Request) {
 		answer(w, s.SetAutoLogin(r.FormValue("user")))
+	})
+	mux.HandleFunc("POST /admin/dpop-nonce", func(w http.ResponseWriter, r *http.Request) {
+		on, err := strconv.ParseBool(r.FormValue("on"))
+		if err != nil {
+			http.Error(w, "devop: on: want 1 or 0", http.StatusBadRequest)
+			return
+		}
+		s.RequireDPoPNonce(on)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /admin/dpop-nonce/rotate", func(w http.ResponseWriter, _ *http.Request) {
+		s.RotateDPoPNonce()
+		w.WriteHeader(http.StatusNoContent)
 	})
 	return loopbackOnly(mux)
 }

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/oidcwasm/oidcwasm/dev/devop/dpop"
 )
 
 // Config configures a development OpenID Provider. Every field except Clients
@@ -47,6 +49,19 @@ type Config struct {
 	// absolute, without fragment (§2), and distinct. Default none: every
 	// resource parameter is refused with invalid_target.
 	Resources []Resource
+	// RequirePushedAuthorizationRequests makes discovery say
+	// require_pushed_authorization_requests: true (RFC 9126 §5) and makes
+	// /authorize refuse a request without request_uri: error=invalid_request
+	// at the redirect URI when client_id and redirect_uri are registered
+	// (RFC 6749 §4.1.2.1), else a 400 error page.
+	RequirePushedAuthorizationRequests bool
+	// PushedRequestLifetime is how long a request_uri from the PAR endpoint
+	// stays usable (RFC 9126 §2.2 expires_in). Default 60s.
+	PushedRequestLifetime time.Duration
+	// DPoPProofWindow is how far a DPoP proof's iat may be from the
+	// provider's clock, either way (RFC 9449 §4.3 check 11, §11.1); jti
+	// values are remembered that long. Default 60s.
+	DPoPProofWindow time.Duration
 }
 
 // Client is a registered relying party.
@@ -96,11 +111,13 @@ func DefaultUsers() []User {
 
 // Defaults of Config.
 const (
-	DefaultAddr                 = "127.0.0.1:0"
-	DefaultAccessTokenLifetime  = 60 * time.Second
-	DefaultIDTokenLifetime      = 5 * time.Minute
-	DefaultRefreshTokenLifetime = 8 * time.Hour
-	DefaultKeyGracePeriod       = time.Hour
+	DefaultAddr                  = "127.0.0.1:0"
+	DefaultAccessTokenLifetime   = 60 * time.Second
+	DefaultIDTokenLifetime       = 5 * time.Minute
+	DefaultRefreshTokenLifetime  = 8 * time.Hour
+	DefaultKeyGracePeriod        = time.Hour
+	DefaultPushedRequestLifetime = 60 * time.Second
+	DefaultDPoPProofWindow       = dpop.DefaultWindow
 )
 
 // withDefaults returns a copy of c with zero values replaced by defaults and
@@ -129,6 +146,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.KeyGracePeriod == 0 {
 		c.KeyGracePeriod = DefaultKeyGracePeriod
+	}
+	if c.PushedRequestLifetime == 0 {
+		c.PushedRequestLifetime = DefaultPushedRequestLifetime
+	}
+	if c.DPoPProofWindow == 0 {
+		c.DPoPProofWindow = DefaultDPoPProofWindow
 	}
 	c.Resources = append([]Resource(nil), c.Resources...)
 	c.Clients = append([]Client(nil), c.Clients...)
@@ -199,6 +222,8 @@ func (c Config) validate() error {
 		{"IDTokenLifetime", c.IDTokenLifetime},
 		{"RefreshTokenLifetime", c.RefreshTokenLifetime},
 		{"KeyGracePeriod", c.KeyGracePeriod},
+		{"PushedRequestLifetime", c.PushedRequestLifetime},
+		{"DPoPProofWindow", c.DPoPProofWindow},
 	} {
 		if d.v < 0 {
 			return fmt.Errorf("%s %v: must not be negative", d.name, d.v)

@@ -6,8 +6,15 @@ import (
 )
 
 // corsAllowedHeaders are the request headers a SPA sends to the CORS
-// endpoints: Authorization for userinfo, Content-Type for form posts.
-var corsAllowedHeaders = []string{"Authorization", "Content-Type"}
+// endpoints: Authorization for userinfo, Content-Type for form posts, DPoP
+// for proofs (RFC 9449 §4.1) at the token, userinfo, revocation and PAR
+// endpoints.
+var corsAllowedHeaders = []string{"Authorization", "Content-Type", "DPoP"}
+
+// corsExposedHeaders are the response headers a SPA must be able to read:
+// the challenge of a 401 (RFC 6750 §3, RFC 9449 §7.1) and the DPoP nonce
+// (RFC 9449 §8).
+const corsExposedHeaders = "WWW-Authenticate, DPoP-Nonce"
 
 // cors answers the Fetch standard's CORS protocol (https://fetch.spec.whatwg.org/#http-cors-protocol)
 // for the configured SPA origins only: the exact origin is echoed, never "*".
@@ -22,8 +29,7 @@ func (s *Server) cors(next http.Handler) http.Handler {
 		h.Add("Vary", "Origin")
 		if allowed {
 			h.Set("Access-Control-Allow-Origin", origin)
-			// Let the SPA read the Bearer challenge of a 401 (RFC 6750 §3).
-			h.Set("Access-Control-Expose-Headers", "WWW-Authenticate")
+			h.Set("Access-Control-Expose-Headers", corsExposedHeaders)
 		}
 		if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
 			next.ServeHTTP(w, r)

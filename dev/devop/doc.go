@@ -22,9 +22,30 @@
 //     /authorize (unknown ones answered invalid_target), one per token
 //     request, they get an access token with aud = [resource] and the
 //     scopes that resource takes (see Resource);
+//   - pushed authorization requests (RFC 9126) at /par: the form of an
+//     authorization request, validated as /authorize would (client, exact
+//     redirect_uri, response_type, PKCE for public clients, resource), no
+//     request_uri inside (§2.1); 201 with a one-time request_uri that
+//     expires after Config.PushedRequestLifetime (default 60s). /authorize
+//     with client_id and request_uri uses the pushed parameters only (§4);
+//     a used or expired one is invalid_request_uri at the pushed redirect
+//     URI, an unknown one a 400 page. Config.RequirePushedAuthorizationRequests
+//     refuses requests that were not pushed (§5);
+//   - DPoP (RFC 9449) with ES256 proofs (package dpop checks them, §4.3):
+//     a token request with a DPoP header gets token_type DPoP and an access
+//     token with cnf.jkt (§5, §6); a public client's refresh tokens are
+//     bound to the key, so a refresh without a proof of it is invalid_grant
+//     and does not use the token up; dpop_jkt at /authorize or a proof at
+//     /par binds the code (§10); a bad proof is 400 invalid_dpop_proof;
+//     optional server nonces (§8, use_dpop_nonce with DPoP-Nonce);
+//     userinfo takes a bound token with the DPoP scheme and a proof with
+//     ath (§7) and refuses it as Bearer (401, DPoP challenge);
+//     Config.DPoPProofWindow bounds iat (default 60s) and the jti replay
+//     cache. Without a DPoP header everything is Bearer, as before;
 //   - revocation (RFC 7009), userinfo, introspection for confidential
 //     clients (RFC 7662), and RP-initiated logout (end_session);
-//   - CORS for the configured SPA origins only;
+//   - CORS for the configured SPA origins only, allowing the DPoP request
+//     header and exposing DPoP-Nonce and WWW-Authenticate;
 //   - fault switches and request counts for tests, as Server methods and
 //     under a loopback-only /admin/ path.
 //
@@ -44,7 +65,7 @@
 //	n := srv.Counts()["token:refresh_token"]
 //
 // Endpoints (relative to the issuer): /.well-known/openid-configuration,
-// /keys, /authorize, /login, /oauth/token, /userinfo, /revoke,
+// /keys, /authorize, /par, /login, /oauth/token, /userinfo, /revoke,
 // /oauth/introspect, /end_session, /logged-out, /admin/.
 //
 // The switches over HTTP (loopback peers only, and no Origin header, so a web
@@ -57,6 +78,10 @@
 //	POST /admin/rotate-key                          RotateKey
 //	POST /admin/end-sessions                        EndSessions
 //	POST /admin/auto-login?user=alice               SetAutoLogin (user= turns it off)
+//	POST /admin/dpop-nonce?on=1|0                   RequireDPoPNonce
+//	POST /admin/dpop-nonce/rotate                   RotateDPoPNonce
+//
+// Counts has a key per Endpoint (e.g. "par" for /par) and per grant type.
 //
 // Sessions live until end_session, EndSessions or Close. Each provider names
 // its session cookie after its port, because browsers share cookies across

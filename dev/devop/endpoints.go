@@ -4,17 +4,21 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/oidcwasm/oidcwasm/dev/devop/dpop"
 )
 
-// discoveryDoc is op's discovery document plus the RFC 9207 §3 metadata op
-// does not know about.
+// discoveryDoc is op's discovery document plus the metadata op does not
+// know about: RFC 9207 §3, RFC 9126 §5 (PAR) and RFC 9449 §5.1 (DPoP).
 type discoveryDoc struct {
 	*oidc.DiscoveryConfiguration
-	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
+	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
+	PushedAuthorizationRequestEndpoint         string   `json:"pushed_authorization_request_endpoint"`
+	RequirePushedAuthorizationRequests         bool     `json:"require_pushed_authorization_requests"`
+	DPoPSigningAlgValuesSupported              []string `json:"dpop_signing_alg_values_supported"`
 }
 
 // handleDiscovery serves OpenID Connect Discovery 1.0 §4. It starts from op's
@@ -42,7 +46,13 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	cfg.DeviceAuthorizationEndpoint = ""
 	cfg.CheckSessionIframe = ""
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(discoveryDoc{cfg, true})
+	_ = json.NewEncoder(w).Encode(discoveryDoc{
+		DiscoveryConfiguration:                     cfg,
+		AuthorizationResponseIssParameterSupported: true,
+		PushedAuthorizationRequestEndpoint:         s.issuer + pathPAR,
+		RequirePushedAuthorizationRequests:         s.cfg.RequirePushedAuthorizationRequests,
+		DPoPSigningAlgValuesSupported:              dpop.AlgNames(),
+	})
 }
 
 // withIss adds the RFC 9207 §2 iss parameter to every authorization response,
@@ -111,47 +121,6 @@ func (h *hookWriter) Write(b []byte) (int, error) {
 }
 
 func (h *hookWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
-
-// handleUserinfo serves OpenID Connect Core §5.3 through op, after checking
-// the bearer token itself so a missing, invalid, expired or revoked token
-// gets the RFC 6750 §3.1 answer: 401 with a Bearer challenge (op would answer
-// 401 or 403 without one).
-func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
-	token, ok := bearerToken(r)
-	if !ok {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="`+s.issuer+`"`)
-		http.Error(w, "devop: access token missing", http.StatusUnauthorized)
-		return
-	}
-	claims, err := op.VerifyAccessToken[*oidc.AccessTokenClaims](r.Context(), token, s.provider.AccessTokenVerifier(r.Context()))
-	if err == nil {
-		if _, ok = s.store.activeAccessToken(claims.JWTID); !ok {
-			err = errRevoked
-		}
-	}
-	if err != nil {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="`+s.issuer+`", error="invalid_token", error_description="access token invalid, expired or revoked"`)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{
-			"error": "invalid_token", "error_description": "access token invalid, expired or revoked"})
-		return
-	}
-	op.Userinfo(w, r, s.provider)
-}
-
-// bearerToken reads the RFC 6750 §2.1 Authorization header, or the §2.2 form
-// parameter.
-func bearerToken(r *http.Request) (string, bool) {
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, token, ok := strings.Cut(h, " ")
-		return token, ok && strings.EqualFold(scheme, "Bearer") && token != ""
-	}
-	if r.Method == http.MethodPost {
-		if t := r.PostFormValue("access_token"); t != "" {
-			return t, true
-		}
-	}
-	return "", false
-}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -23,10 +23,11 @@ const (
 	EndpointRevoke     Endpoint = "revoke"      // /revoke
 	EndpointIntrospect Endpoint = "introspect"  // /oauth/introspect
 	EndpointEndSession Endpoint = "end_session" // /end_session
+	EndpointPAR        Endpoint = "par"         // /par (RFC 9126)
 )
 
 var endpoints = []Endpoint{EndpointDiscovery, EndpointJWKS, EndpointAuthorize, EndpointLogin,
-	EndpointToken, EndpointUserinfo, EndpointRevoke, EndpointIntrospect, EndpointEndSession}
+	EndpointToken, EndpointUserinfo, EndpointRevoke, EndpointIntrospect, EndpointEndSession, EndpointPAR}
 
 // FailMode is how FailNextToken fails a token request.
 type FailMode string

@@ -13,6 +13,8 @@ import (
 	httphelper "github.com/zitadel/oidc/v3/pkg/http"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/oidcwasm/oidcwasm/dev/devop/dpop"
 )
 
 // Resource is a protected resource, e.g. an API, that the provider issues
@@ -93,15 +95,26 @@ func isScopeToken(s string) bool {
 	return true
 }
 
-type resourceParamsKey struct{}
+type (
+	resourceParamsKey struct{}
+	dpopJKTKey        struct{}
+)
 
 // authorizeResources hands the resource parameters of an authorization
-// request (RFC 8707 §2.1) to CreateAuthRequest through the context: op
-// parses the request into an oidc.AuthRequest, which has no field for them.
+// request (RFC 8707 §2.1) and its dpop_jkt (RFC 9449 §10) to
+// CreateAuthRequest through the context: op parses the request into an
+// oidc.AuthRequest, which has no field for them.
 func (s *Server) authorizeResources(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err == nil && r.Form.Has("resource") {
-			r = r.WithContext(context.WithValue(r.Context(), resourceParamsKey{}, r.Form["resource"]))
+		if err := r.ParseForm(); err == nil {
+			ctx := r.Context()
+			if r.Form.Has("resource") {
+				ctx = context.WithValue(ctx, resourceParamsKey{}, r.Form["resource"])
+			}
+			if jkt := r.Form.Get("dpop_jkt"); jkt != "" {
+				ctx = context.WithValue(ctx, dpopJKTKey{}, jkt)
+			}
+			r = r.WithContext(ctx)
 		}
 		h.ServeHTTP(w, r)
 	})
@@ -156,42 +169,61 @@ func (s *store) resourceTarget(named, params []string, requested []string) (*tar
 	return &target{resource: resource, scopes: scopes}, nil
 }
 
-// resourceTokenRequest is the op.TokenRequest an access token for a resource
-// is built from: op takes aud from GetAudience and our scope claim from
-// GetScopes (GetPrivateClaimsFromRequest).
-type resourceTokenRequest struct {
+// accessTokenRequest is the op.TokenRequest an access token of devop's own
+// token handler is built from: op takes aud from GetAudience and our scope
+// and cnf claims from GetScopes and jkt (GetPrivateClaimsFromRequest).
+type accessTokenRequest struct {
 	subject          string
 	audience, scopes []string
+	jkt              string // RFC 9449 §6.1 cnf.jkt, "" for a Bearer token
 }
 
-func (r *resourceTokenRequest) GetSubject() string    { return r.subject }
-func (r *resourceTokenRequest) GetAudience() []string { return r.audience }
-func (r *resourceTokenRequest) GetScopes() []string   { return r.scopes }
+func (r *accessTokenRequest) GetSubject() string    { return r.subject }
+func (r *accessTokenRequest) GetAudience() []string { return r.audience }
+func (r *accessTokenRequest) GetScopes() []string   { return r.scopes }
 
 // tokenResources answers authorization_code and refresh_token requests with
-// a resource parameter (RFC 8707 §2.2) itself, through op's exported steps,
-// because op builds the access token and the ID token from one request
-// object and so from one audience. Every other token request is op's.
+// a resource parameter (RFC 8707 §2.2) or a DPoP header (RFC 9449 §5)
+// itself, through op's exported steps: op builds the access token and the
+// ID token from one request object and so from one audience, and knows
+// neither cnf nor token_type DPoP. Every other token request is op's, and
+// answered as before (token_type Bearer, no cnf).
+//
+// When DPoP nonces are required (Server.RequireDPoPNonce, RFC 9449 §8),
+// every response of the token endpoint carries DPoP-Nonce.
 func (s *Server) tokenResources(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil || !r.Form.Has("resource") {
+		if n := s.dpopNonce.Current(); n != "" {
+			w.Header().Set(dpop.NonceHeader, n)
+		}
+		if err := r.ParseForm(); err != nil {
 			next.ServeHTTP(w, r)
 			return
 		}
-		switch oidc.GrantType(r.Form.Get("grant_type")) {
-		case oidc.GrantTypeCode:
-			s.exchangeCodeForResource(w, r, r.Form["resource"])
-		case oidc.GrantTypeRefreshToken:
-			s.refreshForResource(w, r, r.Form["resource"])
-		default:
+		grant := oidc.GrantType(r.Form.Get("grant_type"))
+		if grant != oidc.GrantTypeCode && grant != oidc.GrantTypeRefreshToken {
 			next.ServeHTTP(w, r)
+			return
+		}
+		proof, ok := s.tokenProof(w, r)
+		if !ok {
+			return
+		}
+		if proof == nil && !r.Form.Has("resource") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if grant == oidc.GrantTypeCode {
+			s.exchangeCode(w, r, r.Form["resource"], proof)
+		} else {
+			s.refreshGrant(w, r, r.Form["resource"], proof)
 		}
 	})
 }
 
-// exchangeCodeForResource is op.CodeExchange with a resource. A refused
-// resource leaves the code unredeemed.
-func (s *Server) exchangeCodeForResource(w http.ResponseWriter, r *http.Request, params []string) {
+// exchangeCode is op.CodeExchange with a resource and/or a DPoP proof. A
+// refused resource or proof leaves the code unredeemed.
+func (s *Server) exchangeCode(w http.ResponseWriter, r *http.Request, params []string, proof *dpop.Proof) {
 	ctx := r.Context()
 	tokenReq, err := op.ParseAccessTokenRequest(r, s.provider.Decoder())
 	if err != nil {
@@ -212,14 +244,16 @@ func (s *Server) exchangeCodeForResource(w http.ResponseWriter, r *http.Request,
 		op.RequestError(w, r, oidc.ErrServerError(), nil)
 		return
 	}
-	tgt, err := s.store.resourceTarget(a.resources, params, a.scopes)
-	if err != nil {
-		op.RequestError(w, r, err, nil)
-		return
+	var tgt *target
+	if params != nil {
+		if tgt, err = s.store.resourceTarget(a.resources, params, a.scopes); err != nil {
+			op.RequestError(w, r, err, nil)
+			return
+		}
 	}
 	withRefresh := slices.Contains(a.scopes, oidc.ScopeOfflineAccess) && a.responseType == oidc.ResponseTypeCode &&
 		op.ValidateGrantType(client, oidc.GrantTypeRefreshToken)
-	resp, err := s.resourceTokenResponse(ctx, client, a, tgt, withRefresh, tokenReq.Code, "")
+	resp, err := s.ownTokenResponse(ctx, client, a, tgt, proof, withRefresh, tokenReq.Code, "")
 	if err != nil {
 		op.RequestError(w, r, err, nil)
 		return
@@ -227,11 +261,11 @@ func (s *Server) exchangeCodeForResource(w http.ResponseWriter, r *http.Request,
 	httphelper.MarshalJSON(w, resp)
 }
 
-// refreshForResource is op.RefreshTokenExchange with a resource. The scope
-// parameter may narrow the grant's scope and must not widen it (RFC 6749 §6,
-// invalid_scope); a refused resource or scope does not rotate the refresh
-// token.
-func (s *Server) refreshForResource(w http.ResponseWriter, r *http.Request, params []string) {
+// refreshGrant is op.RefreshTokenExchange with a resource and/or a DPoP
+// proof. The scope parameter may narrow the grant's scope and must not
+// widen it (RFC 6749 §6, invalid_scope); a refused resource, scope or proof
+// does not rotate the refresh token.
+func (s *Server) refreshGrant(w http.ResponseWriter, r *http.Request, params []string, proof *dpop.Proof) {
 	ctx := r.Context()
 	tokenReq, err := op.ParseRefreshTokenRequest(r, s.provider.Decoder())
 	if err != nil {
@@ -248,12 +282,14 @@ func (s *Server) refreshForResource(w http.ResponseWriter, r *http.Request, para
 		op.RequestError(w, r, oidc.ErrServerError(), nil)
 		return
 	}
-	tgt, err := s.store.resourceTarget(rr.resources, params, rr.current)
-	if err != nil {
-		op.RequestError(w, r, err, nil)
-		return
+	var tgt *target
+	if params != nil {
+		if tgt, err = s.store.resourceTarget(rr.resources, params, rr.current); err != nil {
+			op.RequestError(w, r, err, nil)
+			return
+		}
 	}
-	resp, err := s.resourceTokenResponse(ctx, client, rr, tgt, true, "", tokenReq.RefreshToken)
+	resp, err := s.ownTokenResponse(ctx, client, rr, tgt, proof, true, "", tokenReq.RefreshToken)
 	if err != nil {
 		op.RequestError(w, r, err, nil)
 		return
@@ -261,18 +297,25 @@ func (s *Server) refreshForResource(w http.ResponseWriter, r *http.Request, para
 	httphelper.MarshalJSON(w, resp)
 }
 
-// resourceTokenResponse is op.CreateTokenResponse for a resource: the access
-// token is built from tgt, the ID token from req as without a resource.
-func (s *Server) resourceTokenResponse(ctx context.Context, client op.Client, req op.IDTokenRequest, tgt *target,
-	withRefresh bool, code, currentRefreshToken string) (*oidc.AccessTokenResponse, error) {
-	t, refreshToken, err := s.store.issue(req, currentRefreshToken, withRefresh, tgt)
+// ownTokenResponse is op.CreateTokenResponse for devop's own token handler:
+// the access token is built from tgt (a resource) when set, and bound to
+// the proof's key when there is a proof (cnf.jkt, token_type DPoP, RFC 9449
+// §5, §6); the ID token from req as without them.
+func (s *Server) ownTokenResponse(ctx context.Context, client op.Client, req op.IDTokenRequest, tgt *target,
+	proof *dpop.Proof, withRefresh bool, code, currentRefreshToken string) (*oidc.AccessTokenResponse, error) {
+	var jkt string
+	tokenType := oidc.BearerToken
+	if proof != nil {
+		jkt, tokenType = proof.JKT, dpop.TokenType
+	}
+	t, refreshToken, err := s.store.issue(req, currentRefreshToken, withRefresh, tgt, jkt)
 	if err != nil {
 		return nil, err
 	}
 	issuer := op.IssuerFromContext(ctx)
 	var accessToken string
 	if client.AccessTokenType() == op.AccessTokenTypeJWT {
-		atReq := &resourceTokenRequest{subject: t.subject, audience: t.audience, scopes: t.scopes}
+		atReq := &accessTokenRequest{subject: t.subject, audience: t.audience, scopes: t.scopes, jkt: t.jkt}
 		accessToken, err = op.CreateJWT(ctx, issuer, atReq, t.expires, t.id, client, s.store)
 	} else {
 		accessToken, err = op.CreateBearerToken(t.id, t.subject, s.provider.Crypto())
@@ -294,7 +337,7 @@ func (s *Server) resourceTokenResponse(ctx context.Context, client op.Client, re
 		AccessToken:  accessToken,
 		IDToken:      idToken,
 		RefreshToken: refreshToken,
-		TokenType:    oidc.BearerToken,
+		TokenType:    tokenType,
 		ExpiresIn:    uint64(validity.Seconds()),
 		Scope:        slices.Clone(t.scopes),
 	}, nil

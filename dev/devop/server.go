@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/oidcwasm/oidcwasm/dev/devop/dpop"
 )
 
 // Server is a running development OpenID Provider. Its methods are safe for
@@ -26,6 +28,9 @@ type Server struct {
 	provider   *op.Provider
 	origins    map[string]bool // CORS allow-list, union of all clients
 	faults     faults
+	dpop       *dpop.Checker    // DPoP proofs (RFC 9449) at token, userinfo and PAR
+	dpopNonce  dpop.NonceSource // RFC 9449 §8, off until RequireDPoPNonce(true)
+	par        *pushedRequests  // RFC 9126 request_uri values
 
 	mu        sync.Mutex
 	autoLogin string
@@ -89,6 +94,8 @@ func newServer(cfg Config, ln net.Listener) (*Server, error) {
 		served:     make(chan struct{}),
 	}
 	s.faults.init()
+	s.dpop = dpop.NewChecker(cfg.DPoPProofWindow, time.Now)
+	s.par = newPushedRequests(cfg.PushedRequestLifetime, time.Now)
 	clients := map[string]*opClient{}
 	resourceScopes := map[string]bool{}
 	for _, r := range cfg.Resources {
@@ -141,11 +148,12 @@ func (s *Server) routes() http.Handler {
 	p := s.provider
 	mux.Handle("/.well-known/openid-configuration", s.cors(s.meter(EndpointDiscovery, http.HandlerFunc(s.handleDiscovery))))
 	mux.Handle("/keys", s.cors(s.meter(EndpointJWKS, p)))
-	mux.Handle("/oauth/token", s.cors(s.meter(EndpointToken, s.tokenResources(p))))
-	mux.Handle("/userinfo", s.cors(s.meter(EndpointUserinfo, http.HandlerFunc(s.handleUserinfo))))
+	mux.Handle(pathToken, s.cors(s.meter(EndpointToken, s.tokenResources(p))))
+	mux.Handle(pathUserinfo, s.cors(s.meter(EndpointUserinfo, http.HandlerFunc(s.handleUserinfo))))
 	mux.Handle("/revoke", s.cors(s.meter(EndpointRevoke, p)))
+	mux.Handle(pathPAR, s.cors(s.meter(EndpointPAR, http.HandlerFunc(s.handlePAR))))
 	mux.Handle("/oauth/introspect", s.meter(EndpointIntrospect, p))
-	mux.Handle("/authorize", s.meter(EndpointAuthorize, withIss(s.issuer, s.authorizeResources(p))))
+	mux.Handle("/authorize", s.meter(EndpointAuthorize, withIss(s.issuer, s.pushedAuthorize(s.authorizeResources(p)))))
 	mux.Handle("/authorize/callback", withIss(s.issuer, p))
 	mux.Handle(pathLogin, s.meter(EndpointLogin, withIss(s.issuer, http.HandlerFunc(s.handleLogin))))
 	mux.Handle("/end_session", s.meter(EndpointEndSession, http.HandlerFunc(s.handleEndSession)))

@@ -97,6 +97,7 @@ type authRequest struct {
 	challenge                               *oidc.CodeChallenge
 	hintSubject                             string   // sub of a valid id_token_hint
 	resources                               []string // RFC 8707 §2.1: the resources the grant covers
+	dpopJKT                                 string   // RFC 9449 §10: the DPoP key the code is bound to
 	created                                 time.Time
 
 	subject    string // set on login
@@ -140,23 +141,13 @@ func (a *authRequest) promptIncludes(p string) bool { return slices.Contains(a.p
 // response modes only; and that each resource parameter (RFC 8707 §2.1) is a
 // configured Resource, else invalid_target, which op redirects to the client.
 func (s *store) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hintSubject string) (op.AuthRequest, error) {
-	cl := s.clients[req.ClientID]
-	switch {
-	case req.CodeChallenge == "" && cl != nil && cl.public():
-		return nil, oidc.ErrInvalidRequest().WithDescription("PKCE is required for public clients: send code_challenge with code_challenge_method=S256 (RFC 7636)")
-	case req.CodeChallenge != "" && req.CodeChallengeMethod != oidc.CodeChallengeMethodS256:
-		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
-	}
-	switch req.ResponseMode {
-	case "", oidc.ResponseModeQuery, oidc.ResponseModeFragment:
-	default:
-		return nil, oidc.ErrInvalidRequest().WithDescription("response_mode %q is not supported", req.ResponseMode)
-	}
-	resources, err := s.requestedResources(ctx)
+	resources, err := s.checkAuthRequest(ctx, req)
 	if err != nil {
 		return nil, err
 	}
+	jkt, _ := ctx.Value(dpopJKTKey{}).(string)
 	a := &authRequest{
+		dpopJKT:      jkt,
 		id:           randomID(16),
 		clientID:     req.ClientID,
 		redirectURI:  req.RedirectURI,
@@ -179,6 +170,25 @@ func (s *store) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hi
 	s.pruneLocked()
 	s.authRequests[a.id] = a
 	return a.clone(), nil
+}
+
+// checkAuthRequest applies the rules op leaves to storage (see
+// CreateAuthRequest) to an authorization request op has validated, and
+// returns its resources. The PAR endpoint applies them too (RFC 9126 §2.1).
+func (s *store) checkAuthRequest(ctx context.Context, req *oidc.AuthRequest) ([]string, error) {
+	cl := s.clients[req.ClientID]
+	switch {
+	case req.CodeChallenge == "" && cl != nil && cl.public():
+		return nil, oidc.ErrInvalidRequest().WithDescription("PKCE is required for public clients: send code_challenge with code_challenge_method=S256 (RFC 7636)")
+	case req.CodeChallenge != "" && req.CodeChallengeMethod != oidc.CodeChallengeMethodS256:
+		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
+	}
+	switch req.ResponseMode {
+	case "", oidc.ResponseModeQuery, oidc.ResponseModeFragment:
+	default:
+		return nil, oidc.ErrInvalidRequest().WithDescription("response_mode %q is not supported", req.ResponseMode)
+	}
+	return s.requestedResources(ctx)
 }
 
 // pruneLocked forgets expired requests, codes and tokens. Callers hold mu.

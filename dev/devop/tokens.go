@@ -19,6 +19,7 @@ type accessToken struct {
 	scopes, audience      []string
 	issued, expires       time.Time
 	family                string // refresh token family it came from, if any
+	jkt                   string // RFC 9449 §6.1: the DPoP key it is bound to, if any
 }
 
 // refreshToken is an opaque refresh token (RFC 6749 §1.5). Each use rotates
@@ -31,6 +32,10 @@ type refreshToken struct {
 	resources                        []string // RFC 8707 §2.1: the resources the grant covers
 	authTime, expires                time.Time
 	used                             bool
+	// jkt binds the family to a DPoP key (RFC 9449 §5): set for public
+	// clients whose code exchange carried a proof; every refresh must then
+	// come with a proof of that key.
+	jkt string
 }
 
 // refreshRequest implements op.RefreshTokenRequest over a copy of a
@@ -55,7 +60,7 @@ func (s *store) CreateAccessToken(_ context.Context, req op.TokenRequest) (strin
 	if _, ok := req.(*authRequest); !ok {
 		return "", time.Time{}, oidc.ErrUnsupportedGrantType()
 	}
-	t, _, err := s.issue(req, "", false, nil)
+	t, _, err := s.issue(req, "", false, nil, "")
 	if err != nil {
 		return "", time.Time{}, err
 	}
@@ -66,7 +71,7 @@ func (s *store) CreateAccessToken(_ context.Context, req op.TokenRequest) (strin
 // either for a code exchange with offline_access (a new family) or for a
 // refresh, which rotates currentRefreshToken.
 func (s *store) CreateAccessAndRefreshTokens(_ context.Context, req op.TokenRequest, currentRefreshToken string) (string, string, time.Time, error) {
-	t, refreshToken, err := s.issue(req, currentRefreshToken, true, nil)
+	t, refreshToken, err := s.issue(req, currentRefreshToken, true, nil, "")
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
@@ -80,7 +85,14 @@ func (s *store) CreateAccessAndRefreshTokens(_ context.Context, req op.TokenRequ
 // request's scopes and the grant's audience, or, when tgt is set, the
 // resource alone as audience and tgt's scopes (RFC 8707 §2.2). The family
 // remembers the resources of the authorization request.
-func (s *store) issue(req op.TokenRequest, currentRefreshToken string, withRefresh bool, tgt *target) (*accessToken, string, error) {
+//
+// jkt is the thumbprint of the DPoP proof's key (RFC 9449), "" without a
+// proof: the access token is bound to it (§6), and so is a new refresh
+// token family of a public client (§5). A code bound at /authorize with
+// dpop_jkt (§10) needs a proof of that key (invalid_dpop_proof); a bound
+// refresh token needs a proof of its key (invalid_grant). Either refusal
+// leaves the code or the refresh token unused.
+func (s *store) issue(req op.TokenRequest, currentRefreshToken string, withRefresh bool, tgt *target, jkt string) (*accessToken, string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var next *refreshToken
@@ -88,6 +100,9 @@ func (s *store) issue(req op.TokenRequest, currentRefreshToken string, withRefre
 	var audience []string
 	switch r := req.(type) {
 	case *authRequest:
+		if r.dpopJKT != "" && r.dpopJKT != jkt {
+			return nil, "", errDPoPProof("the authorization request bound the code to another DPoP key (dpop_jkt, RFC 9449 §10), or the token request has no DPoP proof")
+		}
 		if err := s.redeemLocked(r.id); err != nil {
 			return nil, "", err
 		}
@@ -96,12 +111,18 @@ func (s *store) issue(req op.TokenRequest, currentRefreshToken string, withRefre
 			next = &refreshToken{family: randomID(12), clientID: r.clientID, subject: r.subject,
 				scopes: slices.Clone(r.scopes), audience: r.GetAudience(), amr: r.GetAMR(), authTime: r.authTime,
 				resources: slices.Clone(r.resources)}
+			if cl := s.clients[r.clientID]; cl != nil && cl.public() {
+				next.jkt = jkt
+			}
 		}
 	case *refreshRequest:
 		cur, ok := s.refreshTokens[currentRefreshToken]
 		if !ok || cur.used {
 			// Another request rotated it first, or it was revoked meanwhile.
 			return nil, "", oidc.ErrInvalidGrant().WithDescription("refresh token already used or revoked")
+		}
+		if cur.jkt != "" && cur.jkt != jkt {
+			return nil, "", oidc.ErrInvalidGrant().WithDescription("the refresh token is bound to a DPoP key (RFC 9449 §5): send a DPoP proof of that key")
 		}
 		cur.used = true
 		n := *cur
@@ -122,14 +143,14 @@ func (s *store) issue(req op.TokenRequest, currentRefreshToken string, withRefre
 	if tgt != nil {
 		audience, scopes = []string{tgt.resource}, tgt.scopes
 	}
-	return s.newAccessTokenLocked(clientID, subject, scopes, audience, family), token, nil
+	return s.newAccessTokenLocked(clientID, subject, scopes, audience, family, jkt), token, nil
 }
 
-func (s *store) newAccessTokenLocked(clientID, subject string, scopes, audience []string, family string) *accessToken {
+func (s *store) newAccessTokenLocked(clientID, subject string, scopes, audience []string, family, jkt string) *accessToken {
 	now := s.now()
 	t := &accessToken{id: randomID(16), clientID: clientID, subject: subject,
 		scopes: slices.Clone(scopes), audience: slices.Clone(audience),
-		issued: now, expires: now.Add(s.accessTokenLifetime), family: family}
+		issued: now, expires: now.Add(s.accessTokenLifetime), family: family, jkt: jkt}
 	s.accessTokens[t.id] = t
 	return t
 }
@@ -286,7 +307,12 @@ func (s *store) GetPrivateClaimsFromScopes(context.Context, string, string, []st
 
 // GetPrivateClaimsFromRequest adds the scope claim to JWT access tokens
 // (RFC 9068 §2.2.3), which op does not set itself. For a resource it is
-// the access token's scopes (resourceTokenRequest), not the grant's.
+// the access token's scopes (accessTokenRequest), not the grant's. A token
+// bound to a DPoP key gets cnf.jkt (RFC 9449 §6.1).
 func (s *store) GetPrivateClaimsFromRequest(_ context.Context, req op.TokenRequest, _ []string) (map[string]any, error) {
-	return map[string]any{"scope": strings.Join(req.GetScopes(), " ")}, nil
+	claims := map[string]any{"scope": strings.Join(req.GetScopes(), " ")}
+	if r, ok := req.(*accessTokenRequest); ok && r.jkt != "" {
+		claims["cnf"] = map[string]string{"jkt": r.jkt}
+	}
+	return claims, nil
 }

@@ -30,6 +30,11 @@ type fileConfig struct {
 	RefreshTokenLifetime string         `json:"refresh_token_lifetime"`
 	KeyGracePeriod       string         `json:"key_grace_period"`
 	AutoLogin            string         `json:"auto_login"`
+	// RFC 9126 §5 and the request_uri lifetime (§2.2).
+	RequirePushedAuthorizationRequests bool   `json:"require_pushed_authorization_requests"`
+	PushedRequestLifetime              string `json:"pushed_request_lifetime"`
+	// RFC 9449 §4.3: how far a DPoP proof's iat may be off.
+	DPoPProofWindow string `json:"dpop_proof_window"`
 }
 
 // clientSpecs collects the raw -client values; they are parsed after all
@@ -54,6 +59,9 @@ func parseArgs(args []string) (devop.Config, error) {
 	rtl := fs.Duration("refresh-token-lifetime", 0, "")
 	grace := fs.Duration("key-grace-period", 0, "")
 	autoLogin := fs.String("auto-login", "", "")
+	requirePAR := fs.Bool("require-par", false, "")
+	parLifetime := fs.Duration("par-lifetime", 0, "")
+	dpopWindow := fs.Duration("dpop-proof-window", 0, "")
 	var specs clientSpecs
 	fs.Var(&specs, "client", "")
 	if err := fs.Parse(args); err != nil {
@@ -104,6 +112,8 @@ func parseArgs(args []string) (devop.Config, error) {
 		{"id-token-lifetime", *itl, &cfg.IDTokenLifetime},
 		{"refresh-token-lifetime", *rtl, &cfg.RefreshTokenLifetime},
 		{"key-grace-period", *grace, &cfg.KeyGracePeriod},
+		{"par-lifetime", *parLifetime, &cfg.PushedRequestLifetime},
+		{"dpop-proof-window", *dpopWindow, &cfg.DPoPProofWindow},
 	} {
 		if !set[d.name] {
 			continue
@@ -115,6 +125,9 @@ func parseArgs(args []string) (devop.Config, error) {
 	}
 	if set["auto-login"] {
 		cfg.AutoLogin = *autoLogin
+	}
+	if set["require-par"] {
+		cfg.RequirePushedAuthorizationRequests = *requirePAR
 	}
 	for _, spec := range specs {
 		c, err := parseClient(spec)
@@ -188,7 +201,8 @@ func readConfigFile(name string) (fileConfig, error) {
 
 // toConfig converts and checks the file's settings; errors name the field.
 func (fc fileConfig) toConfig() (devop.Config, error) {
-	cfg := devop.Config{Issuer: fc.Issuer, Clients: fc.Clients, Users: fc.Users, AutoLogin: fc.AutoLogin}
+	cfg := devop.Config{Issuer: fc.Issuer, Clients: fc.Clients, Users: fc.Users, AutoLogin: fc.AutoLogin,
+		RequirePushedAuthorizationRequests: fc.RequirePushedAuthorizationRequests}
 	if fc.Port != nil && (*fc.Port < 0 || *fc.Port > 65535) {
 		return cfg, fmt.Errorf("port %d: want 0 to 65535", *fc.Port)
 	}
@@ -215,6 +229,8 @@ func (fc fileConfig) toConfig() (devop.Config, error) {
 		{"id_token_lifetime", fc.IDTokenLifetime, &cfg.IDTokenLifetime},
 		{"refresh_token_lifetime", fc.RefreshTokenLifetime, &cfg.RefreshTokenLifetime},
 		{"key_grace_period", fc.KeyGracePeriod, &cfg.KeyGracePeriod},
+		{"pushed_request_lifetime", fc.PushedRequestLifetime, &cfg.PushedRequestLifetime},
+		{"dpop_proof_window", fc.DPoPProofWindow, &cfg.DPoPProofWindow},
 	} {
 		if d.v == "" {
 			continue

@@ -5,6 +5,7 @@
 //	      [-client 'id=spa,redirect=URL,postlogout=URL,origin=ORIGIN']...
 //	      [-access-token-lifetime 60s] [-id-token-lifetime 5m]
 //	      [-refresh-token-lifetime 8h] [-key-grace-period 1h] [-auto-login alice]
+//	      [-require-par] [-par-lifetime 60s] [-dpop-proof-window 60s]
 //
 // It prints one line with the issuer and the demo users. Without any client
 // it registers the demo client "demo" for http://localhost:8080/. Bad input
@@ -90,14 +91,19 @@ Runs the development OpenID Provider on loopback until SIGINT/SIGTERM.
                                "users":[{"username":"","password":"","sub":"","name":"","given_name":"",
                                          "family_name":"","email":"","email_verified":true}],
                                "access_token_lifetime":"60s","id_token_lifetime":"5m",
-                               "refresh_token_lifetime":"8h","key_grace_period":"1h","auto_login":""}
+                               "refresh_token_lifetime":"8h","key_grace_period":"1h","auto_login":"",
+                               "require_pushed_authorization_requests":false,"pushed_request_lifetime":"60s",
+                               "dpop_proof_window":"60s"}
   -access-token-lifetime D    access token lifetime (default 60s)
   -id-token-lifetime D        ID token lifetime (default 5m)
   -refresh-token-lifetime D   refresh token lifetime (default 8h)
   -key-grace-period D         how long a rotated-out key stays in the JWKS (default 1h)
   -auto-login USER            sign USER in without the login page (tests only)
+  -require-par                refuse authorization requests not pushed to /par (RFC 9126 §5)
+  -par-lifetime D             lifetime of a /par request_uri (default 60s)
+  -dpop-proof-window D        how far a DPoP proof's iat may be off (default 60s, RFC 9449)
 
 Test switches: POST /admin/fail-token?n=1&mode=500|close, /admin/delay?endpoint=token&duration=2s,
-/admin/rotate-key, /admin/end-sessions, /admin/auto-login?user=alice, /admin/counts/reset;
-GET /admin/counts. Loopback clients only.
+/admin/rotate-key, /admin/end-sessions, /admin/auto-login?user=alice, /admin/counts/reset,
+/admin/dpop-nonce?on=1|0, /admin/dpop-nonce/rotate; GET /admin/counts. Loopback clients only.
 `

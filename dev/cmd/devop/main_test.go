@@ -179,3 +179,29 @@ func TestHelp(t *testing.T) {
 		t.Errorf("-h: exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+// TestPARAndDPoPSettings checks the flags and file fields of RFC 9126 and
+// RFC 9449 reach the Config.
+func TestPARAndDPoPSettings(t *testing.T) {
+	cfg, err := parseArgs([]string{"-require-par", "-par-lifetime", "5s", "-dpop-proof-window", "30s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.RequirePushedAuthorizationRequests || cfg.PushedRequestLifetime != 5*time.Second || cfg.DPoPProofWindow != 30*time.Second {
+		t.Errorf("flags: %+v", cfg)
+	}
+	p := filepath.Join(t.TempDir(), "c.json")
+	if err := os.WriteFile(p, []byte(`{"require_pushed_authorization_requests":true,"pushed_request_lifetime":"2s","dpop_proof_window":"10s"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = parseArgs([]string{"-config", p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.RequirePushedAuthorizationRequests || cfg.PushedRequestLifetime != 2*time.Second || cfg.DPoPProofWindow != 10*time.Second {
+		t.Errorf("file: %+v", cfg)
+	}
+	if _, err := parseArgs([]string{"-par-lifetime", "0s"}); err == nil || !strings.Contains(err.Error(), "-par-lifetime") {
+		t.Errorf("-par-lifetime 0s: %v, want an error naming the flag", err)
+	}
+}
