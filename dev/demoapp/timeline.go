@@ -148,7 +148,9 @@ func timelineSVG(id string, l timelineLayout) string {
 		l.w, l.h, l.w, l.h, l.end.Sub(l.start).Seconds(), html.EscapeString(id))
 	fmt.Fprintf(&b, `<defs><pattern id="hatch-%s" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" class="tl-window-bg cfg-%s"/><line x1="0" y1="0" x2="0" y2="6" class="tl-hatch cfg-%s"/></pattern></defs>`, id, id, id)
 	for _, t := range l.ticks {
-		fmt.Fprintf(&b, `<line class="tl-grid" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, t.x, l.gridTop, t.x, l.axisY)
+		if len(l.lanes) > 0 { // else the grid would cross the "no token yet" text
+			fmt.Fprintf(&b, `<line class="tl-grid" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, t.x, l.gridTop, t.x, l.axisY)
+		}
 	}
 	for i, ln := range l.lanes {
 		if i%2 == 0 {

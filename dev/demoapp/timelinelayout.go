@@ -143,7 +143,7 @@ func layoutTimeline(toks []token, marks []mark, now time.Time, w float64) timeli
 		l.start = minTime(l.start, now)
 		l.end = maxTime(l.end, now)
 	}
-	pad := max(time.Second, l.end.Sub(l.start)/40)
+	pad := max(100*time.Millisecond, l.end.Sub(l.start)/40)
 	l.start, l.end = l.start.Add(-pad), l.end.Add(pad)
 
 	// The gutter holds the lanes' names.
@@ -244,11 +244,17 @@ func layoutTimeline(toks []token, marks []mark, now time.Time, w float64) timeli
 		if t.Before(l.start) {
 			continue
 		}
+		// A label that would cross the SVG's edge moves in (by less than
+		// half its width: the ticks are inside the axis, tlPad from the
+		// edges), keeping clear of its neighbour (the steps leave room).
 		tx := x(t)
 		s := t.Local().Format(format)
-		lb := label(s, tx-textWidth(s)/2, tickY, "start")
-		lb.x, lb.anchor = tx, "middle"
-		if lb.box.x0 < 0 || lb.box.x1 > w {
+		tw := textWidth(s)
+		lx := max(0, min(w-tw, tx-tw/2))
+		lb := label(s, lx+tw/2, tickY, "start")
+		lb.box = tlBox{lx, lb.box.y0, lx + tw, lb.box.y1}
+		lb.anchor = "middle"
+		if n := len(l.ticks); n > 0 && l.ticks[n-1].label.box.x1+tlLabelGap > lx {
 			continue
 		}
 		l.ticks = append(l.ticks, tlTick{x: tx, label: lb})

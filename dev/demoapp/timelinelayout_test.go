@@ -64,6 +64,27 @@ func TestTimelineLayout(t *testing.T) {
 	}
 }
 
+// TestTimelineLayoutTicks: whatever second the token was issued at, its
+// axis has two labelled ticks or more, inside the picture, on a phone too.
+func TestTimelineLayoutTicks(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.Local)
+	for _, life := range []time.Duration{12 * time.Second, time.Minute, time.Hour} {
+		for _, w := range []float64{312, 960} {
+			for off := time.Duration(0); off < 60; off++ {
+				issued := t0.Add(off * life / 60)
+				tok := token{issued: issued, renewAt: issued.Add(life * 3 / 4), expires: issued.Add(life), method: "login"}
+				l := layoutTimeline([]token{tok}, nil, issued.Add(life/10), w)
+				if len(l.ticks) < 2 {
+					t.Errorf("%v token issued at %v, %g wide: %d ticks", life, issued.Format("15:04:05"), w, len(l.ticks))
+				}
+				if !t.Failed() {
+					checkTimelineLayout(t, l)
+				}
+			}
+		}
+	}
+}
+
 func checkTimelineLayout(t *testing.T, l timelineLayout) {
 	t.Helper()
 	plot := l.plotX1 - l.plotX0
