@@ -39,6 +39,7 @@ type shell struct {
 	earlier  []goapp.LoggedEvent // earlier page loads' of this tab (sessionStorage)
 	view     string
 	now      time.Time
+	width    int // the page's, in CSS pixels, for the timeline
 	calls    []apiCall
 	inFlight map[string]bool
 	loginErr error
@@ -46,6 +47,7 @@ type shell struct {
 
 func (s *shell) OnMount(ctx app.Context) {
 	s.now = time.Now()
+	s.OnResize(ctx)
 	s.view = ctx.Page().URL().Fragment
 	s.states = map[string]*goapp.AuthState{}
 	s.inFlight = map[string]bool{}
@@ -95,6 +97,13 @@ func (s *shell) observeConfigs(ctx app.Context) {
 			s.states[id] = st
 			s.d.auth.Observe(ctx, id, st)
 		}
+	}
+}
+
+// OnResize keeps the page's width, without its scroll bar.
+func (s *shell) OnResize(ctx app.Context) {
+	if el := app.Window().Get("document").Get("documentElement"); el.Truthy() {
+		s.width = el.Get("clientWidth").Int()
 	}
 }
 

@@ -22,6 +22,7 @@ type mark struct {
 	at    time.Time
 	kind  string // "renewed", "failed", "out"
 	label string
+	short string // where label has no room; default: its first word
 }
 
 // history reads a config's tokens and marks from the event log.
@@ -63,7 +64,7 @@ func history(events []goapp.LoggedEvent, id string) ([]token, []mark) {
 			marks = append(marks, mark{at: e.At, kind: "failed", label: label})
 			method = ""
 		case spa.EventLoggedOut:
-			marks = append(marks, mark{at: e.At, kind: "out", label: "signed out"})
+			marks = append(marks, mark{at: e.At, kind: "out", label: "signed out", short: "out"})
 		}
 	}
 	return toks, marks
@@ -79,20 +80,8 @@ func methodName(m string) string {
 	return m
 }
 
-// timelineView draws each config's tokens on a shared time axis.
+// timelineView draws each config's tokens, each on an axis that fits them.
 func (s *shell) timelineView(set *settings) app.UI {
-	// The window fits the tokens' lifetime: about four of them, and the
-	// next renewal ahead of "now".
-	life := 60 * time.Second
-	for _, id := range s.status.ConfigIDs {
-		if st := s.state(id); !st.IssuedAt.IsZero() && st.ExpiresAt.After(st.IssuedAt) {
-			life = st.ExpiresAt.Sub(st.IssuedAt)
-			break
-		}
-	}
-	life = max(10*time.Second, min(20*time.Minute, life))
-	end := s.now.Add(life * 3 / 4)
-	start := end.Add(-life * 9 / 2)
 	var cards []app.UI
 	for _, id := range s.status.ConfigIDs {
 		st := s.state(id)
@@ -102,7 +91,11 @@ func (s *shell) timelineView(set *settings) app.UI {
 		if set.config(id).UseRefreshToken {
 			how = "refresh token"
 		}
+		l := layoutTimeline(toks, marks, s.now, s.timelineWidth())
 		summary := fmt.Sprintf("%d token(s) this visit · renews by %s", len(toks), how)
+		if l.hidden > 0 {
+			summary += fmt.Sprintf(" · the last %d shown", len(l.lanes))
+		}
 		cards = append(cards, app.Section().Class("card", "timeline-card").ID("timeline-"+id).Body(
 			app.Div().Class("card-head").Body(
 				app.Div().Class("provider").Body(
@@ -111,7 +104,7 @@ func (s *shell) timelineView(set *settings) app.UI {
 				),
 				statusPill(st),
 			),
-			app.Raw(timelineSVG(id, toks, marks, start, end, s.now)),
+			app.Raw(timelineSVG(id, l)),
 		))
 	}
 	return app.Div().Body(
@@ -122,81 +115,80 @@ func (s *shell) timelineView(set *settings) app.UI {
 			legend("sw-renew", "renewal point"),
 			legend("sw-mark", "renewal done"),
 			legend("sw-fail", "renewal failed"),
+			legend("sw-out", "signed out"),
 			legend("sw-now", "now"),
 		),
 	)
+}
+
+// timelineWidth is how wide a timeline card's inside is, from the page's
+// width and demo.css: the SVG is drawn at that size, one unit a pixel, so
+// that its labels keep their size on a phone.
+func (s *shell) timelineWidth() float64 {
+	w := float64(s.width)
+	if w <= 0 {
+		return 960
+	}
+	if w > 860 { // the sidebar (248) and the content's padding (2 × 36)
+		w = min(w-248, 1240) - 72
+	} else {
+		w -= 32
+	}
+	return w - 2*22 - 2 // the card's padding and border
 }
 
 func legend(cls, text string) app.UI {
 	return app.Span().Class("legend-item").Body(app.Span().Class("swatch", cls), app.Text(text))
 }
 
-// timelineSVG is the picture of one config's tokens between start and end.
-func timelineSVG(id string, toks []token, marks []mark, start, end, now time.Time) string {
-	const (
-		w, h             = 960.0, 190.0
-		left, right      = 16.0, 16.0
-		top, axisY       = 34.0, 146.0
-		laneH, barH, gap = 44.0, 22.0, 8.0
-	)
-	span := end.Sub(start).Seconds()
-	x := func(t time.Time) float64 {
-		return left + (w-left-right)*t.Sub(start).Seconds()/span
-	}
-	clampX := func(t time.Time) float64 { return max(left, min(w-right, x(t))) }
+// timelineSVG draws one config's timeline as laid out by layoutTimeline.
+func timelineSVG(id string, l timelineLayout) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="timeline" viewBox="0 0 %g %g" role="img" aria-label="access tokens of config %s" xmlns="http://www.w3.org/2000/svg">`, w, h, html.EscapeString(id))
-	fmt.Fprintf(&b, `<defs><pattern id="hatch-%s" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" class="tl-window-bg cfg-%s"/><line x1="0" y1="0" x2="0" y2="6" class="tl-hatch cfg-%s"/></pattern>`, id, id, id)
-	fmt.Fprintf(&b, `<clipPath id="plot-%s"><rect x="%g" y="0" width="%g" height="%g"/></clipPath></defs>`, id, left, w-left-right, h)
-	// Grid and axis: a line every step, some 6 to 12 of them.
-	step := time.Second
-	for _, st := range []time.Duration{2, 5, 10, 15, 30, 60, 120, 300, 600, 1800} {
-		if step = st * time.Second; end.Sub(start)/step <= 12 {
-			break
+	fmt.Fprintf(&b, `<svg class="timeline" viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f" data-span="%.0f" role="img" aria-label="access tokens of config %s" xmlns="http://www.w3.org/2000/svg">`,
+		l.w, l.h, l.w, l.h, l.end.Sub(l.start).Seconds(), html.EscapeString(id))
+	fmt.Fprintf(&b, `<defs><pattern id="hatch-%s" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" class="tl-window-bg cfg-%s"/><line x1="0" y1="0" x2="0" y2="6" class="tl-hatch cfg-%s"/></pattern></defs>`, id, id, id)
+	for _, t := range l.ticks {
+		if len(l.lanes) > 0 { // else the grid would cross the "no token yet" text
+			fmt.Fprintf(&b, `<line class="tl-grid" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, t.x, l.gridTop, t.x, l.axisY)
 		}
 	}
-	first := start.Truncate(step).Add(step)
-	for t := first; t.Before(end); t = t.Add(step) {
-		fmt.Fprintf(&b, `<line class="tl-grid" x1="%.1f" y1="%g" x2="%.1f" y2="%g"/>`, x(t), top-10, x(t), axisY)
-		fmt.Fprintf(&b, `<text class="tl-tick" x="%.1f" y="%g" text-anchor="middle">%s</text>`, x(t), axisY+18, t.Local().Format("15:04:05"))
-	}
-	fmt.Fprintf(&b, `<line class="tl-axis" x1="%g" y1="%g" x2="%g" y2="%g"/>`, left, axisY, w-right, axisY)
-	b.WriteString(`<g clip-path="url(#plot-` + id + `)">`)
-	if len(toks) == 0 {
-		fmt.Fprintf(&b, `<text class="tl-empty" x="%g" y="%g" text-anchor="middle">no access token yet — sign in to start the timeline</text>`, w/2, top+laneH)
-	}
-	for i, t := range toks {
-		if t.expires.Before(start) {
-			continue
+	for i, ln := range l.lanes {
+		if i%2 == 0 {
+			fmt.Fprintf(&b, `<rect class="tl-lane" x="%.1f" y="%.1f" width="%.1f" height="%g"/>`, l.plotX0, ln.y-(tlLaneH-tlBarH)/2, l.plotX1-l.plotX0, tlLaneH)
 		}
-		y := top + float64(i%2)*laneH
-		x0, xr, x1 := x(t.issued), x(t.renewAt), x(t.expires)
-		fmt.Fprintf(&b, `<g class="tl-token" data-issued="%d"><title>token %d (%s): issued %s, renewal point %s, expires %s</title>`,
-			t.issued.Unix(), i+1, methodName(t.method), clock(t.issued), clock(t.renewAt), clock(t.expires))
-		fmt.Fprintf(&b, `<rect class="tl-valid cfg-%s" x="%.1f" y="%g" width="%.1f" height="%g" rx="4"/>`, id, x0, y, max(0, xr-x0), barH)
-		fmt.Fprintf(&b, `<rect class="tl-window cfg-%s" x="%.1f" y="%g" width="%.1f" height="%g" rx="4" fill="url(#hatch-%s)"/>`, id, xr, y, max(0, x1-xr), barH, id)
-		fmt.Fprintf(&b, `<line class="tl-expiry cfg-%s" x1="%.1f" y1="%g" x2="%.1f" y2="%g"/>`, id, x1, y-3, x1, y+barH+3)
-		fmt.Fprintf(&b, `<path class="tl-renew" d="M%.1f %g l6 6 l-6 6 l-6 -6 z"/>`, xr, y+barH/2-6)
-		fmt.Fprintf(&b, `<text class="tl-label" x="%.1f" y="%g">#%d %s</text>`, x0+6, y+barH/2+4, i+1, html.EscapeString(methodName(t.method)))
+	}
+	fmt.Fprintf(&b, `<line class="tl-axis" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, l.plotX0, l.axisY, l.plotX1, l.axisY)
+	for _, t := range l.ticks {
+		fmt.Fprintf(&b, `<line class="tl-tickmark" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, t.x, l.axisY, t.x, l.axisY+4)
+		writeText(&b, "tl-tick", t.label)
+	}
+	if l.empty != nil {
+		writeText(&b, "tl-empty", *l.empty)
+	}
+	for _, ln := range l.lanes {
+		t := ln.tok
+		fmt.Fprintf(&b, `<g class="tl-token" data-issued="%d" data-lane="%d"><title>token %d (%s): issued %s, renewal point %s, expires %s</title>`,
+			t.issued.Unix(), ln.n, ln.n, methodName(t.method), clock(t.issued), clock(t.renewAt), clock(t.expires))
+		fmt.Fprintf(&b, `<rect class="tl-valid cfg-%s" x="%.1f" y="%.1f" width="%.1f" height="%g" rx="3"/>`, id, ln.x0, ln.y, max(0, ln.xRenew-ln.x0), tlBarH)
+		fmt.Fprintf(&b, `<rect class="tl-window cfg-%s" x="%.1f" y="%.1f" width="%.1f" height="%g" rx="3" fill="url(#hatch-%s)"/>`, id, ln.xRenew, ln.y, max(0, ln.x1-ln.xRenew), tlBarH, id)
+		fmt.Fprintf(&b, `<line class="tl-expiry cfg-%s" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, id, ln.x1, ln.y-3, ln.x1, ln.y+tlBarH+3)
+		fmt.Fprintf(&b, `<path class="tl-renew" d="M%.1f %.1f l5 5 l-5 5 l-5 -5 z"/>`, ln.xRenew, ln.y+tlBarH/2-5)
 		b.WriteString(`</g>`)
+		writeText(&b, "tl-lanelabel", ln.label)
 	}
-	lastLabel := -1e9
-	for _, m := range marks {
-		if m.at.Before(start) {
-			continue
-		}
-		mx := x(m.at)
-		fmt.Fprintf(&b, `<line class="tl-mark tl-%s" x1="%.1f" y1="%g" x2="%.1f" y2="%g"><title>%s at %s</title></line>`,
-			m.kind, mx, top-16, mx, axisY, html.EscapeString(m.label), clock(m.at))
-		if mx-lastLabel >= 120 { // labels closer than that would overlap
-			fmt.Fprintf(&b, `<text class="tl-marklabel tl-%s" x="%.1f" y="%g" text-anchor="middle">%s</text>`, m.kind, mx, top-20, html.EscapeString(m.label))
-			lastLabel = mx
+	for _, m := range l.marks {
+		fmt.Fprintf(&b, `<line class="tl-mark tl-%s" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"><title>%s at %s</title></line>`,
+			m.m.kind, m.x, m.top, m.x, l.axisY, html.EscapeString(m.m.label), clock(m.m.at))
+		if m.labelled {
+			writeText(&b, "tl-marklabel tl-"+m.m.kind, m.label)
 		}
 	}
-	b.WriteString(`</g>`)
-	nx := clampX(now)
-	fmt.Fprintf(&b, `<line class="tl-now" x1="%.1f" y1="%g" x2="%.1f" y2="%g"/>`, nx, top-26, nx, axisY+4)
-	fmt.Fprintf(&b, `<text class="tl-nowlabel" x="%.1f" y="%g" text-anchor="middle">now</text>`, nx, axisY+38)
+	fmt.Fprintf(&b, `<line class="tl-now" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/>`, l.nowX, l.nowTop, l.nowX, l.axisY+4)
+	writeText(&b, "tl-nowlabel", l.nowLabel)
 	b.WriteString(`</svg>`)
 	return b.String()
+}
+
+func writeText(b *strings.Builder, class string, t tlText) {
+	fmt.Fprintf(b, `<text class="%s" x="%.1f" y="%.1f" text-anchor="%s">%s</text>`, class, t.x, t.y, t.anchor, html.EscapeString(t.text))
 }
