@@ -30,6 +30,8 @@ func TestFetchRulesReachGo(t *testing.T) {
 		t.Fatal(err)
 	}
 	tab := env.NewTab(t)
+	tab.OpenTestPage()
+	tab.Configure()
 	tab.SignIn("a", "alice", "alice")
 	target := env.AppURL() + "/api/a/rules"
 	if got := deref(e2etest.Eval[*string](tab, `oidc.matchRoute(`+e2etest.MustJSON(target)+`)`)); got != "a" {

@@ -80,6 +80,9 @@ type Exchange struct {
 	GrantType string
 	// Prompt is the prompt parameter of an authorization request.
 	Prompt string
+	// Params are the query parameter names of an authorization request
+	// (/authorize), sorted: what the browser's navigation carried.
+	Params []string
 	// SessionCookie tells whether the request carried the provider's
 	// session cookie.
 	SessionCookie bool
@@ -235,6 +238,9 @@ func (p *Provider) proxy(backend *url.URL) http.Handler {
 			return
 		}
 		x := &Exchange{At: time.Now(), Path: r.URL.Path, Prompt: r.URL.Query().Get("prompt")}
+		if r.URL.Path == "/authorize" {
+			x.Params = slices.Sorted(maps.Keys(r.URL.Query()))
+		}
 		if c, err := r.Cookie(p.cookieName); err == nil && c.Value != "" {
 			x.SessionCookie = true
 		}
