@@ -182,7 +182,7 @@ type timelineGeometry struct {
 		Class, Text string
 		Box         rect
 	}
-	Marks, MarkLabels                                 int
+	Marks, MarkLabels                                int
 	NowStroke, FailedStroke, SwatchNow, SwatchFailed string
 }
 
