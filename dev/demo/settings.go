@@ -48,6 +48,8 @@ type ClientConfig struct {
 	Scope                 string `json:"scope"`
 	SecureRoutes          []any  `json:"secureRoutes"` // URL strings and RouteEntry objects
 	UseRefreshToken       bool   `json:"useRefreshToken"`
+	// DPoP binds the config's tokens to a key of the browser (RFC 9449).
+	DPoP bool `json:"dpop,omitempty"`
 }
 
 // RouteEntry is a secureRoutes entry object (oidc.d.ts OidcRouteEntry).
@@ -102,7 +104,10 @@ func newSettings(o origins) Settings {
 	configs := func(page string) AppSettings {
 		a := ClientConfig{ConfigID: "a", Authority: o.providerA, ClientID: o.clientA,
 			RedirectURL: o.app + page, PostLogoutRedirectURI: o.app + page, Scope: scopeA,
-			SecureRoutes: routesA, UseRefreshToken: refreshA}
+			SecureRoutes: routesA, UseRefreshToken: refreshA,
+			// The bundled provider A and the sample APIs check DPoP proofs:
+			// a's tokens are bound to a key the page cannot read.
+			DPoP: o.providerB != ""}
 		if o.providerB == "" {
 			return AppSettings{Configs: []ClientConfig{a}}
 		}

@@ -30,6 +30,9 @@ type apiAnswer struct {
 	Scope         string   `json:"scope"`
 	Fingerprint   string   `json:"fingerprint"`
 	Reason        string   `json:"reason"`
+	Scheme        string   `json:"scheme"`
+	DPoPJKT       string   `json:"dpopJkt"` // the proof's key, shortened
+	DPoPJTI       string   `json:"dpopJti"`
 }
 
 func parseAPIAnswer(b []byte) apiAnswer {
@@ -135,6 +138,9 @@ func callRow(set *settings, c apiCall) app.UI {
 		}
 		if c.api.Scope != "" {
 			what += " · scope " + c.api.Scope
+		}
+		if c.api.DPoPJKT != "" { // which proof went with the request
+			what += " · " + c.api.Scheme + " proof jti " + c.api.DPoPJTI + " by key " + c.api.DPoPJKT
 		}
 		if c.api.Authorization != "valid" && c.api.Reason != "" {
 			what += " — " + c.api.Reason

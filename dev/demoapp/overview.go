@@ -77,6 +77,7 @@ func (s *shell) sessionCard(set *settings, id string) app.UI {
 			app.Span().Class("tag").Text(method),
 			app.Span().Class("tag").Text("config "+id),
 			app.Span().Class("tag").Text("client "+c.ClientID),
+			app.If(c.DPoP, func() app.UI { return app.Span().Class("tag").Text("DPoP: tokens bound to this browser's key") }),
 		),
 		body,
 		errorNote(st),

@@ -35,6 +35,7 @@ type clientConfig struct {
 	Scope                 string       `json:"scope"`
 	SecureRoutes          []routeEntry `json:"secureRoutes"`
 	UseRefreshToken       bool         `json:"useRefreshToken"`
+	DPoP                  bool         `json:"dpop"`
 }
 
 // routeEntry is a secureRoutes entry: a URL string, or an object naming the
@@ -89,7 +90,7 @@ func (s *settings) configs() []spa.Config {
 		}
 		out[i] = spa.Config{ConfigID: c.ConfigID, Authority: c.Authority, ClientID: c.ClientID,
 			RedirectURL: c.RedirectURL, PostLogoutRedirectURI: c.PostLogoutRedirectURI, Scope: c.Scope,
-			SecureRoutes: routes, UseRefreshToken: c.UseRefreshToken}
+			SecureRoutes: routes, UseRefreshToken: c.UseRefreshToken, DPoP: c.DPoP}
 	}
 	return out
 }

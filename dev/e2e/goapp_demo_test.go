@@ -153,13 +153,14 @@ func TestGoAppSignsInToBothProvidersAndCallsAPIsWithTheRightTokens(t *testing.T)
 	for _, c := range []struct {
 		target, auth string
 		api          string
+		scheme       string // config a uses DPoP in the demo: a proof with each request
 	}{
-		{demo.TargetAPIA, demo.AuthValid, "A"},
-		{demo.TargetAPIB, demo.AuthValid, "B"},
-		{demo.TargetUnlisted, demo.AuthNone, "echo"},
-		{demo.TargetSibling, demo.AuthNone, "echo"},
-		{demo.TargetIPHost, demo.AuthNone, "A"},
-		{demo.TargetOtherPort, demo.AuthNone, "echo"},
+		{demo.TargetAPIA, demo.AuthValid, "A", "DPoP"},
+		{demo.TargetAPIB, demo.AuthValid, "B", "Bearer"},
+		{demo.TargetUnlisted, demo.AuthNone, "echo", ""},
+		{demo.TargetSibling, demo.AuthNone, "echo", ""},
+		{demo.TargetIPHost, demo.AuthNone, "A", ""},
+		{demo.TargetOtherPort, demo.AuthNone, "echo", ""},
 	} {
 		u := strings.TrimPrefix(strings.TrimPrefix(env.Target(c.target), "http://"), "https://")
 		r, ok := seen[u]
@@ -169,6 +170,9 @@ func TestGoAppSignsInToBothProvidersAndCallsAPIsWithTheRightTokens(t *testing.T)
 		}
 		if r.Authorization != c.auth || r.API != c.api {
 			t.Errorf("%s: API %s saw authorization %q (%s), want %s at API %s", c.target, r.API, r.Authorization, r.Reason, c.auth, c.api)
+		}
+		if r.Scheme != c.scheme || r.DPoP != (c.scheme == "DPoP") {
+			t.Errorf("%s: API %s saw scheme %q (proof %v), want %q", c.target, r.API, r.Scheme, r.DPoP, c.scheme)
 		}
 	}
 	goAppScreenshot(tab, "goapp-apis")

@@ -121,12 +121,16 @@ func (e *Env) TestPageURL() string { return e.Demo.AppURL() + TestPagePath }
 
 // Configs are the demo's two configs ("a" by refresh token with route
 // AppURL/api, "b" by iframe with route APIURL/api/b) with the test page as
-// redirect and post-logout redirect URI, ready for oidc.configure.
+// redirect and post-logout redirect URI and without dpop, ready for
+// oidc.configure.
 func (e *Env) Configs() []demo.ClientConfig {
 	cs := append([]demo.ClientConfig(nil), e.Demo.Settings().Bridge.Configs...)
 	for i := range cs {
 		cs[i].RedirectURL = e.TestPageURL()
 		cs[i].PostLogoutRedirectURI = e.TestPageURL()
+		// Bearer on the test page: the tests of other features handle the
+		// token themselves; the DPoP tests turn it on (the demo pages keep it).
+		cs[i].DPoP = false
 	}
 	return cs
 }

@@ -332,6 +332,7 @@ async function send(target, row) {
   if (body.sub) facts.push("sub " + body.sub);
   if (body.aud) facts.push("aud " + [].concat(body.aud).join(", "));
   if (body.scope) facts.push("scope " + body.scope);
+  if (body.dpopJkt) facts.push(body.scheme + " proof jti " + body.dpopJti + " by key " + body.dpopJkt); // which proof went along
   if (body.exp) facts.push("exp " + clock(new Date(body.exp * 1000)));
   if (body.authorization !== "valid" && body.reason) facts.push(body.reason);
   parts.push(text(" " + facts.join(" · "), "small"));
