@@ -159,6 +159,37 @@ func mainFlow(ctx context.Context, e *env, s *site, lib string) (*mainSample, er
 	return sm, nil
 }
 
+// dpopFlow signs in on the bridge's DPoP variant and takes oidc.fetch apart
+// there: each oidc.fetch to a secure route asks Go for a new proof, which
+// WebCrypto signs with the non-extractable key.
+func dpopFlow(ctx context.Context, e *env, s *site) (*fetchParts, error) {
+	t, err := openBrowser(ctx, e.opts.chromium)
+	if err != nil {
+		return nil, err
+	}
+	defer t.close()
+	if err := t.navigate(s.pageURL(libBridge, variantDPoP)); err != nil {
+		return nil, err
+	}
+	if _, err := t.wait("load", time.Minute); err != nil {
+		return nil, err
+	}
+	if _, err := eval[bool](t, 10*time.Second, "bench.login()"); err != nil {
+		return nil, err
+	}
+	r, err := t.wait("callback", time.Minute)
+	if err == nil && !r.Authenticated {
+		err = fmt.Errorf("DPoP: the callback did not sign in%s", t.consoleTail())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := eval[bool](t, 10*time.Second, `oidc.fetch(location.origin + "/api/ping").then((r) => r.json()).then((b) => b.dpop)`); err != nil || !ok {
+		return nil, fmt.Errorf("DPoP: oidc.fetch sent no DPoP token and proof (%v)%s", err, t.consoleTail())
+	}
+	return eval[*fetchParts](t, 2*time.Minute, fmt.Sprintf("bench.fetchParts(%d)", fetchCalls))
+}
+
 // prime loads a page once in a browser of its own.
 func prime(ctx context.Context, e *env, s *site, lib string) error {
 	t, err := openBrowser(ctx, e.opts.chromium)
@@ -351,9 +382,12 @@ type browserReport struct {
 	Main     map[string][]*mainSample   `json:"main"` // lib -> runs
 	Expiry   map[string][]*expirySample `json:"expiry"`
 	Auto     map[string][]*autoSample   `json:"auto"`
-	Errors   []string                   `json:"errors,omitempty"`
-	Notes    []string                   `json:"notes,omitempty"`
-	PeerNA   string                     `json:"peer_na,omitempty"`
+	// DPoP is oidc.fetch taken apart on the DPoP variant (the bridge only):
+	// OidcFetch there carries a proof signed by WebCrypto per request.
+	DPoP   []*fetchParts `json:"dpop,omitempty"`
+	Errors []string      `json:"errors,omitempty"`
+	Notes  []string      `json:"notes,omitempty"`
+	PeerNA string        `json:"peer_na,omitempty"`
 }
 
 // runBrowser runs every flow for both libraries, alternating which goes first.
@@ -445,6 +479,14 @@ func runBrowser(ctx context.Context, e *env) (*browserReport, error) {
 			e.logf("auto %s: %+v", lib, *sm)
 			br.Auto[lib] = append(br.Auto[lib], sm)
 		}
+	}
+	for i := range e.opts.runs {
+		fp, err := dpopFlow(ctx, e, s)
+		if err != nil {
+			fail(fmt.Sprintf("DPoP flow, run %d", i+1), err)
+			continue
+		}
+		br.DPoP = append(br.DPoP, fp)
 	}
 	for lib, runs := range br.Main {
 		for i, sm := range runs {

@@ -41,6 +41,7 @@ const (
 	variantMain   = "main"
 	variantExpiry = "expiry"
 	variantAuto   = "auto"
+	variantDPoP   = "dpop" // the bridge only: the main config with dpop on
 )
 
 const clientID = "bench-spa"
@@ -54,6 +55,8 @@ type pageParams struct {
 	RedirectURL string `json:"redirectUrl"`
 	Storage     string `json:"storage"`
 	SilentRenew bool   `json:"silentRenew"`
+	// DPoP turns the config's dpop on (the bridge page only).
+	DPoP bool `json:"dpop"`
 	// oidc-client-ts renews this long before expiry; a quarter of the
 	// lifetime matches the bridge's timeoutFactor 0.75.
 	ExpiringNoticeSeconds float64 `json:"expiringNoticeSeconds"`
@@ -86,6 +89,7 @@ func startSite(ctx context.Context, e *env) (*site, error) {
 		variantMain:   {name: variantMain, lifetime: 10 * time.Minute, storage: "session", silentRenew: true},
 		variantExpiry: {name: variantExpiry, lifetime: 5 * time.Second, storage: "local", silentRenew: false},
 		variantAuto:   {name: variantAuto, lifetime: 8 * time.Second, storage: "local", silentRenew: true},
+		variantDPoP:   {name: variantDPoP, lifetime: 10 * time.Minute, storage: "session", silentRenew: true},
 	}
 	for _, v := range s.variants {
 		var uris []string
@@ -129,7 +133,8 @@ func startSite(ctx context.Context, e *env) (*site, error) {
 	ping := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]bool{"bearer": strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ")})
+		json.NewEncoder(w).Encode(map[string]bool{"bearer": strings.HasPrefix(r.Header.Get("Authorization"), "Bearer "),
+			"dpop": strings.HasPrefix(r.Header.Get("Authorization"), "DPoP ") && r.Header.Get("DPoP") != ""})
 	}
 	mux.HandleFunc("GET /api/ping", ping)
 	mux.HandleFunc("GET /api/res/ping", ping)
@@ -160,7 +165,7 @@ func (s *site) servePage(w http.ResponseWriter, r *http.Request, lib string) {
 	}
 	p := pageParams{Lib: lib, Variant: v.name, Authority: v.op.Issuer(), ClientID: clientID,
 		RedirectURL: s.pageURL(lib, v.name), Storage: v.storage, SilentRenew: v.silentRenew,
-		ExpiringNoticeSeconds: v.lifetime.Seconds() / 4}
+		ExpiringNoticeSeconds: v.lifetime.Seconds() / 4, DPoP: v.name == variantDPoP}
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	// Cross-origin isolation gives performance.now() 5 µs resolution instead

@@ -270,6 +270,19 @@ func browserRows(b *browserReport) []row {
 		part(func(p *fetchParts) float64 { return med(p.OidcFetch) - med(p.MatchRoute) }), 0, "")
 	add("bridge only: oidc.fetch to a route with a resource (its own token, cached), overhead over window.fetch", "ms", 3,
 		part(func(p *fetchParts) float64 { return (med(p.Resource) - med(p.Plain)) / 1000 }), 0.3, "≤ 0.3 ms")
+	// DPoP: the same overhead on the DPoP variant, where every request
+	// gets a proof from Go that WebCrypto signs, next to Bearer's above.
+	var dp []float64
+	for _, p := range b.DPoP {
+		if v := (med(p.OidcFetch) - med(p.Plain)) / 1000; !math.IsNaN(v) {
+			dp = append(dp, v)
+		}
+	}
+	if st := statOf(dp); st.ok() || len(b.DPoP) > 0 {
+		rw := row{Section: "Chromium", Metric: "bridge only: oidc.fetch with DPoP (a proof from Go, signed by WebCrypto, per request), overhead over window.fetch",
+			This: st.format("ms", 3), Peer: "n/a", Value: st.med}
+		rows = append(rows, rw)
+	}
 
 	for _, tabs := range []int{1, 3} {
 		cell := func(lib string) (string, stat) {
