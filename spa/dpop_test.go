@@ -372,3 +372,45 @@ func TestPushedAuthorizationWithoutEndpoint(t *testing.T) {
 		t.Errorf("field %q, want usePushedAuthorisationRequests", f)
 	}
 }
+
+// RouteProof answers at once only when it can: a fresh token, a DPoP
+// config, its key loaded; its input signed by the key is a proof the
+// resource accepts.
+func TestRouteProofAnswersAtOnceOnlyWhenItCan(t *testing.T) {
+	e := newEnv(t, dpopCfg("a"), cfg("b"))
+	e.login("b") // the fake OP wants proofs of everyone once DPoP is on
+	e.op.RequireDPoP("")
+	e.login("a")
+	ctx := context.Background()
+	target := "https://api.example/a/x?q=1"
+	m, _ := e.m.MatchRequest(target, "POST", nil)
+	auth, input, key, ok := e.m.RouteProof(m, "POST", target)
+	if !ok {
+		t.Fatal("RouteProof with a fresh token and a loaded key: not ok")
+	}
+	sig, err := key.Sign(ctx, []byte(input))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := strings.TrimPrefix(auth, "DPoP ")
+	if _, err := e.op.CheckProof(input+"."+base64.RawURLEncoding.EncodeToString(sig), "POST", "https://api.example/a/x", tok); err != nil || tok == auth {
+		t.Fatalf("the proof made of RouteProof's input: %v (auth scheme %q)", err, strings.Fields(auth)[0])
+	}
+	mb, _ := e.m.MatchRequest("https://api.example/b", "GET", nil)
+	if _, _, _, ok := e.m.RouteProof(mb, "GET", "https://api.example/b"); ok {
+		t.Error("RouteProof for a Bearer config: ok")
+	}
+	e.clk.Advance(8 * 60 * 1e9) // past the renewal point (10 min tokens, 0.75)
+	if _, _, _, ok := e.m.RouteProof(m, "POST", target); ok {
+		t.Error("RouteProof with a token to renew: ok, want RouteHeaders to renew first")
+	}
+	// A reload: the session is there, the key not loaded yet.
+	e.clk.Advance(-8 * 60 * 1e9)
+	m2 := e.manager()
+	if err := m2.Configure(ctx, []spa.Config{dpopCfg("a"), cfg("b")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, ok := m2.RouteProof(m, "POST", target); ok {
+		t.Error("RouteProof before the key was loaded: ok")
+	}
+}

@@ -245,6 +245,11 @@ func (m *Manager) Reload(configID string) (bool, error) {
 	p.mu.Unlock()
 	switch {
 	case prev != nil && next == nil:
+		if p.cfg.DPoP && m.dpop != nil {
+			// Another tab ended the session and deleted the key: this tab
+			// must not sign the next session's proofs with the old one.
+			m.dpop.forget(p.cfg.ConfigID)
+		}
 		m.emit(Event{Type: EventLoggedOut, ConfigID: p.cfg.ConfigID})
 	case next != nil && prev == nil:
 		// Signed in by another tab: for this tab it is a restore.

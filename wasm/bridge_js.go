@@ -114,6 +114,7 @@ func (b *bridge) object() js.Value {
 	o.Set("matchRoute", js.FuncOf(b.matchRoute))
 	o.Set("routeOf", js.FuncOf(b.routeOf))
 	o.Set("routeAnswer", js.FuncOf(b.routeAnswer))
+	o.Set("routeProof", js.FuncOf(b.routeProof))
 	return o
 }
 
@@ -363,6 +364,30 @@ func (b *bridge) routeHeaders(ctx context.Context, args []js.Value) (any, error)
 		return nil, err
 	}
 	return []any{h.Authorization, h.DPoP}, nil
+}
+
+// routeProof(url, method) is spa.Manager.RouteProof for oidc.fetch, at once:
+// [Authorization, the proof's signing input, the CryptoKey to sign it
+// with] when the entry's token is fresh and its config's DPoP key loaded,
+// else null (then routeHeaders). oidc.js signs with WebCrypto and appends
+// the signature: no Promise into Go and back, the slow part of a proof.
+// The key stays non-extractable; any script of the origin can reach the
+// same CryptoKey in IndexedDB anyway.
+func (b *bridge) routeProof(this js.Value, args []js.Value) any {
+	m, ok := b.routeEntry(args)
+	if !ok {
+		return js.Null()
+	}
+	method := "GET"
+	if v := arg(args, 1); v.Type() == js.TypeString {
+		method = v.String()
+	}
+	auth, input, key, ok := b.client.RouteProof(m, method, args[0].String())
+	ck, isWeb := key.(interface{ CryptoKey() js.Value })
+	if !ok || !isWeb {
+		return js.Null()
+	}
+	return []any{auth, input, ck.CryptoKey()}
 }
 
 // routeAnswer(configId, url, status, wwwAuthenticate, dpopNonce) is

@@ -41,6 +41,10 @@ type dpopKey struct {
 
 func (k *dpopKey) PublicJWK() []byte { return k.jwk }
 
+// CryptoKey is the private key's CryptoKey object, for a JS caller that
+// signs itself (the bridge's oidc.fetch); it cannot be exported.
+func (k *dpopKey) CryptoKey() js.Value { return k.priv }
+
 // Sign signs input with ECDSA P-256 SHA-256; WebCrypto gives R || S (IEEE
 // P1363), which is the JWS form (RFC 7518 §3.4).
 func (k *dpopKey) Sign(ctx context.Context, input []byte) ([]byte, error) {

@@ -88,6 +88,7 @@ type Tab struct {
 	releaseLock func() // nil unless a Web Lock is held
 	channel     *tabChannel
 	closeOnce   sync.Once
+	onHide      js.Func // releases the lock at pagehide
 }
 
 // ClaimTab reads this tab's ID from store (the tab's sessionStorage store, the
@@ -147,6 +148,11 @@ func (t *Tab) Close() {
 	t.closeOnce.Do(func() {
 		if t.releaseLock != nil {
 			t.releaseLock()
+			t.releaseLock = nil
+		}
+		if t.onHide.Truthy() {
+			js.Global().Call("removeEventListener", "pagehide", t.onHide)
+			t.onHide.Release()
 		}
 		if t.channel != nil {
 			t.channel.close()
@@ -169,6 +175,7 @@ func (t *Tab) claim(ctx context.Context, id string, fresh bool) (bool, error) {
 		switch {
 		case err == nil:
 			t.releaseLock = release
+			t.releaseAtPagehide()
 			return true, nil
 		case ctx.Err() != nil:
 			return false, ctx.Err()
@@ -185,6 +192,28 @@ func (t *Tab) claim(ctx context.Context, id string, fresh bool) (bool, error) {
 		}
 	}
 	return t.channel.claim(ctx, id, fresh)
+}
+
+// releaseAtPagehide gives the tab's lock up when the page starts to unload
+// (pagehide), not when its document is finally destroyed: the page that
+// replaces it in the tab (a reload, a navigation within the app) asks for
+// the lock at once, and on a busy machine the old document can outlive
+// TabClaimGrace, so the new page took itself for a duplicate and dropped
+// its refresh tokens. A duplicate's original page is alive: it still holds
+// the lock. A page restored from the back-forward cache starts afresh
+// (Chromium keeps no page holding a Web Lock there).
+func (t *Tab) releaseAtPagehide() {
+	if t.onHide.Truthy() {
+		return
+	}
+	t.onHide = js.FuncOf(func(this js.Value, args []js.Value) any {
+		if t.releaseLock != nil {
+			t.releaseLock()
+			t.releaseLock = nil
+		}
+		return nil
+	})
+	js.Global().Call("addEventListener", "pagehide", t.onHide)
 }
 
 // newTabID is 128 random bits, base64url.

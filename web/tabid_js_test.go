@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"syscall/js"
 	"testing"
 	"time"
 
@@ -150,6 +151,25 @@ func TestReloadedTabKeepsItsIDAndRefreshToken(t *testing.T) {
 			t.Error("a reload dropped the refresh token")
 		}
 	})
+}
+
+// The page that replaces this one in the tab gets the ID at once, even
+// when the old document is still there: the lock goes at pagehide.
+func TestTabLockIsReleasedAtPagehide(t *testing.T) {
+	inPage(t) // with Web Locks (the fallback has no lock to hold)
+	_, _, st := signedInTab(t)
+	first := claim(t, st)
+	defer first.Close()
+	js.Global().Call("dispatchEvent", js.Global().Get("Event").New("pagehide"))
+	start := time.Now()
+	next := claim(t, st) // the old Tab was not closed: only its pagehide ran
+	defer next.Close()
+	if next.Duplicate() || next.ID() != first.ID() {
+		t.Errorf("after pagehide: duplicate %v, ID %q; want %q", next.Duplicate(), next.ID(), first.ID())
+	}
+	if d := time.Since(start); d >= web.TabClaimGrace {
+		t.Errorf("the next page waited %v for the lock, want less than the grace %v", d, web.TabClaimGrace)
+	}
 }
 
 func TestTabsStartingTogetherLetExactlyOneKeepTheID(t *testing.T) {
