@@ -29,6 +29,7 @@ const (
 // ConfigID names the provider configuration; Field names the config field for
 // CodeInvalidConfig. An Error never contains a token.
 type Error struct {
+	_           noCompare // compare Codes (ErrorCode, errors.As), not Errors
 	Code        string
 	ConfigID    string
 	Field       string

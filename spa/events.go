@@ -28,6 +28,7 @@ const (
 
 // Event is one thing that happened to a config's session. It never carries a token.
 type Event struct {
+	_         noCompare // compare fields, not Events
 	Type      EventType
 	ConfigID  string
 	Restored  bool      // EventAuthenticated from stored tokens, not a callback

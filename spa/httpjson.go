@@ -64,6 +64,7 @@ func oauthError(resp *Response, configID, what string) *Error {
 		return nil
 	}
 	var e struct {
+		_           noCompare
 		Error       string `json:"error"`
 		Description string `json:"error_description"`
 		URI         string `json:"error_uri"`

@@ -41,6 +41,7 @@ func (m *Manager) saveTx(t *transaction) error {
 	now := m.clock.Now()
 	keys := m.txStore.Keys(txPrefix)
 	type aged struct {
+		_   noCompare
 		key string
 		at  time.Time
 	}
@@ -51,7 +52,7 @@ func (m *Manager) saveTx(t *transaction) error {
 			m.txStore.Remove(k)
 			continue
 		}
-		live = append(live, aged{k, old.CreatedAt})
+		live = append(live, aged{key: k, at: old.CreatedAt})
 	}
 	for len(live) >= maxTransactions {
 		oldest := 0
