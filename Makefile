@@ -8,7 +8,7 @@ WASMFLAGS := -trimpath -ldflags='-s -w' -gcflags=all=-l
 CHROMIUM ?= /usr/bin/chromium
 BUILD := build
 
-.PHONY: all build demo test test-native test-browser test-e2e check-size run-e2e run-size typecheck bench chromium vet clean
+.PHONY: all build demo test test-native test-browser test-e2e check-size run-e2e run-size typecheck bench mutate chromium vet clean
 
 all: build
 
@@ -79,6 +79,14 @@ demo: build
 ## bench: sizes, Go benchmarks, and the side-by-side with oidc-client-ts in Chromium
 bench: chromium build
 	cd dev && $(GO) run ./cmd/bench
+
+## mutate: mutation testing of spa and silentrefresh (gremlins, pinned): each check turned off in
+##         turn must make a test fail; prints the score per package. Not part of make test (slow).
+GREMLINS := github.com/go-gremlins/gremlins/cmd/gremlins@v0.5.0
+MUTATE_PKGS ?= ./spa ./silentrefresh
+mutate:
+	@for p in $(MUTATE_PKGS); do echo "=== gremlins $$p"; \
+	  $(GO) run $(GREMLINS) unleash --timeout-coefficient 3 $$p || exit 1; done
 
 clean:
 	rm -rf $(BUILD) static/oidc/oidc.wasm static/oidc/oidc.wasm.br static/oidc/oidc.wasm.gz static/oidc/wasm_exec.js static/oidc/oidc.js static/oidc/oidc.d.ts \
