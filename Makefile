@@ -86,7 +86,7 @@ GREMLINS := github.com/go-gremlins/gremlins/cmd/gremlins@v0.5.0
 MUTATE_PKGS ?= ./spa ./silentrefresh
 mutate:
 	@for p in $(MUTATE_PKGS); do echo "=== gremlins $$p"; \
-	  $(GO) run $(GREMLINS) unleash --timeout-coefficient 3 $$p || exit 1; done
+	  GOFLAGS=-count=1 $(GO) run $(GREMLINS) unleash --timeout-coefficient 10 $$p || exit 1; done
 
 clean:
 	rm -rf $(BUILD) static/oidc/oidc.wasm static/oidc/oidc.wasm.br static/oidc/oidc.wasm.gz static/oidc/wasm_exec.js static/oidc/oidc.js static/oidc/oidc.d.ts \
