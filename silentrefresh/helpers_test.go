@@ -87,22 +87,6 @@ type env struct {
 // offline_access and UseRefreshToken.
 func setup(t *testing.T, cfg spa.Config, withFrame bool) *env {
 	t.Helper()
-	return setupWith(t, cfg, withFrame, nil)
-}
-
-// ctxRenewer runs its Renewer with ctx instead of the Manager's: how a test
-// cancels a renewal as a caller of the Renewer would.
-type ctxRenewer struct {
-	inner spa.Renewer
-	ctx   context.Context
-}
-
-func (c ctxRenewer) Renew(_ context.Context, r *spa.Renewal) error { return c.inner.Renew(c.ctx, r) }
-
-// setupWith is setup whose Manager renews with wrap(the silentrefresh
-// Renewer) when wrap is set.
-func setupWith(t *testing.T, cfg spa.Config, withFrame bool, wrap func(spa.Renewer) spa.Renewer) *env {
-	t.Helper()
 	e := &env{t: t, clock: &wallClock{}}
 	e.op = fakeop.New(t, e.clock)
 	e.frame = &frame{op: e.op}
@@ -110,11 +94,7 @@ func setupWith(t *testing.T, cfg spa.Config, withFrame bool, wrap func(spa.Renew
 	if withFrame {
 		fr = e.frame
 	}
-	var rn spa.Renewer = silentrefresh.New(fr)
-	if wrap != nil {
-		rn = wrap(rn)
-	}
-	e.m = spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Clock: e.clock, Renewer: rn})
+	e.m = spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Clock: e.clock, Renewer: silentrefresh.New(fr)})
 	if cfg.ConfigID == "" {
 		cfg.ConfigID = "app"
 	}

@@ -301,16 +301,15 @@ func TestUseRefreshTokenChoosesBetweenRefreshTokenAndIframe(t *testing.T) {
 
 func TestRenewerCancelledByItsCallerIsTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*s)
-		defer cancel()
-		// The Renewer gets this ctx, not the Manager's flight's.
-		e := setupWith(t, iframeConfig(), true, func(r spa.Renewer) spa.Renewer { return ctxRenewer{r, ctx} })
-		e.login()
+		e := setup(t, iframeConfig(), true)
+		sess := e.login()
 		e.frame.answer = func(ctx context.Context, _ string) (string, error) {
 			<-ctx.Done()
 			return "", ctx.Err()
 		}
-		_, err := e.m.Renew(context.Background(), "app")
+		ctx, cancel := context.WithTimeout(context.Background(), 3*s)
+		defer cancel()
+		err := silentrefresh.New(e.frame).Renew(ctx, e.m, sess) // directly, not through the Manager's flight
 		if spa.ErrorCode(err) != spa.CodeTimeout || !strings.Contains(err.Error(), "cancelled") {
 			t.Fatalf("Renew: %v, want code timeout saying it was cancelled", err)
 		}
@@ -343,17 +342,17 @@ func TestRefreshRenewalTimesOutWhenTheTokenEndpointHangs(t *testing.T) {
 // minutes (a late or forged answer could still complete it).
 func TestAFailedIframeRenewalDropsItsTransactionAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*s)
-		defer cancel()
-		e := setupWith(t, iframeConfig(), true, func(r spa.Renewer) spa.Renewer { return ctxRenewer{r, ctx} })
-		e.login()
+		e := setup(t, iframeConfig(), true)
+		sess := e.login()
 		var asked string
 		e.frame.answer = func(ctx context.Context, u string) (string, error) {
 			asked = u
 			<-ctx.Done()
 			return "", ctx.Err()
 		}
-		if _, err := e.m.Renew(context.Background(), "app"); spa.ErrorCode(err) != spa.CodeTimeout {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*s)
+		defer cancel()
+		if err := silentrefresh.New(e.frame).Renew(ctx, e.m, sess); spa.ErrorCode(err) != spa.CodeTimeout {
 			t.Fatalf("Renew: %v, want timeout", err)
 		}
 		st := silentrefresh.StateOf(asked)

@@ -284,7 +284,7 @@ func (l *loop) step(now time.Time) time.Time {
 		}
 		if t.attempts > 0 && !now.Before(t.expiresAt) {
 			t.stopped = true
-			l.reportExpired(id)
+			l.emit(spa.Event{Type: spa.EventTokenExpired, ConfigID: id})
 			continue
 		}
 		due := t.renewAt
@@ -315,14 +315,12 @@ func (l *loop) start(id string, k sessionKey) {
 	}()
 }
 
-// reportExpired has the Manager emit tokenExpired for id (when it has
-// expired by its clock) from its own goroutine: subscribers run on the
-// emitting goroutine, and one that calls Stop must not wait for the loop it
-// runs on.
-func (l *loop) reportExpired(id string) {
+// emit sends ev from its own goroutine: subscribers run on the emitting
+// goroutine, and one that calls Stop must not wait for the loop it runs on.
+func (l *loop) emit(ev spa.Event) {
 	go func() {
 		if l.ctx.Err() == nil {
-			l.s.m.ReportExpired(id)
+			l.s.m.Emit(ev)
 		}
 	}()
 }

@@ -177,7 +177,7 @@ func (s *Session) withAPIToken(key string, t *APIToken) *Session {
 // resource). It stores the token through Manager.Exchange of a callback
 // begun with SilentAuthorizeURLFor.
 type APITokenRenewer interface {
-	RenewAPIToken(ctx context.Context, r *Renewal, o TokenOptions) error
+	RenewAPIToken(ctx context.Context, m *Manager, s *Session, o TokenOptions) error
 }
 
 // AccessTokenFor returns a valid access token for o (AccessToken when o is
@@ -258,7 +258,7 @@ func (m *Manager) renewAPI(ctx context.Context, p *provider, o TokenOptions, key
 	f := m.share(ctx, p.cfg.ConfigID+"\x00"+key, func(ctx context.Context, f *flight) {
 		ctx, cancel := context.WithTimeout(ctx, p.cfg.SilentRenewTimeout)
 		defer cancel()
-		f.api, f.err = m.renewAPIUnderLock(ctx, p, o, key, seen, force)
+		f.api, f.err = m.renewAPILocked(ctx, p, o, key, seen, force)
 	})
 	if f == nil {
 		return nil, wrapError(CodeTimeout, p.cfg.ConfigID, ctx.Err(), "gave up waiting for the token of resource %q", o.Resource)
@@ -266,8 +266,7 @@ func (m *Manager) renewAPI(ctx context.Context, p *provider, o TokenOptions, key
 	return f.api, f.err
 }
 
-// renewAPIUnderLock is renewUnderLock for one per-API token.
-func (m *Manager) renewAPIUnderLock(ctx context.Context, p *provider, o TokenOptions, key string, seen *APIToken, force bool) (*APIToken, error) {
+func (m *Manager) renewAPILocked(ctx context.Context, p *provider, o TokenOptions, key string, seen *APIToken, force bool) (*APIToken, error) {
 	id := p.cfg.ConfigID
 	var out *APIToken
 	noWay := false // no refresh token and no iframe: nothing the provider said
@@ -292,7 +291,7 @@ func (m *Manager) renewAPIUnderLock(ctx context.Context, p *provider, o TokenOpt
 			noWay = true
 			return newError(CodeLoginRequired, id, "the session has no refresh token and no iframe is available for the token of resource %q", o.Resource)
 		}
-		if err := r.RenewAPIToken(ctx, &Renewal{m: m, p: p, s: cur}, o); err != nil {
+		if err := r.RenewAPIToken(ctx, m, cur, o); err != nil {
 			return err
 		}
 		if s := p.session.Load(); s != nil {

@@ -58,11 +58,16 @@ func (m *Manager) Exchange(ctx context.Context, cb *Callback) (*Session, error) 
 	return s, nil
 }
 
-// refresh renews p's session with its refresh token (RFC 6749 §6).
-// The rotated refresh token replaces the old one in the store before refresh
+// Refresh renews the config's session with its refresh token (RFC 6749 §6).
+// The rotated refresh token replaces the old one in the store before Refresh
 // returns; a new ID token must keep iss, sub and aud (OpenID Connect Core §12.2).
-// Only a Renewal calls it, under the renewal lock (Renew, AccessToken).
-func (m *Manager) refresh(ctx context.Context, p *provider) (*Session, error) {
+// Callers that may race with other tabs go through Renew/AccessToken, which hold
+// the renewal lock.
+func (m *Manager) Refresh(ctx context.Context, configID string) (*Session, error) {
+	p, err := m.provider(configID)
+	if err != nil {
+		return nil, err
+	}
 	prev := p.session.Load()
 	if prev == nil || prev.RefreshToken == "" {
 		return nil, newError(CodeLoginRequired, p.cfg.ConfigID, "the session has no refresh token")
@@ -109,7 +114,7 @@ func (m *Manager) refresh(ctx context.Context, p *provider) (*Session, error) {
 func (m *Manager) storeSilentAPIToken(p *provider, o TokenOptions, tr *tokenResponse) (*Session, error) {
 	t := newAPIToken(o, tr)
 	// The renewal lock is held (APITokenRenewer), so no other writer of
-	// the session runs: the one renewAPIUnderLock read is current.
+	// the session runs: the one renewAPILocked read is current.
 	cur := p.session.Load()
 	if cur == nil {
 		return nil, newError(CodeLoginRequired, p.cfg.ConfigID, "signed out while the token of resource %q was obtained", o.Resource)

@@ -228,22 +228,9 @@ func (m *Manager) IsAuthenticated(configID string) bool {
 // Clock is the Manager's clock.
 func (m *Manager) Clock() Clock { return m.clock }
 
-// ReportExpired emits EventTokenExpired for configID when its session's
-// access token has expired by the Manager's clock, and reports whether it
-// did: a scheduler that could not renew in time says so through it. It
-// cannot emit anything untrue.
-func (m *Manager) ReportExpired(configID string) bool {
-	p, err := m.provider(configID)
-	if err != nil {
-		return false
-	}
-	s := p.session.Load()
-	if s == nil || !s.Expired(m.clock.Now()) {
-		return false
-	}
-	m.emit(Event{Type: EventTokenExpired, ConfigID: p.cfg.ConfigID})
-	return true
-}
+// Emit sends an event to the subscribers; renewers use it for
+// EventSilentRenewStarted and EventTokenExpired.
+func (m *Manager) Emit(ev Event) { m.emit(ev) }
 
 // MatchRoute returns the config whose access token a request to rawURL may
 // carry; relative URLs resolve against base (the document URL).

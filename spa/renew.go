@@ -7,48 +7,10 @@ import (
 
 // Renewer obtains new tokens for a config's session, by refresh token or by
 // silent authorization (package silentrefresh). It stores them through the
-// Renewal (Refresh) or the Manager (ValidateCallback + Exchange) and returns
-// nil, or an error whose Code says why it could not.
+// Manager (Refresh, or ValidateCallback + Exchange) and returns nil, or an
+// error whose Code says why it could not.
 type Renewer interface {
-	Renew(ctx context.Context, r *Renewal) error
-}
-
-// Renewal is one renewal of a config's session, which the Manager hands to
-// its Renewer while it holds the config's renewal lock (across tabs) and
-// its in-tab flight: the session as read under the lock, and what only a
-// renewal may do, the refresh grant and the silentRenewStarted event. No
-// Manager method does either, so nothing outside a renewal can refresh
-// around the lock (and replay a rotated refresh token from another tab) or
-// emit events. A Renewal is valid until Renew returns.
-type Renewal struct {
-	m *Manager
-	p *provider
-	s *Session
-}
-
-// Manager is the Manager, for the steps of a silent authorization
-// (SilentAuthorizeURL, ValidateCallback, Exchange, DiscardTransaction).
-func (r *Renewal) Manager() *Manager { return r.m }
-
-// Session is the session to renew, as read under the lock.
-func (r *Renewal) Session() *Session { return r.s }
-
-// Config is the session's config, with defaults applied.
-func (r *Renewal) Config() Config { return r.p.cfg }
-
-// Started emits EventSilentRenewStarted with method (MethodRefreshToken or
-// MethodIframe).
-func (r *Renewal) Started(method string) {
-	r.m.emit(Event{Type: EventSilentRenewStarted, ConfigID: r.p.cfg.ConfigID, Method: method})
-}
-
-// Refresh renews the session with its refresh token (RFC 6749 §6) and
-// stores the answer: the rotated refresh token replaces the old one in the
-// store before it returns; a new ID token must keep iss, sub and aud (OpenID
-// Connect Core §12.2).
-func (r *Renewal) Refresh(ctx context.Context) error {
-	_, err := r.m.refresh(ctx, r.p)
-	return err
+	Renew(ctx context.Context, m *Manager, s *Session) error
 }
 
 // RefreshOnly renews with the session's refresh token and fails with
@@ -56,12 +18,13 @@ func (r *Renewal) Refresh(ctx context.Context) error {
 type RefreshOnly struct{}
 
 // Renew implements Renewer.
-func (RefreshOnly) Renew(ctx context.Context, r *Renewal) error {
-	if r.Session().RefreshToken == "" {
-		return newError(CodeLoginRequired, r.p.cfg.ConfigID, "the session has no refresh token and no other renewal is available")
+func (RefreshOnly) Renew(ctx context.Context, m *Manager, s *Session) error {
+	if s.RefreshToken == "" {
+		return newError(CodeLoginRequired, s.ConfigID, "the session has no refresh token and no other renewal is available")
 	}
-	r.Started(MethodRefreshToken)
-	return r.Refresh(ctx)
+	m.Emit(Event{Type: EventSilentRenewStarted, ConfigID: s.ConfigID, Method: MethodRefreshToken})
+	_, err := m.Refresh(ctx, s.ConfigID)
+	return err
 }
 
 // Locker runs fn while holding a lock shared by every tab of the origin (Web
@@ -160,7 +123,7 @@ func (m *Manager) Renew(ctx context.Context, configID string) (*Session, error) 
 func (m *Manager) renew(ctx context.Context, p *provider, seen *Session, force bool) (*Session, error) {
 	// The flight's own bound is the renewer's (e.g. silentRenewTimeoutInSeconds).
 	f := m.share(ctx, p.cfg.ConfigID, func(ctx context.Context, f *flight) {
-		f.sess, f.err = m.renewUnderLock(ctx, p, seen, force)
+		f.sess, f.err = m.renewLocked(ctx, p, seen, force)
 	})
 	if f == nil {
 		return nil, wrapError(CodeTimeout, p.cfg.ConfigID, ctx.Err(), "gave up waiting for the renewal")
@@ -199,10 +162,7 @@ func (m *Manager) share(ctx context.Context, key string, run func(ctx context.Co
 	}
 }
 
-// renewUnderLock takes the config's renewal lock (across tabs), re-reads the
-// session from the store under it, and renews unless another tab already
-// did; a Renewal hands the Renewer the session it read.
-func (m *Manager) renewUnderLock(ctx context.Context, p *provider, seen *Session, force bool) (*Session, error) {
+func (m *Manager) renewLocked(ctx context.Context, p *provider, seen *Session, force bool) (*Session, error) {
 	id := p.cfg.ConfigID
 	var out *Session
 	err := m.locker.WithLock(ctx, renewLockName(p), func(ctx context.Context) error {
@@ -219,7 +179,7 @@ func (m *Manager) renewUnderLock(ctx context.Context, p *provider, seen *Session
 			out = cur
 			return nil
 		}
-		if err := m.renewer.Renew(ctx, &Renewal{m: m, p: p, s: cur}); err != nil {
+		if err := m.renewer.Renew(ctx, m, cur); err != nil {
 			return err
 		}
 		out = p.session.Load()

@@ -245,26 +245,3 @@ func TestRevokeDuringARenewalKeepsTheRenewedSession(t *testing.T) {
 		t.Errorf("%d refresh tokens replayed, want 0", n)
 	}
 }
-
-// ReportExpired tells only the truth: tokenExpired for a session whose
-// access token has expired by the Manager's clock, nothing otherwise.
-func TestReportExpiredEmitsOnlyForAnExpiredToken(t *testing.T) {
-	e := newEnv(t)
-	e.login("a")
-	if e.m.ReportExpired("a") || e.m.ReportExpired("nope") {
-		t.Fatal("ReportExpired reported a valid token, or an unknown config, as expired")
-	}
-	e.clk.Advance(11 * time.Minute) // past the fake provider's 10-minute tokens
-	if !e.m.ReportExpired("a") {
-		t.Fatal("ReportExpired of an expired token: false")
-	}
-	var n int
-	for _, ty := range e.eventTypes() {
-		if ty == string(spa.EventTokenExpired)+":a" {
-			n++
-		}
-	}
-	if n != 1 {
-		t.Errorf("%d tokenExpired events, want 1 (events %v)", n, e.eventTypes())
-	}
-}

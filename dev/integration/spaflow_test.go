@@ -104,7 +104,7 @@ func TestSPAFlowAgainstTheDevelopmentProvider(t *testing.T) {
 
 	// Refresh with rotation: the old refresh token is refused afterwards.
 	old := s.RefreshToken
-	s2, err := m.Renew(ctx, "a") // the refresh grant, under the renewal lock
+	s2, err := m.Refresh(ctx, "a")
 	if err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
