@@ -18,7 +18,9 @@ func run() {
 		js.Global().Get("console").Call("error", "oidcwasm: load oidc.wasm through oidc.js")
 		return
 	}
+	boot.Call("mark", "main")
 	b := &bridge{client: web.NewClient(spa.NewDPoP(web.NewDPoPKeys())), boot: boot}
+	boot.Call("mark", "client")
 	b.client.Subscribe(func(ev spa.Event) {
 		// The page's token cache first, so that a listener calling
 		// getAccessToken already sees the new session.

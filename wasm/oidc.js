@@ -7,6 +7,15 @@
   var script = document.currentScript;
   var base = new URL(".", script && script.src ? script.src : location.href);
 
+  // Start-up is visible in the browser's performance timeline (DevTools,
+  // performance.getEntriesByType("mark")) as "oidcwasm:<moment>" marks:
+  // start, compiled, runtime, instantiated, main, client, registered, then
+  // configure/configured and checkAuth/checkedAuth around each call.
+  function mark(name) {
+    if (typeof performance !== "undefined" && performance.mark) performance.mark("oidcwasm:" + name);
+  }
+  mark("start");
+
   var oidc = new EventTarget();
   Object.defineProperty(oidc, "__oidcwasm", { value: true });
 
@@ -45,6 +54,8 @@
   var boot = {
     // Called by oidc.wasm with its implementation object.
     register: null,
+    // Called by oidc.wasm to record a moment of its start-up.
+    mark: mark,
     // Called by oidc.wasm to fire an event on oidc.
     emit: function (type, detail) {
       oidc.dispatchEvent(new CustomEvent(type, { detail: detail }));
@@ -72,9 +83,10 @@
   // compiled by the time the Go runtime exists.
   var wasmURL = new URL("oidc.wasm", base).href;
   var compiled = compileModule(wasmURL);
-  compiled.catch(function () {}); // handled below, after wasm_exec.js
+  compiled.then(function () { mark("compiled"); }, function () {}); // a failure is handled below
   var runtime = typeof globalThis.Go === "function" ? Promise.resolve() :
     loadScript(new URL("wasm_exec.js", base).href);
+  runtime.then(function () { mark("runtime"); }, function () {});
 
   // A Content-Security-Policy without 'wasm-unsafe-eval' in script-src
   // forbids compiling any WebAssembly: say which directive is missing.
@@ -110,7 +122,13 @@
     await runtime;
     var go = new globalThis.Go();
     var instance = await WebAssembly.instantiate(await compiled, go.importObject);
-    var registered = new Promise(function (resolve) { boot.register = resolve; });
+    mark("instantiated");
+    var registered = new Promise(function (resolve) {
+      boot.register = function (i) {
+        mark("registered");
+        resolve(i);
+      };
+    });
     go.run(instance).then(function () {
       console.error("oidcwasm: oidc.wasm exited");
     });
@@ -163,12 +181,23 @@
     return r;
   }
 
+  var askGoToCheckAuth = oidc.checkAuth;
+  oidc.checkAuth = function () {
+    mark("checkAuth");
+    var p = askGoToCheckAuth.apply(null, arguments);
+    var done = function () { mark("checkedAuth"); };
+    p.then(done, done);
+    return p;
+  };
+
   var configuring = 0;
   var askGoToConfigure = oidc.configure;
   oidc.configure = function () {
+    mark("configure");
     configuring++;
     routes.clear();
     var done = function () {
+      mark("configured");
       configuring--;
       routes.clear();
     };

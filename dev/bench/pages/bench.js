@@ -39,8 +39,19 @@
       .filter(function (r) { return /\/(oidc|lib)\//.test(r.name); })
       .map(function (r) {
         return { name: r.name.replace(location.origin, ""), transferSize: r.transferSize,
-          duration: r.duration, responseEnd: r.responseEnd };
+          duration: r.duration, startTime: r.startTime, responseStart: r.responseStart,
+          responseEnd: r.responseEnd };
       });
+  }
+
+  // The bridge's start-up marks (oidc.js: "oidcwasm:<moment>"), each
+  // moment's first time from the navigation start.
+  function marks() {
+    var m = {};
+    performance.getEntriesByType("mark").forEach(function (e) {
+      if (e.name.startsWith("oidcwasm:") && !(e.name.slice(9) in m)) m[e.name.slice(9)] = e.startTime;
+    });
+    return m;
   }
 
   function isCallback() {
@@ -194,7 +205,8 @@
         var ok = cb ? await lib.callback() : await lib.restore();
         var t1 = performance.now();
         report(cb ? "callback" : "load", { readyMs: readyMs, configuredMs: configuredMs,
-          authMs: t1 - t0, doneMs: t1, authenticated: !!ok, isolated: fine, nav: navTiming(), resources: resources() });
+          authMs: t1 - t0, doneMs: t1, authenticated: !!ok, isolated: fine, nav: navTiming(), resources: resources(),
+          marks: marks() });
       } catch (e) {
         report("error", errorInfo(e));
       }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -23,8 +24,12 @@ import (
 // a fresh temporary user-data-dir. localhost is mapped to 127.0.0.1, where the
 // servers listen, so no connection tries ::1 first.
 func chromiumFlags(execPath string) []chromedp.ExecAllocatorOption {
-	return append(chromium.Flags(), chromedp.ExecPath(execPath),
+	f := append(chromium.Flags(), chromedp.ExecPath(execPath),
 		chromedp.Flag("host-resolver-rules", "MAP localhost 127.0.0.1"))
+	if v := os.Getenv("BENCH_JS_FLAGS"); v != "" {
+		f = append(f, chromedp.Flag("js-flags", v))
+	}
+	return f
 }
 
 // openBrowser starts a Chromium of its own (a fresh user-data-dir: empty
@@ -71,10 +76,26 @@ type report struct {
 		ResponseEnd   float64 `json:"responseEnd"`
 	} `json:"nav"`
 	Resources []struct {
-		Name         string  `json:"name"`
-		TransferSize int     `json:"transferSize"`
-		Duration     float64 `json:"duration"`
+		Name          string  `json:"name"`
+		TransferSize  int     `json:"transferSize"`
+		Duration      float64 `json:"duration"`
+		StartTime     float64 `json:"startTime"`
+		ResponseStart float64 `json:"responseStart"`
+		ResponseEnd   float64 `json:"responseEnd"`
 	} `json:"resources"`
+	// Marks are the bridge's start-up marks (oidc.js's "oidcwasm:<moment>"),
+	// ms from the navigation start by moment.
+	Marks map[string]float64 `json:"marks,omitempty"`
+}
+
+// resource returns the timing of the library file whose path ends in name.
+func (r *report) resource(name string) (start, end float64, ok bool) {
+	for _, res := range r.Resources {
+		if strings.HasSuffix(res.Name, "/"+name) {
+			return res.StartTime, res.ResponseEnd, true
+		}
+	}
+	return 0, 0, false
 }
 
 // fromCache reports whether every library file of the page came from the

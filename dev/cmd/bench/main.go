@@ -76,6 +76,16 @@
 //     automaticSilentRenew on, 3 tabs, 16 s: refresh requests and when each
 //     arrived.
 //
+// The start-up section takes the cold, warm and callback loads above apart:
+// moments in ms from the navigation start (Resource Timing for each file;
+// oidc.js's "oidcwasm:<moment>" performance marks for compiled, instantiated,
+// Go main running, web.NewClient returned, registered, configure and
+// checkAuth), medians over runs, and the spans between them. oidc-client-ts
+// has the file and call moments only. To see how much of a span is V8's lazy
+// compilation of wasm functions on their first call, run with
+// BENCH_JS_FLAGS=--no-wasm-lazy-compilation (passed to Chromium's --js-flags):
+// the whole module is then compiled up front and the Go spans shrink.
+//
 // -probe signs in on one library's page and runs a JavaScript expression
 // there (bench.token(), bench.internals(n), bench.fetchParts(n), or any
 // other); -profile records a V8 CPU profile meanwhile and prints the

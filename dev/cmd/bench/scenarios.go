@@ -14,6 +14,8 @@ import (
 // mainSample is one run of the main flow for one library.
 type mainSample struct {
 	ReadyCold       float64     `json:"ready_cold_ms"`
+	LoadCold        report      `json:"load_cold"`  // the first load, HTTP cache disabled
+	LoadWarm        []report    `json:"load_warm"`  // the reloads from a warm cache
 	CallbackCold    report      `json:"callback_cold"`
 	CallbackWarm    report      `json:"callback_warm"`
 	Restore         []float64   `json:"restore_ms"`
@@ -83,7 +85,7 @@ func mainFlow(ctx context.Context, e *env, s *site, lib string) (*mainSample, er
 	if err != nil {
 		return nil, err
 	}
-	sm.ReadyCold = r.ReadyMs
+	sm.ReadyCold, sm.LoadCold = r.ReadyMs, r
 	login := func() (report, error) {
 		if _, err := eval[bool](t, 10*time.Second, "bench.login()"); err != nil {
 			return report{}, err
@@ -121,6 +123,7 @@ func mainFlow(ctx context.Context, e *env, s *site, lib string) (*mainSample, er
 		}
 		sm.Restore = append(sm.Restore, r.DoneMs)
 		sm.ReadyWarm = append(sm.ReadyWarm, r.ReadyMs)
+		sm.LoadWarm = append(sm.LoadWarm, r)
 		if all, _ := r.fromCache(); !all {
 			sm.WarmFromCache = false
 		}

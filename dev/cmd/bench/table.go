@@ -115,6 +115,7 @@ func buildTable(r *benchReport) []row {
 	}
 	if b := r.Browser; b != nil {
 		rows = append(rows, browserRows(b)...)
+		rows = append(rows, startupRows(b)...)
 	}
 	return rows
 }
@@ -474,4 +475,91 @@ func printAnalysis(w io.Writer, s *sizesReport) {
 			fmt.Fprintf(w, "  %+9d  %s\n", d.Added, d.Package)
 		}
 	}
+}
+
+// startupRows take the bridge's start-up apart, moment by moment, from the
+// resource timing of its files and oidc.js's performance marks
+// ("oidcwasm:<moment>"), on four kinds of page load: the first (HTTP cache
+// disabled), a reload from a warm cache (session restored), and the callback
+// page, cold and warm. Each value is the median over runs in ms from the
+// navigation start; oidc-client-ts gets the moments it has.
+func startupRows(b *browserReport) []row {
+	loads := []struct {
+		name string
+		of   func(*mainSample) []report
+	}{
+		{"cold", func(s *mainSample) []report { return []report{s.LoadCold} }},
+		{"warm", func(s *mainSample) []report { return s.LoadWarm }},
+		{"callback cold", func(s *mainSample) []report { return []report{s.CallbackCold} }},
+		{"callback warm", func(s *mainSample) []report { return []report{s.CallbackWarm} }},
+	}
+	mark := func(name string) func(*report) (float64, bool) {
+		return func(r *report) (float64, bool) { v, ok := r.Marks[name]; return v, ok }
+	}
+	fileEnd := func(name string) func(*report) (float64, bool) {
+		return func(r *report) (float64, bool) { _, end, ok := r.resource(name); return end, ok }
+	}
+	span := func(from, to func(*report) (float64, bool)) func(*report) (float64, bool) {
+		return func(r *report) (float64, bool) {
+			a, ok1 := from(r)
+			z, ok2 := to(r)
+			return z - a, ok1 && ok2
+		}
+	}
+	wasmStart := func(r *report) (float64, bool) { st, _, ok := r.resource("oidc.wasm"); return st, ok }
+	ready := func(r *report) (float64, bool) { return r.ReadyMs, r.ReadyMs > 0 }
+	configured := func(r *report) (float64, bool) { return r.ConfiguredMs, r.ConfiguredMs > 0 }
+	done := func(r *report) (float64, bool) { return r.DoneMs, r.DoneMs > 0 }
+	moments := []struct {
+		metric       string
+		bridge, peer func(*report) (float64, bool)
+	}{
+		{"oidc.js / oidc-client-ts.min.js fetched", fileEnd("oidc.js"), fileEnd("oidc-client-ts.min.js")},
+		{"oidc.wasm requested", wasmStart, nil},
+		{"wasm_exec.js fetched", fileEnd("wasm_exec.js"), nil},
+		{"oidc.wasm fetched", fileEnd("oidc.wasm"), nil},
+		{"oidc.wasm compiled", mark("compiled"), nil},
+		{"instantiated", mark("instantiated"), nil},
+		{"Go main running", mark("main"), nil},
+		{"web.NewClient returned", mark("client"), nil},
+		{"oidc.ready (bridge registered) / script run", ready, ready},
+		{"configure() resolved", configured, configured},
+		{"checkAuth() / getUser() or signinRedirectCallback() resolved", done, done},
+		{"  span: compile after the download", span(fileEnd("oidc.wasm"), mark("compiled")), nil},
+		{"  span: Go runtime start and package init (instantiated → main)", span(mark("instantiated"), mark("main")), nil},
+		{"  span: main → registered", span(mark("main"), mark("registered")), nil},
+		{"  span: configure()", span(mark("configure"), mark("configured")), nil},
+		{"  span: checkAuth()", span(mark("checkAuth"), mark("checkedAuth")), nil},
+	}
+	cell := func(lib string, f func(*report) (float64, bool)) string {
+		if f == nil {
+			return ""
+		}
+		var parts []string
+		for _, l := range loads {
+			var xs []float64
+			for _, sm := range b.Main[lib] {
+				for _, r := range l.of(sm) {
+					if v, ok := f(&r); ok {
+						xs = append(xs, v)
+					}
+				}
+			}
+			if st := statOf(xs); st.ok() {
+				parts = append(parts, fmt.Sprintf("%.1f", st.med))
+			} else {
+				parts = append(parts, "–")
+			}
+		}
+		return strings.Join(parts, " / ")
+	}
+	names := make([]string, len(loads))
+	for i, l := range loads {
+		names[i] = l.name
+	}
+	rows := []row{{Section: "start-up", Metric: "ms from navigation start, medians: " + strings.Join(names, " / ")}}
+	for _, m := range moments {
+		rows = append(rows, row{Section: "start-up", Metric: m.metric, This: cell(libBridge, m.bridge), Peer: cell(libOCT, m.peer)})
+	}
+	return rows
 }
