@@ -14,8 +14,8 @@ import (
 // mainSample is one run of the main flow for one library.
 type mainSample struct {
 	ReadyCold       float64     `json:"ready_cold_ms"`
-	LoadCold        report      `json:"load_cold"`  // the first load, HTTP cache disabled
-	LoadWarm        []report    `json:"load_warm"`  // the reloads from a warm cache
+	LoadCold        report      `json:"load_cold"` // the first load, HTTP cache disabled
+	LoadWarm        []report    `json:"load_warm"` // the reloads from a warm cache
 	CallbackCold    report      `json:"callback_cold"`
 	CallbackWarm    report      `json:"callback_warm"`
 	Restore         []float64   `json:"restore_ms"`
