@@ -18,12 +18,26 @@ func (m *Manager) Exchange(ctx context.Context, cb *Callback) (*Session, error) 
 	if err != nil {
 		return nil, err
 	}
+	// The requests that do not depend on each other overlap: the JWKS
+	// (when not cached) is fetched during the code exchange, and userinfo
+	// during the ID token's verification. The access token goes to the
+	// userinfo endpoint of the provider whose token endpoint just issued it,
+	// so nothing reaches another party early; the session is stored only
+	// when every check has passed, and a failed verification wins over any
+	// userinfo answer.
+	p.keys.prefetch(ctx)
 	tr, err := m.exchangeCode(ctx, p, cb)
 	if err != nil {
 		return nil, err
 	}
 	if tr.IDToken == "" {
 		return nil, newError(CodeInvalidResponse, p.cfg.ConfigID, "the token response has no id_token (OpenID Connect Core §3.1.3.3)")
+	}
+	var userInfo func() (map[string]any, error)
+	if cb.tx.Token == nil {
+		uctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		userInfo = m.startUserInfo(uctx, p, tr.AccessToken)
 	}
 	claims, err := m.verify(ctx, p, tr.IDToken, cb.tx.Nonce, tr.AccessToken)
 	if err != nil {
@@ -44,7 +58,7 @@ func (m *Manager) Exchange(ctx context.Context, cb *Callback) (*Session, error) 
 	if cb.tx.Silent && prev != nil {
 		s.APITokens = prev.APITokens // the same user's per-API tokens stay valid
 	}
-	if err := m.addUserInfo(ctx, p, s); err != nil {
+	if err := m.mergeUserInfo(p, s, userInfo); err != nil {
 		return nil, err
 	}
 	if err := m.commit(p, s); err != nil {

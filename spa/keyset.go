@@ -227,6 +227,21 @@ func (k *keySet) refresh(ctx context.Context, seen uint64, kid string) ([]jose.J
 	}
 }
 
+// prefetch starts fetching the set when it has never been loaded and no fetch
+// is in flight, and returns at once: a callback page fetches the JWKS while
+// the code is being exchanged, and the verification then joins that fetch
+// (refresh) instead of starting its own after the token answer. A failed
+// prefetch is not cached, so the verification fetches again.
+func (k *keySet) prefetch(ctx context.Context) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.gen != 0 || k.flight != nil {
+		return
+	}
+	k.flight = &jwksFlight{done: make(chan struct{})}
+	go k.run(context.WithoutCancel(ctx), k.flight)
+}
+
 // run performs flight f and publishes its result.
 func (k *keySet) run(ctx context.Context, f *jwksFlight) {
 	ctx, cancel := context.WithTimeout(ctx, jwksFetchTimeout)

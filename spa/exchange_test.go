@@ -1,0 +1,74 @@
+package spa_test
+
+import (
+	"context"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oidcwasm/oidcwasm/spa"
+)
+
+// TestCallbackOverlapsItsRequests: on a callback with nothing cached, the
+// JWKS request goes out before the token endpoint has answered, and the
+// userinfo request before the JWKS has answered (so before the ID token's
+// verification), instead of three round trips one after another. Each
+// endpoint here answers only once the request it waits for has arrived; a
+// sequential Exchange would make each wait run out.
+func TestCallbackOverlapsItsRequests(t *testing.T) {
+	e := newEnv(t)
+	arrived := map[string]chan struct{}{"/jwks": make(chan struct{}), "/userinfo": make(chan struct{})}
+	waitsFor := map[string]string{"/token": "/jwks", "/jwks": "/userinfo"}
+	var mu sync.Mutex
+	var closed = map[string]bool{}
+	var late []string
+	f := spa.FetcherFunc(func(ctx context.Context, req *spa.Request) (*spa.Response, error) {
+		u, _ := url.Parse(req.URL)
+		mu.Lock()
+		if ch := arrived[u.Path]; ch != nil && !closed[u.Path] {
+			closed[u.Path] = true
+			close(ch)
+		}
+		mu.Unlock()
+		if other, ok := waitsFor[u.Path]; ok {
+			select {
+			case <-arrived[other]:
+			case <-time.After(5 * time.Second):
+				mu.Lock()
+				late = append(late, u.Path+" answered before "+other+" was requested")
+				mu.Unlock()
+			}
+		}
+		return e.op.Fetcher().Fetch(ctx, req)
+	})
+	m := spa.NewManager(spa.Options{Fetcher: f, Stores: e.stores, Clock: e.clk})
+	ctx := context.Background()
+	if err := m.Configure(ctx, []spa.Config{cfg("a")}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := m.Authorize(ctx, "a", spa.AuthorizeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := e.op.Authorize(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.CheckAuth(ctx, back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || !res[0].IsAuthenticated {
+		t.Fatalf("CheckAuth = %+v, want signed in", res)
+	}
+	s, _ := m.Session("a")
+	if s == nil || s.UserData["email"] != "alice@example.com" {
+		t.Fatalf("session %+v: userinfo not merged", s)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, l := range late {
+		t.Error(l)
+	}
+}
