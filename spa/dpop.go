@@ -59,13 +59,22 @@ type keyProver struct {
 	nonces dpopNonces
 	mu     sync.Mutex
 	cache  map[string]DPoPKey // the keys got from keys, per config
+	gen    map[string]int     // forgets so far, per config
 }
 
+// forget drops the config's key, in the store and then here. A key lookup
+// that began before the cache entry went is not cached when it ends (see
+// key): the store may have handed it the key just deleted, and a later
+// session must get a new one.
 func (k *keyProver) forget(configID string) {
-	k.mu.Lock()
-	delete(k.cache, configID)
-	k.mu.Unlock()
 	k.keys.Delete(configID)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.cache, configID)
+	if k.gen == nil {
+		k.gen = map[string]int{}
+	}
+	k.gen[configID]++
 }
 
 // AuthHeaders are the headers a request to a secure route carries.
@@ -185,7 +194,7 @@ func (k *keyProver) proof(ctx context.Context, m *Manager, id, method, target, a
 // key is the config's key from the store, kept for input.
 func (k *keyProver) key(ctx context.Context, id string) (DPoPKey, error) {
 	k.mu.Lock()
-	key := k.cache[id]
+	key, gen := k.cache[id], k.gen[id]
 	k.mu.Unlock()
 	if key != nil {
 		return key, nil
@@ -195,11 +204,14 @@ func (k *keyProver) key(ctx context.Context, id string) (DPoPKey, error) {
 		return nil, wrapError(CodeStorage, id, err, "cannot get the config's DPoP key")
 	}
 	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.gen[id] != gen {
+		return key, nil // forgotten meanwhile: good for this proof, not for later ones
+	}
 	if k.cache == nil {
 		k.cache = map[string]DPoPKey{}
 	}
 	k.cache[id] = key
-	k.mu.Unlock()
 	return key, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/oidcwasm/oidcwasm/internal/fakeop"
@@ -412,5 +413,68 @@ func TestRouteProofAnswersAtOnceOnlyWhenItCan(t *testing.T) {
 	}
 	if _, _, _, ok := m2.RouteProof(m, "POST", target); ok {
 		t.Error("RouteProof before the key was loaded: ok")
+	}
+}
+
+// heldKeys holds one Key lookup, once armed, after the store answered: a
+// lookup slow to come back (IndexedDB) while the session ends.
+type heldKeys struct {
+	*spa.MemoryDPoPKeys
+	mu              sync.Mutex
+	looked, release chan struct{}
+}
+
+func (k *heldKeys) Key(ctx context.Context, id string) (spa.DPoPKey, error) {
+	key, err := k.MemoryDPoPKeys.Key(ctx, id)
+	k.mu.Lock()
+	looked, release := k.looked, k.release
+	k.looked = nil
+	k.mu.Unlock()
+	if looked != nil {
+		close(looked)
+		<-release
+	}
+	return key, err
+}
+
+// A key lookup in flight when the session ends must not bring the dead key
+// back: the next sign-in still proves a new key.
+func TestDPoPKeyLookupDuringLogoffDoesNotRevive(t *testing.T) {
+	keys := &heldKeys{MemoryDPoPKeys: spa.NewMemoryDPoPKeys()}
+	e := newEnv(t)
+	newManager := func() *spa.Manager {
+		m := spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Stores: e.stores, Clock: e.clk, DPoP: spa.NewDPoP(keys)})
+		if err := m.Configure(context.Background(), []spa.Config{dpopCfg("a")}); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	e.m = newManager()
+	e.op.RequireDPoP("")
+	e.login("a")
+	first := e.op.Proofs()[0].JKT
+
+	e.m = newManager() // a reload: the key is not at hand yet
+	keys.looked, keys.release = make(chan struct{}), make(chan struct{})
+	looked := keys.looked
+	done := make(chan error, 1)
+	go func() {
+		target := "https://api.example/a/x"
+		r, _ := e.m.MatchRequest(target, "GET", nil)
+		_, _, err := e.m.RouteHeaders(context.Background(), r, "GET", target, false)
+		done <- err
+	}()
+	<-looked
+	if err := e.m.LogoffLocal("a"); err != nil {
+		t.Fatal(err)
+	}
+	close(keys.release)
+	if err := <-done; err != nil {
+		t.Fatalf("the proof whose lookup was in flight: %v", err)
+	}
+	e.login("a")
+	ps := e.op.Proofs()
+	if last := ps[len(ps)-1].JKT; last == first {
+		t.Error("the sign-in after the logoff proved the old session's key: the lookup in flight cached it")
 	}
 }
