@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"syscall/js"
 	"testing"
-	"time"
 
 	"github.com/oidcwasm/oidcwasm/internal/fakeop"
 	"github.com/oidcwasm/oidcwasm/spa"
@@ -83,6 +82,32 @@ func spyChannel(t *testing.T) *channelSpy {
 	return s
 }
 
+// flush waits until every message posted on the channel so far has reached
+// the spy: it posts a marker from a channel of its own and waits for it. The
+// messages of one page's channels reach each destination in the order they
+// were posted (HTML, BroadcastChannel postMessage: one task per destination,
+// on one task source), so what came before the marker is all there is.
+func (s *channelSpy) flush(t *testing.T) {
+	t.Helper()
+	marker := fmt.Sprintf("flush%d", testSeq.Add(1))
+	ch := js.Global().Get("BroadcastChannel").New(web.BroadcastChannelName)
+	defer ch.Call("close")
+	msg := js.Global().Get("Object").New()
+	msg.Set("type", "flush")
+	msg.Set("configId", marker)
+	ch.Call("postMessage", msg)
+	eventually(t, "the channel's marker", func() bool { return len(s.about(marker)) == 1 })
+}
+
+// heard returns a log of m's events that a Broadcast made before the call
+// has already handled: subscribers run in subscription order, so when this
+// one has an event, the Broadcast has posted whatever it posts for it.
+func heard(t *testing.T, m *spa.Manager) *eventLog {
+	l := &eventLog{}
+	t.Cleanup(m.Subscribe(l.add))
+	return l
+}
+
 // about returns the messages that name configID.
 func (s *channelSpy) about(configID string) []string {
 	s.mu.Lock()
@@ -116,6 +141,7 @@ func TestBroadcastHandsSharedSessionsToTheOtherTab(t *testing.T) {
 	bA, bB := web.NewBroadcast(mA), web.NewBroadcast(mB)
 	t.Cleanup(bA.Close)
 	t.Cleanup(bB.Close)
+	afterB := heard(t, mB)
 
 	var tokens []string
 	remember := func(m *spa.Manager) {
@@ -145,9 +171,8 @@ func TestBroadcastHandsSharedSessionsToTheOtherTab(t *testing.T) {
 	if err := mA.LogoffLocal(id); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "B to be signed out", func() bool { s, _ := mB.Session(id); return s == nil })
-
-	time.Sleep(100 * time.Millisecond) // room for an echo, if there were one
+	eventually(t, "B to have handled the logout", func() bool { return strings.HasSuffix(afterB.String(), "loggedOut") })
+	spy.flush(t) // an echo from B, if there were one, is on the channel now
 	msgs := spy.about(id)
 	want := []string{
 		`{"type":"session","configId":"` + id + `"}`,
@@ -189,6 +214,7 @@ func TestBroadcastEndsTabLocalSessionsInEveryTab(t *testing.T) {
 			bA, bB := web.NewBroadcast(mA), web.NewBroadcast(mB)
 			defer bA.Close()
 			defer bB.Close()
+			afterB := heard(t, mB)
 
 			// Each tab signs in on its own; A also renews.
 			for _, m := range []*spa.Manager{mA, mB, mB} {
@@ -202,7 +228,7 @@ func TestBroadcastEndsTabLocalSessionsInEveryTab(t *testing.T) {
 			if _, err := mA.Renew(context.Background(), id); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(100 * time.Millisecond)
+			spy.flush(t) // the events were emitted before Login and Renew returned
 			if msgs := spy.about(id); len(msgs) != 0 {
 				t.Fatalf("a tab's own sign-in or renewal was broadcast: %q", msgs)
 			}
@@ -210,8 +236,8 @@ func TestBroadcastEndsTabLocalSessionsInEveryTab(t *testing.T) {
 			if err := mA.LogoffLocal(id); err != nil {
 				t.Fatal(err)
 			}
-			eventually(t, "B to be signed out", func() bool { return !mB.IsAuthenticated(id) })
-			time.Sleep(100 * time.Millisecond) // room for an echo, if there were one
+			eventually(t, "B to have handled the logoff", func() bool { return strings.HasSuffix(afterB.String(), "loggedOut") })
+			spy.flush(t) // an echo from B, if there were one, is on the channel now
 			if got, want := strings.Join(spy.about(id), "\n"), `{"type":"loggedOut","configId":"`+id+`"}`; got != want {
 				t.Errorf("messages: %s\nwant, with no echo from B: %s", got, want)
 			}
@@ -242,7 +268,7 @@ func TestBroadcastStopsAtClose(t *testing.T) {
 	if _, err := op.Login(context.Background(), mA, id); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond)
+	spy.flush(t) // A's events were emitted before Login returned
 	if msgs := spy.about(id); len(msgs) != 0 {
 		t.Errorf("a closed Broadcast posted %q", msgs)
 	}
@@ -254,10 +280,23 @@ func TestBroadcastStopsAtClose(t *testing.T) {
 func TestBroadcastIgnoresMalformedMessages(t *testing.T) {
 	inPage(t)
 	id := fmt.Sprintf("junk%d", testSeq.Add(1))
+	good := fmt.Sprintf("good%d", testSeq.Add(1))
 	op := fakeop.New(t, spa.SystemClock)
-	mB, logB := tabManager(t, op, map[string]spa.Store{spa.StorageLocal: web.LocalStorage(testPrefix("local"))}, testConfig(id, spa.StorageLocal))
+	prefix := testPrefix("local")
+	// A signs in to both configs in the shared store without a Broadcast: B
+	// learns of a session only from a message it acts on.
+	configs := []spa.Config{testConfig(id, spa.StorageLocal), testConfig(good, spa.StorageLocal)}
+	mA, _ := tabManager(t, op, map[string]spa.Store{spa.StorageLocal: web.LocalStorage(prefix)}, configs...)
+	mB, logB := tabManager(t, op, map[string]spa.Store{spa.StorageLocal: web.LocalStorage(prefix)}, configs...)
+	t.Cleanup(func() { mA.LogoffLocal(id); mA.LogoffLocal(good) })
 	bB := web.NewBroadcast(mB)
 	defer bB.Close()
+	for _, c := range configs {
+		if _, err := op.Login(context.Background(), mA, c.ConfigID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := logB.String()
 
 	other := js.Global().Get("BroadcastChannel").New(web.BroadcastChannelName)
 	defer other.Call("close")
@@ -271,8 +310,14 @@ func TestBroadcastIgnoresMalformedMessages(t *testing.T) {
 	} {
 		other.Call("postMessage", msg)
 	}
-	time.Sleep(100 * time.Millisecond)
-	if got := logB.String(); got != "configLoaded" {
-		t.Errorf("B's events after junk: %s", got)
+	// B handles one sender's messages in order: once it has acted on this
+	// one, it has seen all the junk before it.
+	other.Call("postMessage", map[string]any{"type": "session", "configId": good})
+	eventually(t, "B to act on the well-formed message", func() bool { return mB.IsAuthenticated(good) })
+	if mB.IsAuthenticated(id) {
+		t.Errorf("B acted on a malformed message about %s (events: %s)", id, logB)
+	}
+	if got, want := logB.String(), before+" authenticated"; got != want {
+		t.Errorf("B's events after junk and one good message: %s, want %s", got, want)
 	}
 }
