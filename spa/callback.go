@@ -12,6 +12,7 @@ import (
 // it carries a code. Only Manager.ValidateCallback makes one, so Exchange cannot
 // be called on unvalidated input.
 type Callback struct {
+	_    noCompare // no == (and no equality function in the wasm)
 	tx   *transaction
 	code string
 }

@@ -59,7 +59,7 @@ type keyProver struct {
 	nonces dpopNonces
 	mu     sync.Mutex
 	cache  map[string]DPoPKey // the keys got from keys, per config
-	gen    map[string]int     // forgets so far, per config
+	gen    int                // forgets so far, of any config
 }
 
 // forget drops the config's key, in the store and then here. A key lookup
@@ -71,10 +71,7 @@ func (k *keyProver) forget(configID string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	delete(k.cache, configID)
-	if k.gen == nil {
-		k.gen = map[string]int{}
-	}
-	k.gen[configID]++
+	k.gen++
 }
 
 // AuthHeaders are the headers a request to a secure route carries.
@@ -194,7 +191,7 @@ func (k *keyProver) proof(ctx context.Context, m *Manager, id, method, target, a
 // key is the config's key from the store, kept for input.
 func (k *keyProver) key(ctx context.Context, id string) (DPoPKey, error) {
 	k.mu.Lock()
-	key, gen := k.cache[id], k.gen[id]
+	key, gen := k.cache[id], k.gen
 	k.mu.Unlock()
 	if key != nil {
 		return key, nil
@@ -205,8 +202,8 @@ func (k *keyProver) key(ctx context.Context, id string) (DPoPKey, error) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.gen[id] != gen {
-		return key, nil // forgotten meanwhile: good for this proof, not for later ones
+	if k.gen != gen {
+		return key, nil // maybe forgotten meanwhile: good for this proof, not for later ones
 	}
 	if k.cache == nil {
 		k.cache = map[string]DPoPKey{}

@@ -233,13 +233,7 @@ func (k *keySet) refresh(ctx context.Context, seen uint64, kid string) ([]jose.J
 // (refresh) instead of starting its own after the token answer. A failed
 // prefetch is not cached, so the verification fetches again.
 func (k *keySet) prefetch(ctx context.Context) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.gen != 0 || k.flight != nil {
-		return
-	}
-	k.flight = &jwksFlight{done: make(chan struct{})}
-	go k.run(context.WithoutCancel(ctx), k.flight)
+	go k.refresh(context.WithoutCancel(ctx), 0, "") // nothing when loaded (gen != 0)
 }
 
 // run performs flight f and publishes its result.

@@ -76,6 +76,7 @@ func popState() {
 //	app.Route("/callback", func() app.Composer { return &goapp.Callback{Auth: auth} })
 type Callback struct {
 	app.Compo
+	_    [0]func() // no ==: no equality function in the wasm (size budget)
 	Auth *Auth
 	// Fallback is where to go when the response named no return URL, and the
 	// link shown after a failure; default "/".

@@ -68,6 +68,7 @@ type AuthState struct {
 
 // APITokenState is one per-API token's lifetime; never the token.
 type APITokenState struct {
+	_                            [0]func() // no ==: no equality function in the wasm (size budget)
 	Resource, Scope              string
 	IssuedAt, RenewAt, ExpiresAt time.Time
 }

@@ -50,8 +50,12 @@ func TestNextStateFollowsEventsAndSession(t *testing.T) {
 			return &s
 		}(), t0, nil,
 			func(s AuthState) bool {
-				return len(s.APITokens) == 1 && s.APITokens[0] == APITokenState{Resource: "https://b", Scope: "b.read",
-					IssuedAt: t0, RenewAt: t0.Add(90 * time.Second), ExpiresAt: t0.Add(2 * time.Minute)}
+				if len(s.APITokens) != 1 {
+					return false
+				}
+				a := s.APITokens[0]
+				return a.Resource == "https://b" && a.Scope == "b.read" &&
+					a.IssuedAt.Equal(t0) && a.RenewAt.Equal(t0.Add(90*time.Second)) && a.ExpiresAt.Equal(t0.Add(2*time.Minute))
 			}},
 		{"signed out drops the per-API tokens", AuthState{APITokens: []APITokenState{{Resource: "https://b"}}}, nil, t0, nil,
 			func(s AuthState) bool { return s.APITokens == nil }},
