@@ -14,6 +14,11 @@ const (
 	DefaultTimeoutFactor      = 0.75
 	DefaultClockSkew          = 60 * time.Second
 	DefaultSilentRenewPath    = "/silent-refresh.html"
+
+	// NoClockSkew as Config.ClockSkew allows none: the zero value means
+	// DefaultClockSkew, so "none" needs a value of its own (any negative
+	// duration means the same).
+	NoClockSkew time.Duration = -1
 )
 
 // Config is one OpenID Provider configuration of a single-page application.
@@ -56,7 +61,8 @@ type Config struct {
 	TimeoutFactor float64
 	// Storage is StorageSession (default), StorageLocal or StorageMemory.
 	Storage string
-	// ClockSkew is allowed on the ID token's time claims; default 60s.
+	// ClockSkew is allowed on the ID token's time claims; 0 means
+	// DefaultClockSkew (60 s), NoClockSkew none.
 	ClockSkew time.Duration
 	// DisableAutoUserInfo skips the userinfo request after login (JS: autoUserInfo: false).
 	DisableAutoUserInfo bool
@@ -142,9 +148,6 @@ func (c *Config) validate() error {
 	}
 	if c.SilentRenewTimeout < 0 {
 		return configError(id, "silentRenewTimeoutInSeconds", "must not be negative")
-	}
-	if c.ClockSkew < 0 {
-		return configError(id, "clockSkewInSeconds", "must not be negative")
 	}
 	switch c.Storage {
 	case StorageSession, StorageLocal, StorageMemory:
