@@ -14,11 +14,6 @@ const (
 	DefaultTimeoutFactor      = 0.75
 	DefaultClockSkew          = 60 * time.Second
 	DefaultSilentRenewPath    = "/silent-refresh.html"
-
-	// NoClockSkew as Config.ClockSkew allows none: the zero value means
-	// DefaultClockSkew, so "none" needs a value of its own (any negative
-	// duration means the same).
-	NoClockSkew time.Duration = -1
 )
 
 // Config is one OpenID Provider configuration of a single-page application.
@@ -61,8 +56,7 @@ type Config struct {
 	TimeoutFactor float64
 	// Storage is StorageSession (default), StorageLocal or StorageMemory.
 	Storage string
-	// ClockSkew is allowed on the ID token's time claims; 0 means
-	// DefaultClockSkew (60 s), NoClockSkew none.
+	// ClockSkew is allowed on the ID token's time claims; default 60s.
 	ClockSkew time.Duration
 	// DisableAutoUserInfo skips the userinfo request after login (JS: autoUserInfo: false).
 	DisableAutoUserInfo bool
@@ -148,6 +142,9 @@ func (c *Config) validate() error {
 	}
 	if c.SilentRenewTimeout < 0 {
 		return configError(id, "silentRenewTimeoutInSeconds", "must not be negative")
+	}
+	if c.ClockSkew < 0 {
+		return configError(id, "clockSkewInSeconds", "must not be negative")
 	}
 	switch c.Storage {
 	case StorageSession, StorageLocal, StorageMemory:

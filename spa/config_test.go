@@ -30,6 +30,7 @@ func TestValidateConfigsNamesConfigAndField(t *testing.T) {
 		{"timeoutFactor 1", func(c *Config) { c.TimeoutFactor = 1 }, "timeoutFactor"},
 		{"timeoutFactor negative", func(c *Config) { c.TimeoutFactor = -0.5 }, "timeoutFactor"},
 		{"negative silent renew timeout", func(c *Config) { c.SilentRenewTimeout = -time.Second }, "silentRenewTimeoutInSeconds"},
+		{"negative clock skew", func(c *Config) { c.ClockSkew = -time.Second }, "clockSkewInSeconds"},
 		{"unknown storage", func(c *Config) { c.Storage = "cookie" }, "storage"},
 		{"bad silentRenewUrl", func(c *Config) { c.SilentRenewURL = "silent.html" }, "silentRenewUrl"},
 	}
@@ -71,11 +72,5 @@ func TestConfigDefaults(t *testing.T) {
 	if c.Scope != DefaultScope || c.ResponseType != "code" || c.TimeoutFactor != 0.75 || c.Storage != StorageSession ||
 		c.ClockSkew != time.Minute || c.SilentRenewTimeout != 20*time.Second || c.SilentRenewURL != "https://app.example.com/silent-refresh.html" {
 		t.Fatalf("defaults: %+v", c)
-	}
-	none := validConfig("a")
-	none.ClockSkew = NoClockSkew
-	got, err := validateConfigs([]Config{none})
-	if err != nil || got[0].ClockSkew > 0 {
-		t.Fatalf("NoClockSkew: %v, ClockSkew %v; want accepted and no skew", err, got[0].ClockSkew)
 	}
 }
