@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall/js"
 	"testing"
@@ -76,6 +77,33 @@ func postFromFrame(t *testing.T, src string, data any) {
 	eventually(t, "the iframe of "+src+" to load", func() bool {
 		return js.Global().Call("__oidcwasmRunInFrame", src, code).Bool()
 	})
+}
+
+// messagesDelivered waits until every message posted to this window so far
+// has been dispatched: it posts a marker and waits for it (a window's posted
+// messages are dispatched in the order they were posted, HTML §9.3.3).
+func messagesDelivered(t *testing.T) {
+	t.Helper()
+	marker := "oidcwasm-test-marker-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	got := make(chan struct{})
+	var once sync.Once
+	f := js.FuncOf(func(this js.Value, args []js.Value) any {
+		if d := args[0].Get("data"); d.Type() == js.TypeString && d.String() == marker {
+			once.Do(func() { close(got) })
+		}
+		return nil
+	})
+	js.Global().Call("addEventListener", "message", f)
+	defer func() {
+		js.Global().Call("removeEventListener", "message", f)
+		f.Release()
+	}()
+	js.Global().Call("postMessage", marker, js.Global().Get("location").Get("origin"))
+	select {
+	case <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the window's own marker message never arrived")
+	}
 }
 
 // eventually polls cond for up to 5 s.
@@ -181,10 +209,28 @@ func TestIframeFrameReturnsTheAnswerOfItsFrameAndRemovesIt(t *testing.T) {
 	if n := settled(t, done); n.err != nil || n.url != want {
 		t.Fatalf("Navigate = %q, %v; want %q", n.url, n.err, want)
 	}
-	// The listener is gone: a late message must not reach a released js.Func
-	// (that would panic the program).
+	// The listener is gone: a late message must not reach the released
+	// js.Func, which syscall/js reports as console.error("call to released
+	// function").
+	var released atomic.Int32
+	console := js.Global().Get("console")
+	orig := console.Get("error")
+	spy := js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) > 0 && args[0].Type() == js.TypeString && strings.Contains(args[0].String(), "released function") {
+			released.Add(1)
+		}
+		return nil
+	})
+	console.Set("error", spy)
+	defer func() {
+		console.Set("error", orig)
+		spy.Release()
+	}()
 	js.Global().Call("postMessage", want, js.Global().Get("location").Get("origin"))
-	time.Sleep(50 * time.Millisecond)
+	messagesDelivered(t)
+	if n := released.Load(); n != 0 {
+		t.Errorf("a late message reached the released listener %d times: it outlived Navigate", n)
+	}
 }
 
 func TestIframeFrameIgnoresMessagesItMustNotAccept(t *testing.T) {
@@ -202,7 +248,7 @@ func TestIframeFrameIgnoresMessagesItMustNotAccept(t *testing.T) {
 			js.Global().Get("document").Get("body").Call("appendChild", other)
 			defer other.Call("remove")
 			postFromFrame(t, src, answer("noise"))
-			time.Sleep(20 * time.Millisecond) // let it arrive before the iframe goes
+			messagesDelivered(t) // it arrives before the iframe goes
 		}},
 		{"from its frame, with another state", func(t *testing.T, authURL string, answer func(string) string) {
 			origin := js.Global().Get("location").Get("origin").String()
