@@ -18,7 +18,7 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-	"github.com/oidcwasm/oidcwasm/spa/internal/testop"
+	"github.com/oidcwasm/oidcwasm/internal/fakeop/jwks"
 )
 
 // manualTime is a settable monotonic clock for keySet.now.
@@ -28,7 +28,7 @@ func (m *manualTime) now() time.Time          { return time.Unix(0, m.ns.Load())
 func (m *manualTime) advance(d time.Duration) { m.ns.Add(int64(d)) }
 
 // newTestKeySet returns a key set over op's JWKS whose refetch interval runs on a manual clock.
-func newTestKeySet(op *testop.OP) (*keySet, *manualTime) {
+func newTestKeySet(op *jwks.Server) (*keySet, *manualTime) {
 	ks := newKeySet(NetHTTPFetcher{}, op.JWKSURL(), []string{"RS256", "ES256", "EdDSA"})
 	mt := &manualTime{}
 	mt.ns.Store(testNow.UnixNano())
@@ -37,7 +37,7 @@ func newTestKeySet(op *testop.OP) (*keySet, *manualTime) {
 }
 
 // verifyWith verifies a token minted by op for the test client.
-func verifyWith(ks *keySet, op *testop.OP, token string) error {
+func verifyWith(ks *keySet, op *jwks.Server, token string) error {
 	_, err := verifyIDToken(context.Background(), ks, token, verifyOptions{
 		Issuer: op.Issuer(), ClientID: testClientID, Algs: []string{"RS256", "ES256", "EdDSA"},
 		ClockSkew: time.Minute, Clock: frozenClock{testNow},
@@ -45,7 +45,7 @@ func verifyWith(ks *keySet, op *testop.OP, token string) error {
 	return err
 }
 
-func wantFetches(t *testing.T, op *testop.OP, want int) {
+func wantFetches(t *testing.T, op *jwks.Server, want int) {
 	t.Helper()
 	if got := op.JWKSFetches(); got != want {
 		t.Errorf("JWKS fetched %d times, want %d", got, want)
@@ -53,7 +53,7 @@ func wantFetches(t *testing.T, op *testop.OP, want int) {
 }
 
 func TestKeySetCachesTheJWKS(t *testing.T) {
-	op := testop.New(t)
+	op := jwks.NewServer(t, "RS256")
 	ks, _ := newTestKeySet(op)
 	for i := range 5 {
 		if err := verifyWith(ks, op, op.Sign(op.Claims(testClientID, testNow))); err != nil {
@@ -64,7 +64,7 @@ func TestKeySetCachesTheJWKS(t *testing.T) {
 }
 
 func TestKeySetUnknownKidAfterRotationRefetchesOnce(t *testing.T) {
-	op := testop.New(t)
+	op := jwks.NewServer(t, "RS256")
 	ks, _ := newTestKeySet(op)
 	if err := verifyWith(ks, op, op.Sign(op.Claims(testClientID, testNow))); err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func TestKeySetUnknownKidAfterRotationRefetchesOnce(t *testing.T) {
 
 // 100 verifications that all meet a kid the cache lacks share one fetch.
 func TestKeySetConcurrentNewKidSharesOneFetch(t *testing.T) {
-	op := testop.New(t)
+	op := jwks.NewServer(t, "RS256")
 	ks, _ := newTestKeySet(op)
 	if err := verifyWith(ks, op, op.Sign(op.Claims(testClientID, testNow))); err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func TestKeySetConcurrentNewKidSharesOneFetch(t *testing.T) {
 // A caller that found the cache stale just before another caller's fetch
 // completed takes the new keys instead of fetching again.
 func TestKeySetLateCallerUsesNewerKeys(t *testing.T) {
-	op := testop.New(t)
+	op := jwks.NewServer(t, "RS256")
 	ks, _ := newTestKeySet(op)
 	if err := verifyWith(ks, op, op.Sign(op.Claims(testClientID, testNow))); err != nil {
 		t.Fatal(err)
@@ -133,12 +133,12 @@ func TestKeySetLateCallerUsesNewerKeys(t *testing.T) {
 // A kid that is still missing after a refetch does not refetch again until
 // the interval has passed; made-up kids cannot hammer the endpoint either.
 func TestKeySetUnknownKidIsRateLimited(t *testing.T) {
-	op := testop.New(t)
+	op := jwks.NewServer(t, "RS256")
 	ks, clock := newTestKeySet(op)
 	if err := verifyWith(ks, op, op.Sign(op.Claims(testClientID, testNow))); err != nil {
 		t.Fatal(err)
 	}
-	ghost := op.Sign(op.Claims(testClientID, testNow), testop.WithKID("ghost"))
+	ghost := op.Sign(op.Claims(testClientID, testNow), jwks.WithKID("ghost"))
 	for i := range 3 {
 		err := verifyWith(ks, op, ghost)
 		if ErrorCode(err) != CodeInvalidIDToken || !strings.Contains(err.Error(), `"ghost"`) {
@@ -155,7 +155,7 @@ func TestKeySetUnknownKidIsRateLimited(t *testing.T) {
 
 	before := op.JWKSFetches()
 	for i := range 50 {
-		verifyWith(ks, op, op.Sign(op.Claims(testClientID, testNow), testop.WithKID(fmt.Sprint("made-up-", i))))
+		verifyWith(ks, op, op.Sign(op.Claims(testClientID, testNow), jwks.WithKID(fmt.Sprint("made-up-", i))))
 	}
 	if n := op.JWKSFetches() - before; n > jwksMaxMissed {
 		t.Errorf("50 made-up kids caused %d fetches, want at most %d", n, jwksMaxMissed)
@@ -164,7 +164,7 @@ func TestKeySetUnknownKidIsRateLimited(t *testing.T) {
 
 // A known kid whose signature fails is a forged or damaged token, not a rotation.
 func TestKeySetBadSignatureWithKnownKidDoesNotRefetch(t *testing.T) {
-	op := testop.New(t)
+	op := jwks.NewServer(t, "RS256")
 	ks, _ := newTestKeySet(op)
 	if err := verifyWith(ks, op, op.Sign(op.Claims(testClientID, testNow))); err != nil {
 		t.Fatal(err)
@@ -180,14 +180,14 @@ func TestKeySetBadSignatureWithKnownKidDoesNotRefetch(t *testing.T) {
 // A token without kid is tried with every fitting key; when none verifies, the
 // set is refetched at most once per interval.
 func TestKeySetTokenWithoutKid(t *testing.T) {
-	op := testop.New(t)
+	op := jwks.NewServer(t, "RS256")
 	ks, clock := newTestKeySet(op)
 	op.AddKey("RS256") // a second RSA key, tried too
-	if err := verifyWith(ks, op, op.Sign(op.Claims(testClientID, testNow), testop.WithoutKID())); err != nil {
+	if err := verifyWith(ks, op, op.Sign(op.Claims(testClientID, testNow), jwks.WithoutKID())); err != nil {
 		t.Fatal(err)
 	}
 	stranger := op.NewKey("RS256")
-	forged := op.Sign(op.Claims(testClientID, testNow), testop.WithKey(stranger), testop.WithoutKID())
+	forged := op.Sign(op.Claims(testClientID, testNow), jwks.WithKey(stranger), jwks.WithoutKID())
 	for range 3 {
 		if err := verifyWith(ks, op, forged); ErrorCode(err) != CodeInvalidIDToken {
 			t.Fatalf("err = %v", err)
@@ -206,7 +206,7 @@ func TestKeySetTokenWithoutKid(t *testing.T) {
 
 // Only keys for signatures whose type and alg fit the token's alg are tried.
 func TestKeySetOnlyTriesFittingSignatureKeys(t *testing.T) {
-	op := testop.New(t)
+	op := jwks.NewServer(t, "RS256")
 	ks, _ := newTestKeySet(op)
 
 	enc := op.NewKey("RS256")
@@ -223,11 +223,11 @@ func TestKeySetOnlyTriesFittingSignatureKeys(t *testing.T) {
 		token string
 		ok    bool
 	}{
-		{"EncryptionKeyIgnored", op.Sign(op.Claims(testClientID, testNow), testop.WithKey(enc)), false},
-		{"KeyForOtherAlgIgnored", op.Sign(op.Claims(testClientID, testNow), testop.WithKey(&testop.Key{ID: mislabelled.ID, Alg: "RS256", Private: mislabelled.Private})), false},
-		{"RSASignatureWithECKidRefused", op.Sign(op.Claims(testClientID, testNow), testop.WithKID(ec.ID)), false},
-		{"ES256Accepted", op.Sign(op.Claims(testClientID, testNow), testop.WithKey(ec)), true},
-		{"EdDSAAccepted", op.Sign(op.Claims(testClientID, testNow), testop.WithKey(ed)), true},
+		{"EncryptionKeyIgnored", op.Sign(op.Claims(testClientID, testNow), jwks.WithKey(enc)), false},
+		{"KeyForOtherAlgIgnored", op.Sign(op.Claims(testClientID, testNow), jwks.WithKey(&jwks.Key{ID: mislabelled.ID, Alg: "RS256", Private: mislabelled.Private})), false},
+		{"RSASignatureWithECKidRefused", op.Sign(op.Claims(testClientID, testNow), jwks.WithKID(ec.ID)), false},
+		{"ES256Accepted", op.Sign(op.Claims(testClientID, testNow), jwks.WithKey(ec)), true},
+		{"EdDSAAccepted", op.Sign(op.Claims(testClientID, testNow), jwks.WithKey(ed)), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -259,7 +259,7 @@ func TestKeySetRefusesBadJWKSResponses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			op := testop.New(t)
+			op := jwks.NewServer(t, "RS256")
 			ks, _ := newTestKeySet(op)
 			op.SetJWKSHandler(func(w http.ResponseWriter, r *http.Request) {
 				w.Header()["Content-Type"] = []string{tt.contentType}
@@ -280,7 +280,7 @@ func TestKeySetRefusesBadJWKSResponses(t *testing.T) {
 
 // A failed fetch is not cached: once the endpoint recovers, the next token works.
 func TestKeySetRetriesAfterFailedFetch(t *testing.T) {
-	op := testop.New(t)
+	op := jwks.NewServer(t, "RS256")
 	ks, _ := newTestKeySet(op)
 	op.SetJWKSHandler(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 503) })
 	if err := verifyWith(ks, op, op.Sign(op.Claims(testClientID, testNow))); ErrorCode(err) != CodeInvalidResponse {
@@ -296,7 +296,7 @@ func TestKeySetRetriesAfterFailedFetch(t *testing.T) {
 // A caller whose context ends stops waiting with CodeTimeout; the fetch goes on
 // for the others.
 func TestKeySetWaitHonoursContextDeadline(t *testing.T) {
-	op := testop.New(t)
+	op := jwks.NewServer(t, "RS256")
 	ks, _ := newTestKeySet(op)
 	release := make(chan struct{})
 	op.SetJWKSHandler(func(w http.ResponseWriter, r *http.Request) {
@@ -317,7 +317,7 @@ func TestKeySetWaitHonoursContextDeadline(t *testing.T) {
 }
 
 func TestKeySetParseJWKSSkipsUnusableKeys(t *testing.T) {
-	op := testop.New(t)
+	op := jwks.NewServer(t, "RS256")
 	good := op.SigningKey()
 	pub, _ := json.Marshal(jose.JSONWebKey{Key: good.Private.Public(), KeyID: "pub", Algorithm: "RS256", Use: "sig"})
 	priv, _ := json.Marshal(jose.JSONWebKey{Key: good.Private, KeyID: "priv", Algorithm: "RS256"})

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oidcwasm/oidcwasm/spa/internal/testop"
+	"github.com/oidcwasm/oidcwasm/internal/fakeop/jwks"
 )
 
 // BenchmarkVerifyIDToken measures verifyIDToken on a valid ID token with a
@@ -18,7 +18,7 @@ import (
 func BenchmarkVerifyIDToken(b *testing.B) {
 	for _, alg := range []string{"RS256", "ES256"} {
 		b.Run(alg, func(b *testing.B) {
-			op := testop.New(b)
+			op := jwks.NewServer(b, "RS256")
 			key := op.SigningKey()
 			if alg != key.Alg {
 				key = op.AddKey(alg)
@@ -28,7 +28,7 @@ func BenchmarkVerifyIDToken(b *testing.B) {
 			claims := op.Claims("client-1", now)
 			claims["nonce"] = "n-0S6_WzA2Mj"
 			claims["at_hash"] = atHash(accessToken)
-			token := op.Sign(claims, testop.WithKey(key))
+			token := op.Sign(claims, jwks.WithKey(key))
 			ks := newKeySet(NetHTTPFetcher{}, op.JWKSURL(), []string{"RS256", "ES256"})
 			o := verifyOptions{Issuer: op.Issuer(), ClientID: "client-1", Algs: []string{"RS256", "ES256"},
 				Nonce: "n-0S6_WzA2Mj", AccessToken: accessToken, ClockSkew: time.Minute,

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oidcwasm/oidcwasm/spa/internal/testop"
+	"github.com/oidcwasm/oidcwasm/internal/fakeop/jwks"
 )
 
 // frozenClock is a Clock that always tells t.
@@ -26,14 +26,14 @@ var testNow = time.Unix(1_750_000_000, 0)
 
 // verifyFixture is one provider with its key set and the options a client of it uses.
 type verifyFixture struct {
-	op *testop.OP
+	op *jwks.Server
 	ks *keySet
 	o  verifyOptions
 }
 
 func newVerifyFixture(t *testing.T) *verifyFixture {
 	t.Helper()
-	op := testop.New(t)
+	op := jwks.NewServer(t, "RS256")
 	return &verifyFixture{
 		op: op,
 		// The key set accepts what discovery would list; the cases vary o.Algs.
@@ -122,13 +122,13 @@ func TestVerifyIDToken(t *testing.T) {
 			return strings.Join(parts, ".")
 		}, wantCode: CodeInvalidIDToken, wantMsg: "does not verify"},
 		{name: "TamperedSignature", tamper: flipSignatureBit, wantCode: CodeInvalidIDToken, wantMsg: "does not verify"},
-		{name: "AlgNotInDiscoveryList", sign: func(c map[string]any) string { return f.op.Sign(c, testop.WithKey(esKey)) }, wantCode: CodeInvalidIDToken, wantMsg: `"ES256" is not accepted`},
-		{name: "AlgInDiscoveryList", sign: func(c map[string]any) string { return f.op.Sign(c, testop.WithKey(esKey)) }, opts: func(o *verifyOptions) { o.Algs = []string{"RS256", "ES256"} }},
+		{name: "AlgNotInDiscoveryList", sign: func(c map[string]any) string { return f.op.Sign(c, jwks.WithKey(esKey)) }, wantCode: CodeInvalidIDToken, wantMsg: `"ES256" is not accepted`},
+		{name: "AlgInDiscoveryList", sign: func(c map[string]any) string { return f.op.Sign(c, jwks.WithKey(esKey)) }, opts: func(o *verifyOptions) { o.Algs = []string{"RS256", "ES256"} }},
 		{name: "EmptyDiscoveryListMeansRS256", opts: func(o *verifyOptions) { o.Algs = nil }},
 		{name: "KnownKidWrongKey", sign: func(c map[string]any) string {
-			return f.op.Sign(c, testop.WithKey(unpublished), testop.WithKID(f.op.SigningKey().ID))
+			return f.op.Sign(c, jwks.WithKey(unpublished), jwks.WithKID(f.op.SigningKey().ID))
 		}, wantCode: CodeInvalidIDToken, wantMsg: "does not verify"},
-		{name: "NoKidVerifiesWithCachedKeys", sign: func(c map[string]any) string { return f.op.Sign(c, testop.WithoutKID()) }},
+		{name: "NoKidVerifiesWithCachedKeys", sign: func(c map[string]any) string { return f.op.Sign(c, jwks.WithoutKID()) }},
 		{name: "AtHashMatches", claims: func(c map[string]any) { c["at_hash"] = atHash("access-1") }, opts: func(o *verifyOptions) { o.AccessToken = "access-1" }},
 		{name: "AtHashMismatch", claims: func(c map[string]any) { c["at_hash"] = atHash("access-1") }, opts: func(o *verifyOptions) { o.AccessToken = "access-2" }, wantCode: CodeInvalidIDToken, wantMsg: "at_hash"},
 		{name: "AtHashWithoutAccessTokenIsNotChecked", claims: func(c map[string]any) { c["at_hash"] = "garbage" }},
@@ -224,7 +224,7 @@ func TestVerifyChecksClaimsBeforeKeys(t *testing.T) {
 	f := newVerifyFixture(t)
 	c := f.claims()
 	c["exp"] = testNow.Add(-time.Hour).Unix()
-	if _, err := verifyIDToken(context.Background(), f.ks, f.op.Sign(c, testop.WithKID("never-seen")), f.o); ErrorCode(err) != CodeInvalidIDToken {
+	if _, err := verifyIDToken(context.Background(), f.ks, f.op.Sign(c, jwks.WithKID("never-seen")), f.o); ErrorCode(err) != CodeInvalidIDToken {
 		t.Fatalf("err = %v; want invalid_id_token", err)
 	}
 	if n := f.op.JWKSFetches(); n != 0 {

@@ -1,23 +1,22 @@
-// Package fakeop is an OpenID Provider for the tests of packages spa and silentrefresh:
-// discovery, a JWK Set with an ES256 key minted at test time, an
-// authorization endpoint that also answers prompt=none, and a token endpoint
-// for the authorization code grant with PKCE and the refresh-token grant with
-// rotation.
+// Package fakeop is the fake OpenID Provider of every test layer (spa,
+// silentrefresh, web and web/goapp): discovery, a JWK Set with an ES256 key
+// minted at test time, an authorization endpoint that also answers
+// prompt=none, a token endpoint for the authorization code grant with PKCE
+// and the refresh-token grant with rotation, userinfo, revocation, PAR and
+// DPoP, with faults to inject.
 //
 // It has no sockets: Fetcher calls its handlers in memory and Authorize plays
 // the authorization endpoint, so a spa.Manager can run inside a
 // testing/synctest bubble (network I/O never blocks durably, so a real socket
 // would stall the bubble's fake clock).
 //
-// (spa/internal/testop does keys and signing too, but Go's internal rule keeps
-// it to spa's own tree.)
+// Its keys, JWK Set and JWT signing are package fakeop/jwks (see Keys). The
+// internal tests of package spa use that package alone: they cannot import
+// fakeop, which imports spa.
 package fakeop
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -33,7 +32,7 @@ import (
 	"testing"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
+	"github.com/oidcwasm/oidcwasm/internal/fakeop/jwks"
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 
@@ -64,10 +63,9 @@ type grant struct {
 
 // OP is the fake provider.
 type OP struct {
-	clock  spa.Clock
-	mux    *http.ServeMux
-	key    *ecdsa.PrivateKey
-	signer jose.Signer
+	clock spa.Clock
+	mux   *http.ServeMux
+	keys  *jwks.Set
 
 	mu          sync.Mutex
 	ttl         time.Duration
@@ -96,16 +94,7 @@ type OP struct {
 // token lifetime (expires_in) of 10 minutes.
 func New(t testing.TB, clock spa.Clock) *OP {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatalf("fakeop: %v", err)
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key},
-		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "k1"))
-	if err != nil {
-		t.Fatalf("fakeop: %v", err)
-	}
-	op := &OP{clock: clock, mux: http.NewServeMux(), key: key, signer: signer, ttl: 10 * time.Minute,
+	op := &OP{clock: clock, mux: http.NewServeMux(), keys: jwks.NewSet("ES256"), ttl: 10 * time.Minute,
 		codes: map[string]grant{}, refresh: map[string]bool{}, families: map[string]grant{}, requests: map[string]int{}, revoked: map[string]bool{}, pushed: map[string]*pushed{}}
 	op.mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		op.mu.Lock()
@@ -129,10 +118,7 @@ func New(t testing.TB, clock spa.Clock) *OP {
 			"authorization_response_iss_parameter_supported": true,
 		})
 	})
-	op.mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, "application/jwk-set+json", jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
-			{Key: key.Public(), KeyID: "k1", Algorithm: "ES256", Use: "sig"}}})
-	})
+	op.mux.HandleFunc("GET /jwks", op.keys.ServeJWKS)
 	op.mux.HandleFunc("POST /token", op.serveToken)
 	op.mux.HandleFunc("GET /userinfo", op.serveUserinfo)
 	op.mux.HandleFunc("POST /revoke", op.serveRevoke)
@@ -158,23 +144,19 @@ func (op *OP) Requests(path string) int {
 	return op.requests[path]
 }
 
+// Keys is the OP's key set: /jwks publishes it and ID tokens are signed with
+// its signing key, so a test can rotate keys or sign tokens of its own.
+// Discovery lists ES256 only.
+func (op *OP) Keys() *jwks.Set { return op.keys }
+
 // sign returns an ID token with the usual claims for clientID at now (iss,
 // sub "alice", aud, iat, exp in an hour) plus nonce when set.
 func (op *OP) sign(clientID, nonce string, now time.Time) string {
-	claims := map[string]any{"iss": Issuer, "sub": "alice", "aud": clientID, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+	claims := jwks.Claims(Issuer, clientID, now)
 	if nonce != "" {
 		claims["nonce"] = nonce
 	}
-	b, _ := json.Marshal(claims)
-	jws, err := op.signer.Sign(b)
-	if err != nil {
-		panic("fakeop: signing: " + err.Error())
-	}
-	s, err := jws.CompactSerialize()
-	if err != nil {
-		panic("fakeop: " + err.Error())
-	}
-	return s
+	return op.keys.Sign(claims)
 }
 
 func writeJSON(w http.ResponseWriter, contentType string, v any) {
