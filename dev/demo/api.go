@@ -239,7 +239,7 @@ func (a *apis) sampleAPI(name string, v *verifier) http.Handler {
 			switch {
 			case err == nil:
 				resp.Authorization = AuthValid
-				resp.Subject, resp.Audience, resp.Issuer, resp.Expiry, resp.Scope = c.Subject, c.Audience, c.Issuer, c.Expiry, c.Scope
+				resp.Subject, resp.Audience, resp.Issuer, resp.Expiry, resp.Scope = c.Subject, c.Audience, c.Issuer, c.Expiry.Unix(), c.Scope
 			case errors.As(err, &dr):
 				resp.Authorization, resp.Reason = AuthInvalid, dr.reason
 				// A use_dpop_nonce answer's DPoP-Nonce was set above.

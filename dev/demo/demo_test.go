@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -186,6 +187,57 @@ func TestVerifierRefusesAnExpiredToken(t *testing.T) {
 	v.now, v.audience = time.Now, "someone-else"
 	if _, err := v.verify(t.Context(), tok); !errors.As(err, &rej) || !strings.Contains(rej.reason, "audience") {
 		t.Errorf("verify for another audience: %v, want an audience error", err)
+	}
+}
+
+// TestSampleAPIFollowsAKeyRotation checks that a token signed with the
+// provider's new key verifies right after a rotation, although the API has
+// cached the JWKS (the unknown kid makes it refetch), and that one signed
+// with the old key still verifies while the provider publishes it.
+func TestSampleAPIFollowsAKeyRotation(t *testing.T) {
+	d := startDemo(t, Config{})
+	a := d.Settings().Bridge.Configs[0]
+	apiA, _ := d.Settings().Target(TargetAPIA)
+	old := signIn(t, a.Authority, a.ClientID, a.RedirectURL, a.Scope)
+	if status, _, r := call(t, "GET", apiA.URL, "Authorization", "Bearer "+old); status != http.StatusOK {
+		t.Fatalf("before the rotation: %d %q", status, r.Reason)
+	}
+	if err := d.ProviderA().RotateKey(); err != nil {
+		t.Fatal(err)
+	}
+	fresh := signIn(t, a.Authority, a.ClientID, a.RedirectURL, a.Scope)
+	if oldHeader, _, _ := strings.Cut(old, "."); strings.HasPrefix(fresh, oldHeader+".") {
+		t.Fatal("the token after the rotation has the same JWS header (kid) as the one before")
+	}
+	for name, tok := range map[string]string{"new key": fresh, "old key": old} {
+		if status, _, r := call(t, "GET", apiA.URL, "Authorization", "Bearer "+tok); status != http.StatusOK || r.Authorization != AuthValid {
+			t.Errorf("%s after the rotation: %d %q, want 200", name, status, r.Reason)
+		}
+	}
+}
+
+// TestVerifierTellsAnUnreachableJWKSFromABadToken checks that when the
+// provider's JWKS cannot be fetched, verify says the provider could not be
+// asked (the API answers 503), not that the token is bad (401).
+func TestVerifierTellsAnUnreachableJWKSFromABadToken(t *testing.T) {
+	d := startDemo(t, Config{})
+	a := d.Settings().Bridge.Configs[0]
+	tok := signIn(t, a.Authority, a.ClientID, a.RedirectURL, a.Scope)
+	var issuer string
+	op := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/.well-known/openid-configuration" {
+			http.NotFound(w, r)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"issuer": issuer, "jwks_uri": issuer + "/jwks"})
+	}))
+	defer op.Close()
+	issuer = op.URL
+	v := &verifier{issuer: issuer, audience: ClientA, http: op.Client(), now: time.Now}
+	_, err := v.verify(t.Context(), tok)
+	var rej *errRejected
+	if err == nil || errors.As(err, &rej) || !strings.Contains(err.Error(), "JWKS") {
+		t.Errorf("verify with the JWKS answering 404: %v, want an error that is not a rejection", err)
 	}
 }
 

@@ -2,26 +2,28 @@ package demo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/zitadel/oidc/v3/pkg/client"
+	"github.com/zitadel/oidc/v3/pkg/client/rs"
 )
 
 // verifier checks the bearer tokens of one sample API the way a resource
-// server should: the JWT's signature against the provider's JWKS, iss, aud
-// (RFC 9068 §4: the API's audience: the SPA's client ID for APIs A and B, the
-// resource indicator for API C), the scope the API needs, exp; and,
-// since a revoked JWT still verifies, the provider's introspection endpoint
-// (RFC 7662) when the API has credentials there.
+// server should. go-oidc checks the JWT: its signature against the
+// provider's JWKS (cached, and refetched when no cached key verifies: the
+// provider may have rotated its key), the algorithm, iss, aud (RFC 9068 §4:
+// the API's audience: the SPA's client ID for APIs A and B, the resource
+// indicator for API C) and exp. The verifier adds the scope the API needs
+// and, since a revoked JWT still verifies, asks the provider's
+// introspection endpoint (RFC 7662, with zitadel/oidc's resource-server
+// client) when the API has credentials there.
 type verifier struct {
 	issuer   string
 	audience string
@@ -32,26 +34,18 @@ type verifier struct {
 	http             *http.Client
 	now              func() time.Time
 
-	mu        sync.Mutex
-	disc      *discovery
-	keys      jose.JSONWebKeySet
-	refetched time.Time // last JWKS fetch, so an unknown kid refetches at most once a second
+	mu            sync.Mutex
+	keys          *oidc.RemoteKeySet // nil until discovery succeeds
+	introspection rs.ResourceServer  // nil without a secret
 }
 
-type discovery struct {
-	JWKSURI               string `json:"jwks_uri"`
-	IntrospectionEndpoint string `json:"introspection_endpoint"`
-}
-
-// claims are the access-token claims the APIs read (RFC 9068 §2.2).
+// claims are the access-token claims the APIs read (RFC 9068 §2.2): iss,
+// sub, aud, exp and iat as go-oidc checked them, and the ones it does not
+// know.
 type claims struct {
-	Issuer   string   `json:"iss"`
-	Subject  string   `json:"sub"`
-	Audience audience `json:"aud"`
-	Expiry   int64    `json:"exp"`
-	IssuedAt int64    `json:"iat"`
-	ClientID string   `json:"client_id"`
-	Scope    string   `json:"scope"`
+	*oidc.IDToken `json:"-"`
+	ClientID      string `json:"client_id"`
+	Scope         string `json:"scope"`
 	// Cnf is the confirmation claim of a DPoP-bound token (RFC 9449 §6.1).
 	Cnf *struct {
 		JKT string `json:"jkt"`
@@ -66,23 +60,6 @@ func (c *claims) boundJKT() string {
 	return c.Cnf.JKT
 }
 
-// audience is aud: a string or an array of strings (RFC 7519 §4.1.3).
-type audience []string
-
-func (a *audience) UnmarshalJSON(b []byte) error {
-	var one string
-	if err := json.Unmarshal(b, &one); err == nil {
-		*a = audience{one}
-		return nil
-	}
-	var many []string
-	if err := json.Unmarshal(b, &many); err != nil {
-		return errors.New("aud is neither a string nor an array of strings")
-	}
-	*a = many
-	return nil
-}
-
 // errRejected is a token the API refuses; its text is the reason shown to
 // people. It never contains the token.
 type errRejected struct{ reason string }
@@ -95,154 +72,93 @@ func reject(format string, args ...any) error {
 
 // signatureAlgs are the JWS algorithms accepted: asymmetric only, never
 // "none" or HMAC (RFC 8725 §3.1).
-var signatureAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512,
-	jose.PS256, jose.PS384, jose.PS512, jose.ES256, jose.ES384, jose.ES512, jose.EdDSA}
+var signatureAlgs = []string{oidc.RS256, oidc.RS384, oidc.RS512, oidc.PS256, oidc.PS384, oidc.PS512,
+	oidc.ES256, oidc.ES384, oidc.ES512, oidc.EdDSA}
+
+// keyCheck is the key set of one verification: the provider's cached JWKS,
+// noting how the signature check went. go-oidc's errors are text, and the
+// API must tell apart a token that is no signed JWT (the check never ran),
+// a signature no published key verifies, and a JWKS it could not fetch.
+type keyCheck struct {
+	*oidc.RemoteKeySet
+	ran bool
+	err error
+}
+
+func (k *keyCheck) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
+	k.ran = true
+	payload, err := k.RemoteKeySet.VerifySignature(ctx, jwt)
+	k.err = err
+	return payload, err
+}
 
 // verify checks token. A *errRejected error means the token is bad; any
 // other error means the provider could not be asked.
 func (v *verifier) verify(ctx context.Context, token string) (*claims, error) {
-	jws, err := jose.ParseSigned(token, signatureAlgs)
-	if err != nil {
-		return nil, reject("not a signed JWT with an accepted algorithm")
-	}
-	if len(jws.Signatures) != 1 {
-		return nil, reject("want exactly one signature")
-	}
-	kid := jws.Signatures[0].Header.KeyID
-	key, err := v.key(ctx, kid)
+	keys, introspection, err := v.provider(ctx)
 	if err != nil {
 		return nil, err
 	}
-	payload, err := jws.Verify(key)
-	if err != nil {
-		return nil, reject("signature does not verify against %s's keys", v.issuer)
-	}
-	var c claims
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return nil, reject("claims are not a JSON object: %v", err)
-	}
+	check := &keyCheck{RemoteKeySet: keys}
+	t, err := oidc.NewVerifier(v.issuer, check, &oidc.Config{ClientID: v.audience,
+		SupportedSigningAlgs: signatureAlgs, Now: v.now}).Verify(ctx, token)
+	var expired *oidc.TokenExpiredError
 	switch {
-	case c.Issuer != v.issuer:
-		return nil, reject("issued by %q, not by %q", c.Issuer, v.issuer)
-	case !slices.Contains(c.Audience, v.audience):
-		return nil, reject("audience %q does not include %q", []string(c.Audience), v.audience)
-	case v.scope != "" && !slices.Contains(strings.Fields(c.Scope), v.scope):
-		return nil, reject("scope %q lacks %q", c.Scope, v.scope)
-	case c.Expiry == 0:
+	case !check.ran:
+		return nil, reject("not a signed JWT with an accepted algorithm")
+	case errors.Unwrap(check.err) != nil: // go-oidc wraps the cause when the JWKS could not be fetched
+		return nil, fmt.Errorf("JWKS: %w", check.err)
+	case check.err != nil:
+		return nil, reject("no key %s publishes verifies the signature (signed with a key it does not publish, or altered)", v.issuer)
+	case errors.As(err, &expired) && expired.Expiry.IsZero():
 		return nil, reject("no exp claim")
-	case !v.now().Before(time.Unix(c.Expiry, 0)):
-		return nil, reject("expired at %s", time.Unix(c.Expiry, 0).UTC().Format(time.RFC3339))
+	case errors.As(err, &expired):
+		return nil, reject("expired at %s", expired.Expiry.UTC().Format(time.RFC3339))
+	case err != nil: // iss, aud, nbf
+		return nil, reject("%v", err)
 	}
-	if v.secret != "" {
-		active, err := v.introspect(ctx, token)
+	c := claims{IDToken: t}
+	if err := t.Claims(&c); err != nil {
+		return nil, reject("claims: %v", err)
+	}
+	if v.scope != "" && !slices.Contains(strings.Fields(c.Scope), v.scope) { // RFC 9068 §2.2.3
+		return nil, reject("scope %q lacks %q", c.Scope, v.scope)
+	}
+	if introspection != nil {
+		r, err := rs.Introspect[struct {
+			Active bool `json:"active"`
+		}](ctx, introspection, token)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("introspection: %w", err)
 		}
-		if !active {
+		if !r.Active {
 			return nil, reject("revoked (the provider's introspection says it is not active)")
 		}
 	}
 	return &c, nil
 }
 
-// key returns the public key with the given kid, refetching the JWKS once
-// when the kid is unknown (the provider may have rotated its key).
-func (v *verifier) key(ctx context.Context, kid string) (*jose.JSONWebKey, error) {
+// provider reads the issuer's discovery document the first time a token
+// comes (an external provider need not be up when the demo starts), for
+// its JWKS and, when the API has a secret, its introspection endpoint.
+func (v *verifier) provider(ctx context.Context) (*oidc.RemoteKeySet, rs.ResourceServer, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	find := func() *jose.JSONWebKey {
-		for i, k := range v.keys.Keys {
-			if k.Use != "enc" && (kid == "" || k.KeyID == kid) {
-				return &v.keys.Keys[i]
-			}
+	if v.keys != nil {
+		return v.keys, v.introspection, nil
+	}
+	d, err := client.Discover(ctx, v.issuer, v.http)
+	if err != nil {
+		return nil, nil, fmt.Errorf("discovery: %w", err)
+	}
+	if v.secret != "" {
+		// HTTP Basic authentication (RFC 6749 §2.3.1).
+		v.introspection, err = rs.NewResourceServerClientCredentials(ctx, v.issuer, v.clientID, v.secret,
+			rs.WithClient(v.http), rs.WithStaticEndpoints(d.TokenEndpoint, d.IntrospectionEndpoint))
+		if err != nil {
+			return nil, nil, fmt.Errorf("introspection: %w", err)
 		}
-		return nil
 	}
-	if k := find(); k != nil {
-		return k, nil
-	}
-	if v.now().Sub(v.refetched) < time.Second {
-		return nil, reject("signed with key %q, which %s does not publish", kid, v.issuer)
-	}
-	d, err := v.discoveryLocked(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var set jose.JSONWebKeySet
-	if err := v.getJSON(ctx, d.JWKSURI, &set); err != nil {
-		return nil, fmt.Errorf("JWKS: %w", err)
-	}
-	v.keys, v.refetched = set, v.now()
-	if k := find(); k != nil {
-		return k, nil
-	}
-	return nil, reject("signed with key %q, which %s does not publish", kid, v.issuer)
-}
-
-func (v *verifier) discoveryLocked(ctx context.Context) (*discovery, error) {
-	if v.disc != nil {
-		return v.disc, nil
-	}
-	var d discovery
-	if err := v.getJSON(ctx, v.issuer+"/.well-known/openid-configuration", &d); err != nil {
-		return nil, fmt.Errorf("discovery: %w", err)
-	}
-	if d.JWKSURI == "" {
-		return nil, errors.New("discovery: no jwks_uri")
-	}
-	v.disc = &d
-	return v.disc, nil
-}
-
-// introspect asks the provider whether token is active (RFC 7662 §2).
-func (v *verifier) introspect(ctx context.Context, token string) (bool, error) {
-	v.mu.Lock()
-	d, err := v.discoveryLocked(ctx)
-	v.mu.Unlock()
-	if err != nil {
-		return false, err
-	}
-	if d.IntrospectionEndpoint == "" {
-		return false, errors.New("discovery: no introspection_endpoint")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.IntrospectionEndpoint,
-		strings.NewReader(url.Values{"token": {token}, "token_type_hint": {"access_token"}}.Encode()))
-	if err != nil {
-		return false, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	req.SetBasicAuth(url.QueryEscape(v.clientID), url.QueryEscape(v.secret)) // RFC 6749 §2.3.1
-	resp, err := v.http.Do(req)
-	if err != nil {
-		return false, fmt.Errorf("introspection: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return false, fmt.Errorf("introspection: HTTP %d", resp.StatusCode)
-	}
-	var r struct {
-		Active bool `json:"active"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&r); err != nil {
-		return false, fmt.Errorf("introspection: %w", err)
-	}
-	return r.Active, nil
-}
-
-func (v *verifier) getJSON(ctx context.Context, u string, dst any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := v.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: HTTP %d", u, resp.StatusCode)
-	}
-	return json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(dst)
+	v.keys = oidc.NewRemoteKeySet(oidc.ClientContext(context.Background(), v.http), d.JwksURI)
+	return v.keys, v.introspection, nil
 }
