@@ -80,6 +80,31 @@ type env struct {
 	frame  *frame
 	events *recorder
 	start  time.Time // the wall clock when the env was made
+	// callerCtx, when set, replaces the context the Manager gives the
+	// Renewer (detached from its callers): a test cancels the renewal itself.
+	callerCtx context.Context
+}
+
+// ctxRenewer is the env's Renewer: silentrefresh.Renewer, run with the env's
+// callerCtx when one is set.
+type ctxRenewer struct {
+	e *env
+	r *silentrefresh.Renewer
+}
+
+func (c ctxRenewer) ctx(ctx context.Context) context.Context {
+	if c.e.callerCtx != nil {
+		return c.e.callerCtx
+	}
+	return ctx
+}
+
+func (c ctxRenewer) Renew(ctx context.Context, rn *spa.Renewal) error {
+	return c.r.Renew(c.ctx(ctx), rn)
+}
+
+func (c ctxRenewer) RenewAPIToken(ctx context.Context, rn *spa.Renewal, o spa.TokenOptions) error {
+	return c.r.RenewAPIToken(c.ctx(ctx), rn, o)
 }
 
 // setup is called inside the bubble. withFrame false gives silentrefresh.New(nil).
@@ -94,7 +119,7 @@ func setup(t *testing.T, cfg spa.Config, withFrame bool) *env {
 	if withFrame {
 		fr = e.frame
 	}
-	e.m = spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Clock: e.clock, Renewer: silentrefresh.New(fr)})
+	e.m = spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Clock: e.clock, Renewer: ctxRenewer{e, silentrefresh.New(fr)}})
 	if cfg.ConfigID == "" {
 		cfg.ConfigID = "app"
 	}

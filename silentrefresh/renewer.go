@@ -18,7 +18,7 @@ import (
 //
 //  1. With a refresh token (and Config.UseRefreshToken, or no Frame to choose
 //     instead): the refresh grant of RFC 6749 §6, with rotation handled by
-//     spa.Manager.Refresh (RFC 9700 §4.14.2: the new refresh token replaces the
+//     spa.Renewal.Refresh (RFC 9700 §4.14.2: the new refresh token replaces the
 //     old one before anything else can use it). Its outcome is final: an
 //     invalid_grant does not fall back to the iframe. The provider has revoked
 //     that grant (logout elsewhere, an administrator, or refresh-token reuse
@@ -55,7 +55,8 @@ var (
 // Renew implements spa.Renewer. It emits silentRenewStarted with the method it
 // chose, and returns nil once the Manager has stored the new session, or an
 // *spa.Error whose Code says why not.
-func (r *Renewer) Renew(ctx context.Context, m *spa.Manager, s *spa.Session) error {
+func (r *Renewer) Renew(ctx context.Context, rn *spa.Renewal) error {
+	m, s := rn.Manager(), rn.Session()
 	cfg, err := m.Config(s.ConfigID)
 	if err != nil {
 		return err
@@ -64,11 +65,10 @@ func (r *Renewer) Renew(ctx context.Context, m *spa.Manager, s *spa.Session) err
 	defer cancel()
 	switch {
 	case s.RefreshToken != "" && (cfg.UseRefreshToken || r.frame == nil):
-		m.Emit(spa.Event{Type: spa.EventSilentRenewStarted, ConfigID: cfg.ConfigID, Method: spa.MethodRefreshToken})
-		_, err := m.Refresh(rctx, cfg.ConfigID)
-		return r.fail(ctx, rctx, &cfg, err, "the token endpoint did not answer the refresh-token request (RFC 6749 §6)")
+		rn.Started(spa.MethodRefreshToken)
+		return r.fail(ctx, rctx, &cfg, rn.Refresh(rctx), "the token endpoint did not answer the refresh-token request (RFC 6749 §6)")
 	case r.frame != nil:
-		m.Emit(spa.Event{Type: spa.EventSilentRenewStarted, ConfigID: cfg.ConfigID, Method: spa.MethodIframe})
+		rn.Started(spa.MethodIframe)
 		authURL, err := m.SilentAuthorizeURL(rctx, cfg.ConfigID)
 		return r.iframe(ctx, rctx, m, &cfg, authURL, err)
 	}
@@ -80,8 +80,9 @@ func (r *Renewer) Renew(ctx context.Context, m *spa.Manager, s *spa.Session) err
 // session without a refresh token, by silent authorization in the hidden
 // iframe (prompt=none with o's resource, scope and parameters), bounded like
 // Renew. The Manager calls it under the config's renewal lock.
-func (r *Renewer) RenewAPIToken(ctx context.Context, m *spa.Manager, s *spa.Session, o spa.TokenOptions) error {
-	cfg, err := m.Config(s.ConfigID)
+func (r *Renewer) RenewAPIToken(ctx context.Context, rn *spa.Renewal, o spa.TokenOptions) error {
+	m := rn.Manager()
+	cfg, err := m.Config(rn.Session().ConfigID)
 	if err != nil {
 		return err
 	}

@@ -302,14 +302,15 @@ func TestUseRefreshTokenChoosesBetweenRefreshTokenAndIframe(t *testing.T) {
 func TestRenewerCancelledByItsCallerIsTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := setup(t, iframeConfig(), true)
-		sess := e.login()
+		e.login()
 		e.frame.answer = func(ctx context.Context, _ string) (string, error) {
 			<-ctx.Done()
 			return "", ctx.Err()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*s)
 		defer cancel()
-		err := silentrefresh.New(e.frame).Renew(ctx, e.m, sess) // directly, not through the Manager's flight
+		e.callerCtx = ctx // the Renewer's own context, not the Manager's detached one
+		_, err := e.m.Renew(context.Background(), "app")
 		if spa.ErrorCode(err) != spa.CodeTimeout || !strings.Contains(err.Error(), "cancelled") {
 			t.Fatalf("Renew: %v, want code timeout saying it was cancelled", err)
 		}
@@ -343,7 +344,7 @@ func TestRefreshRenewalTimesOutWhenTheTokenEndpointHangs(t *testing.T) {
 func TestAFailedIframeRenewalDropsItsTransactionAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := setup(t, iframeConfig(), true)
-		sess := e.login()
+		e.login()
 		var asked string
 		e.frame.answer = func(ctx context.Context, u string) (string, error) {
 			asked = u
@@ -352,7 +353,8 @@ func TestAFailedIframeRenewalDropsItsTransactionAtOnce(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*s)
 		defer cancel()
-		if err := silentrefresh.New(e.frame).Renew(ctx, e.m, sess); spa.ErrorCode(err) != spa.CodeTimeout {
+		e.callerCtx = ctx
+		if _, err := e.m.Renew(context.Background(), "app"); spa.ErrorCode(err) != spa.CodeTimeout {
 			t.Fatalf("Renew: %v, want timeout", err)
 		}
 		st := silentrefresh.StateOf(asked)

@@ -284,7 +284,7 @@ func (l *loop) step(now time.Time) time.Time {
 		}
 		if t.attempts > 0 && !now.Before(t.expiresAt) {
 			t.stopped = true
-			l.emit(spa.Event{Type: spa.EventTokenExpired, ConfigID: id})
+			l.reportExpired(id)
 			continue
 		}
 		due := t.renewAt
@@ -315,12 +315,13 @@ func (l *loop) start(id string, k sessionKey) {
 	}()
 }
 
-// emit sends ev from its own goroutine: subscribers run on the emitting
-// goroutine, and one that calls Stop must not wait for the loop it runs on.
-func (l *loop) emit(ev spa.Event) {
+// reportExpired has the Manager emit tokenExpired for id, from its own
+// goroutine: subscribers run on the emitting goroutine, and one that calls
+// Stop must not wait for the loop it runs on.
+func (l *loop) reportExpired(id string) {
 	go func() {
 		if l.ctx.Err() == nil {
-			l.s.m.Emit(ev)
+			l.s.m.ReportExpired(id)
 		}
 	}()
 }

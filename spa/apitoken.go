@@ -175,9 +175,10 @@ func (s *Session) withAPIToken(key string, t *APIToken) *Session {
 // session without a refresh token (silentrefresh.Renewer does, with the
 // hidden iframe: prompt=none with the options, then the code exchange with
 // resource). It stores the token through Manager.Exchange of a callback
-// begun with SilentAuthorizeURLFor.
+// begun with SilentAuthorizeURLFor. The Manager calls it under the config's
+// renewal lock.
 type APITokenRenewer interface {
-	RenewAPIToken(ctx context.Context, m *Manager, s *Session, o TokenOptions) error
+	RenewAPIToken(ctx context.Context, r *Renewal, o TokenOptions) error
 }
 
 // AccessTokenFor returns a valid access token for o (AccessToken when o is
@@ -291,7 +292,10 @@ func (m *Manager) renewAPILocked(ctx context.Context, p *provider, o TokenOption
 			noWay = true
 			return newError(CodeLoginRequired, id, "the session has no refresh token and no iframe is available for the token of resource %q", o.Resource)
 		}
-		if err := r.RenewAPIToken(ctx, m, cur, o); err != nil {
+		rn := &Renewal{m: m, p: p, s: cur}
+		err := r.RenewAPIToken(ctx, rn, o)
+		rn.over = true
+		if err != nil {
 			return err
 		}
 		if s := p.session.Load(); s != nil {

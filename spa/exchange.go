@@ -72,16 +72,11 @@ func (m *Manager) Exchange(ctx context.Context, cb *Callback) (*Session, error) 
 	return s, nil
 }
 
-// Refresh renews the config's session with its refresh token (RFC 6749 §6).
-// The rotated refresh token replaces the old one in the store before Refresh
-// returns; a new ID token must keep iss, sub and aud (OpenID Connect Core §12.2).
-// Callers that may race with other tabs go through Renew/AccessToken, which hold
-// the renewal lock.
-func (m *Manager) Refresh(ctx context.Context, configID string) (*Session, error) {
-	p, err := m.provider(configID)
-	if err != nil {
-		return nil, err
-	}
+// refresh renews p's session with its refresh token (RFC 6749 §6). The
+// rotated refresh token replaces the old one in the store before refresh
+// returns; a new ID token must keep iss, sub and aud (OpenID Connect Core
+// §12.2). The caller holds the renewal lock (Renewal.Refresh).
+func (m *Manager) refresh(ctx context.Context, p *provider) (*Session, error) {
 	prev := p.session.Load()
 	if prev == nil || prev.RefreshToken == "" {
 		return nil, newError(CodeLoginRequired, p.cfg.ConfigID, "the session has no refresh token")

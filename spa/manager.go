@@ -228,9 +228,17 @@ func (m *Manager) IsAuthenticated(configID string) bool {
 // Clock is the Manager's clock.
 func (m *Manager) Clock() Clock { return m.clock }
 
-// Emit sends an event to the subscribers; renewers use it for
-// EventSilentRenewStarted and EventTokenExpired.
-func (m *Manager) Emit(ev Event) { m.emit(ev) }
+// ReportExpired emits EventTokenExpired for the config when its session's
+// access token has expired, and says whether it did: a renewal scheduler
+// that gave up calls it when the token runs out.
+func (m *Manager) ReportExpired(configID string) bool {
+	s, err := m.Session(configID)
+	if err != nil || s == nil || !s.Expired(m.clock.Now()) {
+		return false
+	}
+	m.emit(Event{Type: EventTokenExpired, ConfigID: m.ResolveConfigID(configID)})
+	return true
+}
 
 // MatchRoute returns the config whose access token a request to rawURL may
 // carry; relative URLs resolve against base (the document URL).

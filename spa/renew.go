@@ -6,11 +6,49 @@ import (
 )
 
 // Renewer obtains new tokens for a config's session, by refresh token or by
-// silent authorization (package silentrefresh). It stores them through the
-// Manager (Refresh, or ValidateCallback + Exchange) and returns nil, or an
-// error whose Code says why it could not.
+// silent authorization (package silentrefresh). The Manager calls it with the
+// config's renewal lock held, after re-reading the store; it renews through
+// r (Refresh, or r.Manager's SilentAuthorizeURL, ValidateCallback and
+// Exchange) and returns nil, or an error whose Code says why it could not.
 type Renewer interface {
-	Renew(ctx context.Context, m *Manager, s *Session) error
+	Renew(ctx context.Context, r *Renewal) error
+}
+
+// Renewal is one renewal in progress, handed to a Renewer under the config's
+// renewal lock: the session it renews and the steps only a renewal may take
+// (announce itself, spend the refresh token). Nothing else can make one, so
+// no caller of the Manager can emit renewal events or redeem a refresh token
+// outside the lock; once Renew has returned, its Renewal refuses to act.
+type Renewal struct {
+	_    noCompare // no == (and no equality function in the wasm)
+	m    *Manager
+	p    *provider
+	s    *Session
+	over bool // Renew returned: the lock is no longer held
+}
+
+// Manager is the Manager whose session is being renewed.
+func (r *Renewal) Manager() *Manager { return r.m }
+
+// Session is the session being renewed, as re-read from the store.
+func (r *Renewal) Session() *Session { return r.s }
+
+// Started emits EventSilentRenewStarted with the renewal's method
+// (MethodRefreshToken or MethodIframe).
+func (r *Renewal) Started(method string) {
+	if !r.over {
+		r.m.emit(Event{Type: EventSilentRenewStarted, ConfigID: r.p.cfg.ConfigID, Method: method})
+	}
+}
+
+// Refresh renews the session with its refresh token (RFC 6749 §6), storing
+// the new session; see Manager.refresh.
+func (r *Renewal) Refresh(ctx context.Context) error {
+	if r.over {
+		return newError(CodeInvalidConfig, r.p.cfg.ConfigID, "Renewal.Refresh called after Renew returned: the renewal lock is no longer held")
+	}
+	_, err := r.m.refresh(ctx, r.p)
+	return err
 }
 
 // RefreshOnly renews with the session's refresh token and fails with
@@ -18,13 +56,12 @@ type Renewer interface {
 type RefreshOnly struct{}
 
 // Renew implements Renewer.
-func (RefreshOnly) Renew(ctx context.Context, m *Manager, s *Session) error {
-	if s.RefreshToken == "" {
-		return newError(CodeLoginRequired, s.ConfigID, "the session has no refresh token and no other renewal is available")
+func (RefreshOnly) Renew(ctx context.Context, r *Renewal) error {
+	if r.s.RefreshToken == "" {
+		return newError(CodeLoginRequired, r.s.ConfigID, "the session has no refresh token and no other renewal is available")
 	}
-	m.Emit(Event{Type: EventSilentRenewStarted, ConfigID: s.ConfigID, Method: MethodRefreshToken})
-	_, err := m.Refresh(ctx, s.ConfigID)
-	return err
+	r.Started(MethodRefreshToken)
+	return r.Refresh(ctx)
 }
 
 // Locker runs fn while holding a lock shared by every tab of the origin (Web
@@ -179,7 +216,10 @@ func (m *Manager) renewLocked(ctx context.Context, p *provider, seen *Session, f
 			out = cur
 			return nil
 		}
-		if err := m.renewer.Renew(ctx, m, cur); err != nil {
+		r := &Renewal{m: m, p: p, s: cur}
+		err := m.renewer.Renew(ctx, r)
+		r.over = true
+		if err != nil {
 			return err
 		}
 		out = p.session.Load()

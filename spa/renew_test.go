@@ -245,3 +245,69 @@ func TestRevokeDuringARenewalKeepsTheRenewedSession(t *testing.T) {
 		t.Errorf("%d refresh tokens replayed, want 0", n)
 	}
 }
+
+// keepRenewal is a Renewer that renews with the refresh token and keeps its
+// Renewal, as a careless custom Renewer might.
+type keepRenewal struct{ kept *spa.Renewal }
+
+func (k *keepRenewal) Renew(ctx context.Context, r *spa.Renewal) error {
+	k.kept = r
+	r.Started(spa.MethodRefreshToken)
+	return r.Refresh(ctx)
+}
+
+// TestARenewalActsOnlyWhileItsLockIsHeld: the steps a Renewer gets (announce
+// a renewal, spend the refresh token) are refused once Renew has returned,
+// so nothing can emit renewal events or redeem the refresh token outside the
+// renewal lock (DESIGN.md "Renewal").
+func TestARenewalActsOnlyWhileItsLockIsHeld(t *testing.T) {
+	e := newEnv(t)
+	k := &keepRenewal{}
+	m := spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Stores: e.stores, Clock: e.clk, Renewer: k})
+	m.Subscribe(func(ev spa.Event) { e.mu.Lock(); e.events = append(e.events, ev); e.mu.Unlock() })
+	if err := m.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.op.Login(context.Background(), m, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Renew(context.Background(), "a"); err != nil {
+		t.Fatalf("Renew: %v", err)
+	}
+	refreshes := len(e.op.Tokens("refresh_token"))
+	before := len(e.eventTypes())
+	sess, _ := m.Session("a")
+
+	k.kept.Started(spa.MethodIframe)
+	err := k.kept.Refresh(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "after Renew returned") {
+		t.Errorf("Refresh on a finished renewal: %v, want refused", err)
+	}
+	if n := len(e.op.Tokens("refresh_token")); n != refreshes {
+		t.Errorf("the finished renewal sent %d refresh requests", n-refreshes)
+	}
+	if got := e.eventTypes()[before:]; len(got) != 0 {
+		t.Errorf("the finished renewal emitted %v", got)
+	}
+	if now, _ := m.Session("a"); now.AccessToken != sess.AccessToken {
+		t.Error("the finished renewal changed the session")
+	}
+}
+
+// TestReportExpiredTellsOnlyOfAnExpiredToken: a scheduler that gave up asks
+// the Manager to report the expiry; tokenExpired goes out only when the
+// session's access token has in fact expired.
+func TestReportExpiredTellsOnlyOfAnExpiredToken(t *testing.T) {
+	e := newEnv(t)
+	e.login("a")
+	if e.m.ReportExpired("a") || e.m.ReportExpired("nope") {
+		t.Error("ReportExpired reported a live token, or a config that does not exist")
+	}
+	e.clk.Advance(2 * time.Hour)
+	if !e.m.ReportExpired("") {
+		t.Error("ReportExpired did not report the expired token of the default config")
+	}
+	if got := strings.Join(e.eventTypes(), ","); strings.Count(got, "tokenExpired") != 1 || !strings.HasSuffix(got, "tokenExpired:a") {
+		t.Errorf("events %s, want one tokenExpired:a at the end", got)
+	}
+}

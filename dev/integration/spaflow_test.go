@@ -104,7 +104,7 @@ func TestSPAFlowAgainstTheDevelopmentProvider(t *testing.T) {
 
 	// Refresh with rotation: the old refresh token is refused afterwards.
 	old := s.RefreshToken
-	s2, err := m.Refresh(ctx, "a")
+	s2, err := m.Renew(ctx, "a")
 	if err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
