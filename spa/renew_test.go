@@ -256,6 +256,12 @@ func (k *keepRenewal) Renew(ctx context.Context, r *spa.Renewal) error {
 	return r.Refresh(ctx)
 }
 
+// RenewAPIToken keeps its Renewal too, and says it could not renew.
+func (k *keepRenewal) RenewAPIToken(_ context.Context, r *spa.Renewal, _ spa.TokenOptions) error {
+	k.kept = r
+	return &spa.Error{Code: spa.CodeLoginRequired, ConfigID: r.Session().ConfigID, Message: "no iframe here"}
+}
+
 // TestARenewalActsOnlyWhileItsLockIsHeld: the steps a Renewer gets (announce
 // a renewal, spend the refresh token) are refused once Renew has returned,
 // so nothing can emit renewal events or redeem the refresh token outside the
@@ -291,6 +297,27 @@ func TestARenewalActsOnlyWhileItsLockIsHeld(t *testing.T) {
 	}
 	if now, _ := m.Session("a"); now.AccessToken != sess.AccessToken {
 		t.Error("the finished renewal changed the session")
+	}
+
+	// The Renewal of a per-API token (a session without a refresh token)
+	// is finished the same way.
+	c := cfg("b")
+	c.Scope = "openid profile" // no offline_access: no refresh token
+	if err := m.Configure(context.Background(), []spa.Config{c}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.op.Login(context.Background(), m, "b"); err != nil {
+		t.Fatal(err)
+	}
+	k.kept = nil
+	if _, err := m.AccessTokenFor(context.Background(), "b", spa.TokenOptions{Resource: "https://api.example/orders"}); spa.ErrorCode(err) != spa.CodeLoginRequired {
+		t.Fatalf("AccessTokenFor: %v, want the renewer's login_required", err)
+	}
+	if k.kept == nil {
+		t.Fatal("the per-API token was not asked of the Renewer")
+	}
+	if err := k.kept.Refresh(context.Background()); err == nil || !strings.Contains(err.Error(), "after Renew returned") {
+		t.Errorf("Refresh on a finished per-API renewal: %v, want refused", err)
 	}
 }
 
