@@ -271,7 +271,7 @@ func (m *Manager) renewAPILocked(ctx context.Context, p *provider, o TokenOption
 	id := p.cfg.ConfigID
 	var out *APIToken
 	noWay := false // no refresh token and no iframe: nothing the provider said
-	err := m.locker.WithLock(ctx, renewLockName(p), func(ctx context.Context) error {
+	err := m.withRenewLock(ctx, p, func(ctx context.Context) error {
 		cur := readSession(p.store, &p.cfg)
 		p.session.Store(cur)
 		if cur == nil {

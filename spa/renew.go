@@ -70,6 +70,35 @@ type Locker interface {
 	WithLock(ctx context.Context, name string, fn func(ctx context.Context) error) error
 }
 
+type sharedStoreKey struct{}
+
+// WithSharedStore marks ctx as that of a lock guarding a session in a store
+// every tab of the origin shares (storage "local"); the Manager asks for its
+// renewal lock so.
+func WithSharedStore(ctx context.Context) context.Context {
+	return context.WithValue(ctx, sharedStoreKey{}, true)
+}
+
+// GuardsSharedStore reports whether the lock a Locker is asked for with ctx
+// guards a session that other tabs write too (WithSharedStore): the Locker
+// must then let each holder see what the previous holder stored (web.WebLocks
+// fences localStorage). A session in sessionStorage or memory is one tab's,
+// so its lock needs no fence.
+func GuardsSharedStore(ctx context.Context) bool {
+	v, _ := ctx.Value(sharedStoreKey{}).(bool)
+	return v
+}
+
+// withRenewLock runs fn holding p's renewal lock: one renewal (login or
+// per-API token, which share the refresh token) of the config at a time,
+// across tabs.
+func (m *Manager) withRenewLock(ctx context.Context, p *provider, fn func(ctx context.Context) error) error {
+	if p.cfg.Storage == StorageLocal {
+		ctx = WithSharedStore(ctx)
+	}
+	return m.locker.WithLock(ctx, renewLockName(p), fn)
+}
+
 // LocalLocker is a Locker for one process (one page); the zero value is
 // ready. It is the Manager's default and the fallback of web.WebLocks where
 // the browser has no Web Locks.
@@ -202,7 +231,7 @@ func (m *Manager) share(ctx context.Context, key string, run func(ctx context.Co
 func (m *Manager) renewLocked(ctx context.Context, p *provider, seen *Session, force bool) (*Session, error) {
 	id := p.cfg.ConfigID
 	var out *Session
-	err := m.locker.WithLock(ctx, renewLockName(p), func(ctx context.Context) error {
+	err := m.withRenewLock(ctx, p, func(ctx context.Context) error {
 		cur := readSession(p.store, &p.cfg) // the store is the truth across tabs
 		p.session.Store(cur)
 		if cur == nil {

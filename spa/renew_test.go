@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -336,5 +337,63 @@ func TestReportExpiredTellsOnlyOfAnExpiredToken(t *testing.T) {
 	}
 	if got := strings.Join(e.eventTypes(), ","); strings.Count(got, "tokenExpired") != 1 || !strings.HasSuffix(got, "tokenExpired:a") {
 		t.Errorf("events %s, want one tokenExpired:a at the end", got)
+	}
+}
+
+// spyLocker records, per lock name, whether each lock was asked for as
+// guarding a store shared by the tabs.
+type spyLocker struct {
+	spa.LocalLocker
+	mu     sync.Mutex
+	shared map[string][]bool
+}
+
+func (l *spyLocker) WithLock(ctx context.Context, name string, fn func(ctx context.Context) error) error {
+	l.mu.Lock()
+	l.shared[name] = append(l.shared[name], spa.GuardsSharedStore(ctx))
+	l.mu.Unlock()
+	return l.LocalLocker.WithLock(ctx, name, fn)
+}
+
+// TestOnlyALocalStorageSessionsRenewalLockGuardsASharedStore: the Locker
+// must fence localStorage (web.WebLocks) for a config with storage "local",
+// and need not for one in sessionStorage or memory, whose session no other
+// tab writes.
+func TestOnlyALocalStorageSessionsRenewalLockGuardsASharedStore(t *testing.T) {
+	e := newEnv(t)
+	l := &spyLocker{shared: map[string][]bool{}}
+	m := spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Stores: e.stores, Clock: e.clk, Locker: l})
+	var configs []spa.Config
+	for _, st := range []string{spa.StorageSession, spa.StorageLocal, spa.StorageMemory} {
+		c := cfg(st)
+		c.Storage = st
+		c.Scope += " orders.read"
+		c.SecureRoutes = append(c.SecureRoutes, spa.Route{URL: "https://orders.example/" + st, Resource: orders, Scope: "orders.read"})
+		configs = append(configs, c)
+	}
+	if err := m.Configure(context.Background(), configs); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range configs {
+		if _, err := e.op.Login(context.Background(), m, c.ConfigID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Renew(context.Background(), c.ConfigID); err != nil {
+			t.Fatalf("Renew %s: %v", c.ConfigID, err)
+		}
+		if _, err := m.RenewTokenFor(context.Background(), c.ConfigID, spa.TokenOptions{Resource: orders, Scope: "orders.read"}); err != nil {
+			t.Fatalf("RenewTokenFor %s: %v", c.ConfigID, err)
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.shared) != len(configs) {
+		t.Fatalf("locks %v, want one per config", l.shared)
+	}
+	for name, asked := range l.shared {
+		want := strings.HasSuffix(name, "."+spa.StorageLocal)
+		if len(asked) != 2 || asked[0] != want || asked[1] != want {
+			t.Errorf("lock %s asked for as guarding a shared store: %v, want %v for the login and the API token", name, asked, want)
+		}
 	}
 }

@@ -41,7 +41,9 @@ import (
 // with navigator.locks.query, which the browser answers consistently with
 // the grants, and waits, at most FenceWait, until its localStorage shows the
 // newest token. One tab's writes reach another in the order they were made,
-// so from then on it sees everything the previous holder stored.
+// so from then on it sees everything the previous holder stored. Only a lock
+// asked for with spa.GuardsSharedStore(ctx) (a config with storage "local")
+// is fenced: sessionStorage and memory are not shared between tabs.
 type WebLocks struct{}
 
 // FenceWait bounds how long WithLock waits for another tab's localStorage
@@ -77,12 +79,17 @@ func (WebLocks) WithLock(ctx context.Context, name string, fn func(ctx context.C
 	}
 	// Return only once the lock is free, so the caller's next step (another
 	// tab's, too) finds it so.
+	fence := spa.GuardsSharedStore(ctx) // a session in localStorage
 	defer func() {
-		setFence(locks, name)
+		if fence {
+			setFence(locks, name)
+		}
 		release()
 		<-released
 	}()
-	awaitFence(locks, name)
+	if fence {
+		awaitFence(locks, name)
+	}
 	return fn(ctx)
 }
 

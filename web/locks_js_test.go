@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall/js"
 	"testing"
 	"time"
 
+	"github.com/oidcwasm/oidcwasm/spa"
 	"github.com/oidcwasm/oidcwasm/web"
 )
 
@@ -241,7 +244,7 @@ func TestWebLocksHolderSeesThePreviousHoldersLocalStorageWrites(t *testing.T) {
 	})
 	start := time.Now()
 	var got string
-	if err := (web.WebLocks{}).WithLock(context.Background(), name, func(ctx context.Context) error {
+	if err := (web.WebLocks{}).WithLock(spa.WithSharedStore(context.Background()), name, func(ctx context.Context) error {
 		got = ls.Call("getItem", valueKey).String()
 		return nil
 	}); err != nil {
@@ -258,5 +261,46 @@ func TestWebLocksHolderSeesThePreviousHoldersLocalStorageWrites(t *testing.T) {
 	}
 	if held, _ := heldWebLocks(t); !contains(held, name+"#fence:"+mine) {
 		t.Errorf("the page does not hold its fence lock %q: %q", name+"#fence:"+mine, held)
+	}
+}
+
+// TestWebLocksFencesOnlyALockGuardingLocalStorage: a session in
+// sessionStorage or memory is one tab's, so its renewal lock neither waits
+// for another tab's localStorage writes nor writes a fence of its own.
+func TestWebLocksFencesOnlyALockGuardingLocalStorage(t *testing.T) {
+	inPage(t)
+	name := lockName(t)
+	fenceKey := web.StorePrefix + "fence." + name
+	ls := js.Global().Get("localStorage")
+	t.Cleanup(func() { ls.Call("removeItem", fenceKey) })
+
+	// Another tab's fence whose localStorage write never arrives.
+	token := fmt.Sprintf("%012x.other", time.Now().UnixMilli())
+	held := make(chan struct{})
+	var releaseOther js.Value
+	grant := js.FuncOf(func(this js.Value, args []js.Value) any {
+		return js.Global().Get("Promise").New(js.FuncOf(func(this js.Value, args []js.Value) any {
+			releaseOther = args[0]
+			close(held)
+			return nil
+		}))
+	})
+	defer grant.Release()
+	js.Global().Get("navigator").Get("locks").Call("request", name+"#fence:"+token, grant)
+	<-held
+	t.Cleanup(func() { releaseOther.Invoke() })
+
+	start := time.Now()
+	if err := (web.WebLocks{}).WithLock(context.Background(), name, func(ctx context.Context) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited >= web.FenceWait {
+		t.Errorf("a lock not guarding localStorage waited %v for another tab's fence", waited)
+	}
+	if v := ls.Call("getItem", fenceKey); !v.IsNull() {
+		t.Errorf("a lock not guarding localStorage wrote fence %q", v)
+	}
+	if locks, _ := heldWebLocks(t); slices.ContainsFunc(locks, func(l string) bool { return l != name+"#fence:"+token && strings.HasPrefix(l, name+"#fence:") }) {
+		t.Errorf("a lock not guarding localStorage holds a fence lock: %q", locks)
 	}
 }
