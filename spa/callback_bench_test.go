@@ -24,7 +24,7 @@ func (keepingStore) Remove(string) {}
 // new authorization request per iteration.
 func BenchmarkValidateCallback(b *testing.B) {
 	ctx := context.Background()
-	op := fakeop.New(b, spa.SystemClock)
+	op := fakeop.New(b, spa.SystemClock())
 	m := spa.NewManager(spa.Options{Fetcher: op.Fetcher(), TxStore: keepingStore{spa.NewMemoryStore()}})
 	c := spa.Config{ConfigID: "a", Authority: fakeop.Issuer, ClientID: "client-a",
 		RedirectURL: "https://app.example/cb", Scope: "openid profile offline_access"}

@@ -13,5 +13,6 @@ type systemClock struct{}
 // device that slept is not fooled (the monotonic clock may stop during sleep).
 func (systemClock) Now() time.Time { return time.Now().Round(0) }
 
-// SystemClock is the Clock used when none is given.
-var SystemClock Clock = systemClock{}
+// SystemClock returns the Clock used when none is given (a function, not a
+// variable: nothing can swap the clock of every Manager at once).
+func SystemClock() Clock { return systemClock{} }

@@ -28,7 +28,7 @@ func (s *refusingStore) Set(key, value string) error {
 // token) and "b" (without) are signed in, with the OP and configs used.
 func signedInStore(t *testing.T, st spa.Store) (*fakeop.OP, []spa.Config) {
 	t.Helper()
-	op := fakeop.New(t, spa.SystemClock)
+	op := fakeop.New(t, spa.SystemClock())
 	configs := []spa.Config{
 		{ConfigID: "a", Authority: fakeop.Issuer, ClientID: "client-a", RedirectURL: "https://app.example/cb",
 			Scope: "openid offline_access", UseRefreshToken: true},

@@ -19,7 +19,7 @@ type Options struct {
 	// TxStore keeps pending authorization requests across the redirect;
 	// default Stores[StorageSession].
 	TxStore Store
-	// Clock tells the time; default SystemClock.
+	// Clock tells the time; default SystemClock().
 	Clock Clock
 	// Renewer renews a session; default RefreshOnly.
 	Renewer Renewer
@@ -86,7 +86,7 @@ func NewManager(o Options) *Manager {
 		m.txStore = m.stores[StorageSession]
 	}
 	if m.clock == nil {
-		m.clock = SystemClock
+		m.clock = systemClock{}
 	}
 	if m.renewer == nil {
 		m.renewer = RefreshOnly{}

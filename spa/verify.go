@@ -44,7 +44,7 @@ type verifyOptions struct {
 	// AccessToken, when set, is checked against at_hash when the token has one.
 	AccessToken string
 	ClockSkew   time.Duration // allowed on exp, iat and nbf
-	Clock       Clock         // nil: SystemClock
+	Clock       Clock         // nil: SystemClock()
 	ConfigID    string        // for errors
 }
 
@@ -68,7 +68,7 @@ func verifyIDToken(ctx context.Context, ks oidc.KeySet, raw string, o verifyOpti
 	}
 	clock := o.Clock
 	if clock == nil {
-		clock = SystemClock
+		clock = systemClock{}
 	}
 	now := clock.Now()
 

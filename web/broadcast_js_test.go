@@ -132,7 +132,7 @@ func accessToken(m *spa.Manager, id string) string {
 func TestBroadcastHandsSharedSessionsToTheOtherTab(t *testing.T) {
 	inPage(t)
 	id := fmt.Sprintf("shared%d", testSeq.Add(1))
-	op := fakeop.New(t, spa.SystemClock)
+	op := fakeop.New(t, spa.SystemClock())
 	prefix := testPrefix("local")
 	// Two tabs: their own Managers and channel instances, one localStorage.
 	mA, _ := tabManager(t, op, map[string]spa.Store{spa.StorageLocal: web.LocalStorage(prefix)}, testConfig(id, spa.StorageLocal))
@@ -203,7 +203,7 @@ func TestBroadcastEndsTabLocalSessionsInEveryTab(t *testing.T) {
 	for _, storage := range []string{spa.StorageSession, spa.StorageMemory} {
 		t.Run(storage, func(t *testing.T) {
 			id := fmt.Sprintf("own%d", testSeq.Add(1))
-			op := fakeop.New(t, spa.SystemClock)
+			op := fakeop.New(t, spa.SystemClock())
 			other := fmt.Sprintf("other%d", testSeq.Add(1))
 			stores := func() map[string]spa.Store {
 				return map[string]spa.Store{storage: spa.NewMemoryStore()}
@@ -254,7 +254,7 @@ func TestBroadcastEndsTabLocalSessionsInEveryTab(t *testing.T) {
 func TestBroadcastStopsAtClose(t *testing.T) {
 	inPage(t)
 	id := fmt.Sprintf("closed%d", testSeq.Add(1))
-	op := fakeop.New(t, spa.SystemClock)
+	op := fakeop.New(t, spa.SystemClock())
 	prefix := testPrefix("local")
 	mA, _ := tabManager(t, op, map[string]spa.Store{spa.StorageLocal: web.LocalStorage(prefix)}, testConfig(id, spa.StorageLocal))
 	mB, logB := tabManager(t, op, map[string]spa.Store{spa.StorageLocal: web.LocalStorage(prefix)}, testConfig(id, spa.StorageLocal))
@@ -281,7 +281,7 @@ func TestBroadcastIgnoresMalformedMessages(t *testing.T) {
 	inPage(t)
 	id := fmt.Sprintf("junk%d", testSeq.Add(1))
 	good := fmt.Sprintf("good%d", testSeq.Add(1))
-	op := fakeop.New(t, spa.SystemClock)
+	op := fakeop.New(t, spa.SystemClock())
 	prefix := testPrefix("local")
 	// A signs in to both configs in the shared store without a Broadcast: B
 	// learns of a session only from a message it acts on.

@@ -51,7 +51,7 @@ func claim(t *testing.T, st spa.Store) *web.Tab {
 // signedInTab is a tab's store with a session that has a refresh token.
 func signedInTab(t *testing.T) (*fakeop.OP, spa.Config, spa.Store) {
 	t.Helper()
-	op := fakeop.New(t, spa.SystemClock)
+	op := fakeop.New(t, spa.SystemClock())
 	c := testConfig(fmt.Sprintf("tab%d", testSeq.Add(1)), spa.StorageSession)
 	st := web.SessionStorage(testPrefix("tab"))
 	m, _ := tabManager(t, op, map[string]spa.Store{spa.StorageSession: st}, c)
