@@ -10,7 +10,10 @@ import (
 	"time"
 )
 
-// discoveryTTL is how long a discovery document is trusted from the store.
+// discoveryTTL is how long a stored discovery document is fresh. An older
+// one is still used, so that a reload restores its sessions without waiting
+// for the network, and is fetched again in the background for the next load
+// (stale-while-revalidate, RFC 5861 §3).
 const discoveryTTL = time.Hour
 
 // discovery is the part of the provider metadata the client uses
@@ -44,18 +47,27 @@ const storeVersion = 1
 
 func discoveryKey(configID string) string { return "oidcwasm." + configID + ".discovery" }
 
-// loadDiscovery returns the provider metadata for c, from the store when it is
-// younger than discoveryTTL and was fetched for the same authority, else from
-// <authority>/.well-known/openid-configuration.
+// loadDiscovery returns the provider metadata for c: the stored document when
+// it was fetched for the same authority and still fits c (when it is older
+// than discoveryTTL it is fetched again in the background, for the next
+// load), else the one at <authority>/.well-known/openid-configuration.
 func loadDiscovery(ctx context.Context, f Fetcher, st Store, clk Clock, c *Config) (*discovery, error) {
 	if raw, ok := st.Get(discoveryKey(c.ConfigID)); ok {
 		var sd storedDiscovery
 		if json.Unmarshal([]byte(raw), &sd) == nil && sd.V == storeVersion && sd.Authority == c.Authority &&
-			sd.Doc != nil && clk.Now().Sub(sd.Doc.FetchedAt) < discoveryTTL && sd.Doc.check(c) == nil {
+			sd.Doc != nil && sd.Doc.check(c) == nil {
+			if clk.Now().Sub(sd.Doc.FetchedAt) >= discoveryTTL {
+				go fetchDiscovery(context.WithoutCancel(ctx), f, st, clk, c)
+			}
 			return sd.Doc, nil
 		}
 		st.Remove(discoveryKey(c.ConfigID))
 	}
+	return fetchDiscovery(ctx, f, st, clk, c)
+}
+
+// fetchDiscovery fetches c's discovery document, checks it and stores it.
+func fetchDiscovery(ctx context.Context, f Fetcher, st Store, clk Clock, c *Config) (*discovery, error) {
 	where := c.Authority + "/.well-known/openid-configuration"
 	resp, err := getJSON(ctx, f, where)
 	if err != nil {

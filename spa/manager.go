@@ -103,8 +103,10 @@ func NewManager(o Options) *Manager {
 	return m
 }
 
-// Configure validates configs and loads every provider's discovery document,
-// then replaces the current set at once. On any error the previous set stays.
+// Configure validates configs and loads every provider's discovery document
+// (from the store when one was kept: an old one is used and fetched again in
+// the background), then replaces the current set at once. On any error the
+// previous set stays.
 // Sessions stored for a config with the same ID, authority and client are kept.
 func (m *Manager) Configure(ctx context.Context, configs []Config) error {
 	if m.fetcher == nil {

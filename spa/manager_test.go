@@ -2,12 +2,14 @@ package spa_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/oidcwasm/oidcwasm/internal/fakeop"
@@ -462,21 +464,83 @@ func discoveryDoc(body, ct string) http.HandlerFunc {
 }
 
 func TestDiscoveryIsCachedInTheStore(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t)
+		n := e.op.Requests("/.well-known/openid-configuration")
+		e.clk.Advance(discoveryTTL - time.Second)
+		m2 := e.manager()
+		if err := m2.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait() // and nothing started in the background either
+		if got := e.op.Requests("/.well-known/openid-configuration"); got != n {
+			t.Fatalf("a reload within the hour refetched discovery (%d → %d)", n, got)
+		}
+	})
+}
+
+const discoveryTTL = time.Hour // spa.discoveryTTL
+
+// TestAnOldStoredDiscoveryIsUsedAndFetchedAgainInTheBackground: past its
+// hour, the stored document still lets a reload restore its session without
+// waiting for the provider (stale-while-revalidate); the fetch it starts
+// stores a fresh document for the next load.
+func TestAnOldStoredDiscoveryIsUsedAndFetchedAgainInTheBackground(t *testing.T) {
 	e := newEnv(t)
-	n := e.op.Requests("/.well-known/openid-configuration")
-	m2 := e.manager()
-	if err := m2.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
-		t.Fatal(err)
+	e.login("a")
+	storedAt := func() time.Time {
+		raw, _ := e.stores[spa.StorageSession].Get("oidcwasm.a.discovery")
+		var sd struct {
+			Doc struct {
+				FetchedAt time.Time `json:"fetched_at"`
+			} `json:"doc"`
+		}
+		if err := json.Unmarshal([]byte(raw), &sd); err != nil {
+			t.Fatalf("stored discovery %q: %v", raw, err)
+		}
+		return sd.Doc.FetchedAt
 	}
-	if got := e.op.Requests("/.well-known/openid-configuration"); got != n {
-		t.Fatalf("a reload refetched discovery (%d → %d)", n, got)
+	first := storedAt()
+	e.clk.Advance(discoveryTTL) // an hour old: no longer fresh
+
+	gate, asked := make(chan struct{}), make(chan struct{}, 1)
+	inner := e.op.Fetcher()
+	f := spa.FetcherFunc(func(ctx context.Context, req *spa.Request) (*spa.Response, error) {
+		if strings.HasSuffix(req.URL, "/.well-known/openid-configuration") {
+			asked <- struct{}{}
+			<-gate // the provider is slow
+		}
+		return inner.Fetch(ctx, req)
+	})
+	m := spa.NewManager(spa.Options{Fetcher: f, Stores: e.stores, Clock: e.clk})
+	configured := make(chan error, 1)
+	go func() { configured <- m.Configure(context.Background(), []spa.Config{cfg("a")}) }()
+	select {
+	case err := <-configured:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		close(gate)
+		t.Fatal("Configure waited for the provider although a stored discovery document was at hand")
 	}
-	e.clk.Advance(2 * time.Hour)
-	if err := e.manager().Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
-		t.Fatal(err)
+	if s, _ := m.Session("a"); s == nil {
+		t.Fatal("the session was not restored while discovery was being fetched")
 	}
-	if got := e.op.Requests("/.well-known/openid-configuration"); got != n+1 {
-		t.Fatalf("an old cached discovery was used (%d requests)", got)
+	select {
+	case <-asked:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the old discovery document was not fetched again")
+	}
+	close(gate)
+	for deadline := time.Now().Add(5 * time.Second); storedAt().Equal(first); {
+		if time.Now().After(deadline) {
+			t.Fatal("the background fetch stored no fresh discovery document")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if got := storedAt(); !got.Equal(e.clk.Now()) {
+		t.Errorf("stored discovery fetched at %v, want now %v", got, e.clk.Now())
 	}
 }
 
