@@ -3,6 +3,7 @@ package silentrefresh_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -54,6 +55,13 @@ func TestRenewOutcomes(t *testing.T) {
 				e.frame.answer = func(context.Context, string) (string, error) { return "", errors.New("iframe blocked") }
 			},
 			method: spa.MethodIframe, code: spa.CodeNetwork, navigation: true},
+		{name: "iframe that fails with a wrapped error of its own keeps its code and gets the config", cfg: iframeConfig(),
+			arrange: func(e *env) {
+				e.frame.answer = func(context.Context, string) (string, error) {
+					return "", fmt.Errorf("frame: %w", &spa.Error{Code: spa.CodeTimeout, Message: "the frame gave up"})
+				}
+			},
+			method: spa.MethodIframe, code: spa.CodeTimeout, navigation: true},
 		{name: "code exchange network failure keeps the session", cfg: iframeConfig(),
 			arrange: func(e *env) { e.op.SetTokenFault(&fakeop.Fault{Network: true}) },
 			method:  spa.MethodIframe, code: spa.CodeNetwork, navigation: true},
