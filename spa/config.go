@@ -56,7 +56,9 @@ type Config struct {
 	TimeoutFactor float64
 	// Storage is StorageSession (default), StorageLocal or StorageMemory.
 	Storage string
-	// ClockSkew is allowed on the ID token's time claims; default 60s.
+	// ClockSkew is allowed on the ID token's time claims; 0 means the
+	// default, 60 s (zero-value configs work). For no leeway give
+	// time.Nanosecond, as the bridge does for clockSkewInSeconds: 0.
 	ClockSkew time.Duration
 	// DisableAutoUserInfo skips the userinfo request after login (JS: autoUserInfo: false).
 	DisableAutoUserInfo bool
