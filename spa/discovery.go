@@ -67,7 +67,15 @@ func loadDiscovery(ctx context.Context, f Fetcher, st Store, clk Clock, c *Confi
 }
 
 // fetchDiscovery fetches c's discovery document, checks it and stores it.
-func fetchDiscovery(ctx context.Context, f Fetcher, st Store, clk Clock, c *Config) (*discovery, error) {
+// When the provider answers with one that fails, a kept document goes too
+// (a background refresh's failure then shows at the next configure instead
+// of the old document staying in use); a network failure keeps it.
+func fetchDiscovery(ctx context.Context, f Fetcher, st Store, clk Clock, c *Config) (_ *discovery, err error) {
+	defer func() {
+		if err != nil && ErrorCode(err) != CodeNetwork {
+			st.Remove(discoveryKey(c.ConfigID))
+		}
+	}()
 	where := c.Authority + "/.well-known/openid-configuration"
 	resp, err := getJSON(ctx, f, where)
 	if err != nil {

@@ -739,3 +739,53 @@ func TestResolveConfigIDIsTheFirstConfigForNone(t *testing.T) {
 		}
 	}
 }
+
+// TestABackgroundDiscoveryRefreshThatFailsDropsTheOldDocumentUnlessTheNetworkFailed:
+// a provider that now answers with a document that does not fit (moved, or
+// another issuer) must show at the next configure, not be hidden behind the
+// old document forever; an unreachable provider keeps it (it is still the
+// best there is).
+func TestABackgroundDiscoveryRefreshThatFailsDropsTheOldDocumentUnlessTheNetworkFailed(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		answer   http.HandlerFunc // nil: the network fails
+		wantKept bool
+		wantNext string // the next configure's code
+	}{
+		{"network failure", nil, true, ""},
+		{"another issuer", discoveryDoc(`{"issuer":"https://evil.example","authorization_endpoint":"https://op.example/authorize","token_endpoint":"https://op.example/token","jwks_uri":"https://op.example/jwks"}`, "application/json"), false, spa.CodeIssMismatch},
+		{"not found", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }, false, spa.CodeInvalidResponse},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := newEnv(t)
+				e.clk.Advance(discoveryTTL)
+				inner := e.op.Fetcher()
+				f := spa.FetcherFunc(func(ctx context.Context, req *spa.Request) (*spa.Response, error) {
+					if tt.answer == nil && strings.HasSuffix(req.URL, "/.well-known/openid-configuration") {
+						return nil, errors.New("offline")
+					}
+					return inner.Fetch(ctx, req)
+				})
+				if tt.answer != nil {
+					e.op.Handle("GET /.well-known/openid-configuration", tt.answer)
+				}
+				m := spa.NewManager(spa.Options{Fetcher: f, Stores: e.stores, Clock: e.clk})
+				if err := m.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
+					t.Fatalf("configure with the old document at hand: %v", err)
+				}
+				synctest.Wait() // the background refresh is done
+				_, kept := e.stores[spa.StorageSession].Get("oidcwasm.a.discovery")
+				if kept != tt.wantKept {
+					t.Fatalf("old document kept: %v, want %v", kept, tt.wantKept)
+				}
+				err := spa.NewManager(spa.Options{Fetcher: f, Stores: e.stores, Clock: e.clk}).Configure(context.Background(), []spa.Config{cfg("a")})
+				if tt.wantNext == "" && err != nil {
+					t.Fatalf("the next configure: %v", err)
+				} else if tt.wantNext != "" {
+					wantCode(t, err, tt.wantNext)
+				}
+			})
+		})
+	}
+}
