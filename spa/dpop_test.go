@@ -478,3 +478,50 @@ func TestDPoPKeyLookupDuringLogoffDoesNotRevive(t *testing.T) {
 		t.Error("the sign-in after the logoff proved the old session's key: the lookup in flight cached it")
 	}
 }
+
+// TestDPoPNonceSyntaxIsChecked: a DPoP-Nonce that is not 1*NQCHAR (RFC 9449
+// §8.1: %x21 / %x23-5B / %x5D-7E, here at most 512 of them) is not adopted,
+// so no proof echoes a header value that could break out of its quoting.
+func TestDPoPNonceSyntaxIsChecked(t *testing.T) {
+	for _, tt := range []struct {
+		name, nonce string
+		adopted     bool
+	}{
+		{"every NQCHAR", "!#[]~" + strings.Repeat("a", 10), true},
+		{"512 characters", strings.Repeat("n", 512), true},
+		{"513 characters", strings.Repeat("n", 513), false},
+		{"a space", "a b", false},
+		{"a control character", "a\x1fb", false},
+		{"DEL", "a\x7fb", false},
+		{"a double quote", `a"b`, false},
+		{"a backslash", `a\b`, false},
+		{"non-ASCII", "añb", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, dpopCfg("a"))
+			e.op.RequireDPoP("")
+			e.login("a")
+			target := "https://api.example/a/x"
+			ask := &spa.Response{Status: http.StatusUnauthorized, Header: http.Header{
+				"Www-Authenticate": {`DPoP error="use_dpop_nonce"`}, "Dpop-Nonce": {tt.nonce}}}
+			want := spa.AnswerDone
+			if tt.adopted {
+				want = spa.AnswerNonce
+			}
+			if got := e.m.RouteAnswer("a", target, ask); got != want {
+				t.Fatalf("RouteAnswer with DPoP-Nonce %q = %q, want %q", tt.nonce, got, want)
+			}
+			if !tt.adopted {
+				return
+			}
+			m, _ := e.m.MatchRequest(target, "GET", nil)
+			h, _, err := e.m.RouteHeaders(context.Background(), m, "GET", target, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p, err := e.op.CheckProof(h.DPoP, "GET", target, strings.TrimPrefix(h.Authorization, "DPoP ")); err != nil || p.Claims["nonce"] != tt.nonce {
+				t.Errorf("the retry's proof: nonce %v, err %v; want %q", p.Claims["nonce"], err, tt.nonce)
+			}
+		})
+	}
+}
