@@ -128,6 +128,35 @@ func TestAuthorizationNamesEveryResourceOfTheConfig(t *testing.T) {
 	}
 }
 
+// TestMaxAgeIsSentOnlyWhenAsked: AuthorizeOptions.MaxAge > 0 sends
+// max_age (OpenID Connect Core §3.1.2.1); the zero value sends none, and a
+// silent renewal, which must not force the user to sign in again, never does.
+func TestMaxAgeIsSentOnlyWhenAsked(t *testing.T) {
+	e := newEnv(t, apiConfig())
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name string
+		url  func() (string, error)
+		want string // max_age; "" for none
+	}{
+		{"max age 30", func() (string, error) { return e.m.Authorize(ctx, "a", spa.AuthorizeOptions{MaxAge: 30}) }, "30"},
+		{"max age 1", func() (string, error) { return e.m.Authorize(ctx, "a", spa.AuthorizeOptions{MaxAge: 1}) }, "1"},
+		{"zero options", func() (string, error) { return e.m.Authorize(ctx, "a", spa.AuthorizeOptions{}) }, ""},
+		{"silent renewal", func() (string, error) { return e.m.SilentAuthorizeURL(ctx, "a") }, ""},
+		{"silent per-API token", func() (string, error) {
+			return e.m.SilentAuthorizeURLFor(ctx, "a", spa.TokenOptions{Resource: orders, Scope: "orders.read"})
+		}, ""},
+	} {
+		u, err := tt.url()
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if q := mustQuery(t, u); q.Get("max_age") != tt.want || q.Has("max_age") != (tt.want != "") {
+			t.Errorf("%s: max_age %q, want %q", tt.name, q.Get("max_age"), tt.want)
+		}
+	}
+}
+
 func mustQuery(t *testing.T, raw string) url.Values {
 	t.Helper()
 	u, err := url.Parse(raw)

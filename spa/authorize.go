@@ -17,7 +17,8 @@ type AuthorizeOptions struct {
 	// app's own origin (relative, or the origin of RedirectURL), so a callback can
 	// never become an open redirect.
 	ReturnURL string
-	// Prompt, MaxAge and LoginHint are OpenID Connect Core §3.1.2.1 parameters (MaxAge < 0: unset).
+	// Prompt, MaxAge and LoginHint are OpenID Connect Core §3.1.2.1 parameters
+	// (MaxAge ≤ 0: unset; for max_age=0 ask for Prompt "login").
 	Prompt    string
 	MaxAge    int
 	LoginHint string
