@@ -2,6 +2,7 @@ package spa_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"sync"
@@ -534,5 +535,44 @@ func TestACallerThatGivesUpDoesNotLoseTheRefreshToken(t *testing.T) {
 	s, _ := m.Session("a")
 	if got := e.op.ValidRefreshTokens(); len(got) != 1 || got[0] != s.RefreshToken || e.op.Reuses() != 0 {
 		t.Errorf("provider's valid refresh tokens %v, session's %q, %d replayed", got, s.RefreshToken, e.op.Reuses())
+	}
+}
+
+// TestAPITokenScopeIsTheGrantedOne: a per-API token records the scope the
+// provider granted, or, when the answer names none, the one asked for (the
+// same, RFC 6749 §5.1).
+func TestAPITokenScopeIsTheGrantedOne(t *testing.T) {
+	for _, tt := range []struct{ name, answered, want string }{
+		{"narrowed by the provider", "orders.read.own", "orders.read.own"},
+		{"not said", "", "orders.read"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			m := e.managerWithTokenHookOf(apiConfig(), nil, func(form string, resp *spa.Response) {
+				if !strings.Contains(form, "resource=") {
+					return
+				}
+				var body map[string]any
+				if err := json.Unmarshal(resp.Body, &body); err != nil {
+					t.Fatal(err)
+				}
+				delete(body, "scope")
+				if tt.answered != "" {
+					body["scope"] = tt.answered
+				}
+				resp.Body, _ = json.Marshal(body)
+			})
+			if _, err := e.op.Login(context.Background(), m, "a"); err != nil {
+				t.Fatal(err)
+			}
+			o := spa.TokenOptions{Resource: orders, Scope: "orders.read"}
+			if _, err := m.AccessTokenFor(context.Background(), "a", o); err != nil {
+				t.Fatal(err)
+			}
+			s, _ := m.Session("a")
+			if got := s.APITokens[o.Key()].Scope; got != tt.want {
+				t.Errorf("stored scope %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
