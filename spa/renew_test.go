@@ -397,3 +397,46 @@ func TestOnlyALocalStorageSessionsRenewalLockGuardsASharedStore(t *testing.T) {
 		}
 	}
 }
+
+// TestAFreshTokenIsServedWithoutTheRenewalLock: AccessToken and
+// AccessTokenFor answer a token that is not yet due from the session, with no
+// Web Lock round trip (the lock's re-read would hide a missing fast path:
+// the answer would be the same, only slower and serialised across tabs).
+func TestAFreshTokenIsServedWithoutTheRenewalLock(t *testing.T) {
+	e := newEnv(t)
+	l := &spyLocker{shared: map[string][]bool{}}
+	m := spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Stores: e.stores, Clock: e.clk, Locker: l})
+	c := cfg("a")
+	c.Scope += " orders.read"
+	c.SecureRoutes = append(c.SecureRoutes, spa.Route{URL: "https://orders.example/", Resource: orders, Scope: "orders.read"})
+	if err := m.Configure(context.Background(), []spa.Config{c}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.op.Login(context.Background(), m, "a"); err != nil {
+		t.Fatal(err)
+	}
+	o := spa.TokenOptions{Resource: orders, Scope: "orders.read"}
+	if _, err := m.AccessTokenFor(context.Background(), "a", o); err != nil { // the first one is fetched
+		t.Fatal(err)
+	}
+	locks := func() (n int) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for _, asked := range l.shared {
+			n += len(asked)
+		}
+		return n
+	}
+	before := locks()
+	for range 3 {
+		if _, err := m.AccessToken(context.Background(), "a"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.AccessTokenFor(context.Background(), "a", o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := locks() - before; n != 0 {
+		t.Errorf("fresh tokens took the renewal lock %d times, want none", n)
+	}
+}
