@@ -105,7 +105,9 @@ func TestDPoPProofAtEveryProviderEndpoint(t *testing.T) {
 // A proof's htu is the URL without query and fragment, normalised as the
 // server compares it (RFC 9449 §4.2, §4.3; RFC 3986 §6.2.2, §6.2.3).
 func TestDPoPProofHTU(t *testing.T) {
-	e := newEnv(t, dpopCfg("a"))
+	c := dpopCfg("a")
+	c.SecureRoutes = append(c.SecureRoutes, spa.Route{URL: "http://localhost/a"}, spa.Route{URL: "http://localhost:8080/a"})
+	e := newEnv(t, c)
 	e.op.RequireDPoP("")
 	e.login("a")
 	for _, tt := range []struct{ target, want string }{
@@ -115,6 +117,9 @@ func TestDPoPProofHTU(t *testing.T) {
 		{"https://api.example:443/a/x", "https://api.example/a/x"},
 		{"https://api.example/a/b/../x", "https://api.example/a/x"},
 		{"https://api.example/a/%7Ex", "https://api.example/a/%7Ex"},
+		{"http://localhost:80/a/x", "http://localhost/a/x"},
+		{"HTTP://LOCALHOST/a/x", "http://localhost/a/x"},
+		{"http://localhost:8080/a/x", "http://localhost:8080/a/x"},
 	} {
 		m, ok := e.m.MatchRequest(tt.target, "GET", nil)
 		if !ok {
