@@ -205,6 +205,16 @@ func TestCallbackChecksChangeNothing(t *testing.T) {
 			if last.Type != spa.EventError || last.Code != tt.code {
 				t.Fatalf("last event %+v, want error with code %s", last, tt.code)
 			}
+			// The event names the config the error names: the one the
+			// response was for, once its transaction was found.
+			var se *spa.Error
+			wantConfig := "a"
+			if tt.name == "forged state" || tt.name == "repeated state" {
+				wantConfig = "" // no transaction: no config to name
+			}
+			if !errors.As(err, &se) || se.ConfigID != wantConfig || last.ConfigID != wantConfig {
+				t.Errorf("error event for config %q, error %#v", last.ConfigID, err)
+			}
 			if e.op.Requests("/token") != tokensBefore {
 				t.Fatal("a refused callback reached the token endpoint")
 			}
