@@ -300,33 +300,52 @@ func TestAccessTokenRenewsAtTimeoutFactor(t *testing.T) {
 	}
 }
 
+// TestThousandCallersShareOneRenewal: concurrent callers in a tab share one
+// flight: one token request and one turn of the cross-tab lock (without the
+// flight, the lock and the store re-read would still give one request, but
+// each caller would queue for a Web Lock of its own).
 func TestThousandCallersShareOneRenewal(t *testing.T) {
-	e := newEnv(t)
-	s := e.login("a")
-	e.clk.Advance(11 * time.Minute) // expired
-	gate := make(chan struct{})
-	e.op.SetTokenGate(gate)
-	var wg sync.WaitGroup
-	toks := make([]string, 1000)
-	errs := make([]error, 1000)
-	for i := range toks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			toks[i], errs[i] = e.m.AccessToken(context.Background(), "a")
-		}()
-	}
-	time.Sleep(50 * time.Millisecond)
-	close(gate)
-	wg.Wait()
-	for i := range toks {
-		if errs[i] != nil || toks[i] == s.AccessToken || toks[i] != toks[0] {
-			t.Fatalf("caller %d: %q, %v", i, toks[i], errs[i])
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t)
+		l := &spyLocker{shared: map[string][]bool{}}
+		m := spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Stores: e.stores, Clock: e.clk, Locker: l})
+		if err := m.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if n := len(e.op.Tokens("refresh_token")); n != 1 {
-		t.Fatalf("%d token requests, want exactly 1", n)
-	}
+		s, err := e.op.Login(context.Background(), m, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.clk.Advance(11 * time.Minute) // expired
+		gate := make(chan struct{})
+		e.op.SetTokenGate(gate)
+		var wg sync.WaitGroup
+		toks := make([]string, 1000)
+		errs := make([]error, 1000)
+		for i := range toks {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				toks[i], errs[i] = m.AccessToken(context.Background(), "a")
+			}()
+		}
+		synctest.Wait() // every caller is waiting, the request at the gate
+		close(gate)
+		wg.Wait()
+		for i := range toks {
+			if errs[i] != nil || toks[i] == s.AccessToken || toks[i] != toks[0] {
+				t.Fatalf("caller %d: %q, %v", i, toks[i], errs[i])
+			}
+		}
+		if n := len(e.op.Tokens("refresh_token")); n != 1 {
+			t.Fatalf("%d token requests, want exactly 1", n)
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if n := len(l.shared["oidcwasm.renew.client-a.a"]); n != 1 {
+			t.Errorf("the renewal lock was taken %d times, want once for all the callers", n)
+		}
+	})
 }
 
 func TestRenewInvalidGrantEndsSession(t *testing.T) {
