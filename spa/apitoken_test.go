@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/oidcwasm/oidcwasm/spa"
@@ -219,31 +220,33 @@ func TestPerAPITokenComesFromTheRefreshTokenAndIsCached(t *testing.T) {
 
 // TestConcurrentCallersOfOneResourceShareOneRequest.
 func TestConcurrentCallersOfOneResourceShareOneRequest(t *testing.T) {
-	e := newEnv(t, apiConfig())
-	e.login("a")
-	gate := make(chan struct{})
-	e.op.SetTokenGate(gate)
-	var wg sync.WaitGroup
-	toks := make([]string, 200)
-	errs := make([]error, len(toks))
-	for i := range toks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			toks[i], errs[i] = e.m.AccessTokenFor(context.Background(), "a", spa.TokenOptions{Resource: orders, Scope: "orders.read"})
-		}()
-	}
-	time.Sleep(20 * time.Millisecond) // let them pile up at the gate; one or many, the answer must be one request
-	close(gate)
-	wg.Wait()
-	for i := range toks {
-		if errs[i] != nil || toks[i] != toks[0] {
-			t.Fatalf("caller %d: %q, %v; caller 0: %q", i, toks[i], errs[i], toks[0])
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, apiConfig())
+		e.login("a")
+		gate := make(chan struct{})
+		e.op.SetTokenGate(gate)
+		var wg sync.WaitGroup
+		toks := make([]string, 200)
+		errs := make([]error, len(toks))
+		for i := range toks {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				toks[i], errs[i] = e.m.AccessTokenFor(context.Background(), "a", spa.TokenOptions{Resource: orders, Scope: "orders.read"})
+			}()
 		}
-	}
-	if n := len(e.op.Tokens("refresh_token")); n != 1 {
-		t.Errorf("%d token requests for one resource, want 1", n)
-	}
+		synctest.Wait() // every caller waits, the one request at the gate
+		close(gate)
+		wg.Wait()
+		for i := range toks {
+			if errs[i] != nil || toks[i] != toks[0] {
+				t.Fatalf("caller %d: %q, %v; caller 0: %q", i, toks[i], errs[i], toks[0])
+			}
+		}
+		if n := len(e.op.Tokens("refresh_token")); n != 1 {
+			t.Errorf("%d token requests for one resource, want 1", n)
+		}
+	})
 }
 
 // TestTwoResourcesAndTheLoginTokenRenewingAtOnceNeverReplayARefreshToken:
@@ -465,37 +468,39 @@ func TestAnotherTabsPerAPITokenIsAnnouncedOnReload(t *testing.T) {
 // TestTwoTabsAskingForOneResourceShareOneRequest: the tab that waited for
 // the cross-tab lock uses the token the other tab stored.
 func TestTwoTabsAskingForOneResourceShareOneRequest(t *testing.T) {
-	e := newEnv(t, apiConfig())
-	e.login("a")
-	lock := &spa.LocalLocker{}
-	tabs := make([]*spa.Manager, 2)
-	for i := range tabs {
-		tabs[i] = spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Stores: e.stores, Clock: e.clk, Locker: lock})
-		if err := tabs[i].Configure(context.Background(), []spa.Config{apiConfig()}); err != nil {
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, apiConfig())
+		e.login("a")
+		lock := &spa.LocalLocker{}
+		tabs := make([]*spa.Manager, 2)
+		for i := range tabs {
+			tabs[i] = spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Stores: e.stores, Clock: e.clk, Locker: lock})
+			if err := tabs[i].Configure(context.Background(), []spa.Config{apiConfig()}); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	gate := make(chan struct{})
-	e.op.SetTokenGate(gate)
-	toks := make([]string, len(tabs))
-	errs := make([]error, len(tabs))
-	var wg sync.WaitGroup
-	for i, m := range tabs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			toks[i], errs[i] = m.AccessTokenFor(context.Background(), "a", spa.TokenOptions{Resource: billing})
-		}()
-	}
-	time.Sleep(20 * time.Millisecond)
-	close(gate)
-	wg.Wait()
-	if errs[0] != nil || errs[1] != nil || toks[0] != toks[1] {
-		t.Fatalf("tabs got %q (%v) and %q (%v), want one token", toks[0], errs[0], toks[1], errs[1])
-	}
-	if n := len(e.op.Tokens("refresh_token")); n != 1 || e.op.Reuses() != 0 {
-		t.Errorf("%d refresh requests, %d replayed; want 1, 0", n, e.op.Reuses())
-	}
+		gate := make(chan struct{})
+		e.op.SetTokenGate(gate)
+		toks := make([]string, len(tabs))
+		errs := make([]error, len(tabs))
+		var wg sync.WaitGroup
+		for i, m := range tabs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				toks[i], errs[i] = m.AccessTokenFor(context.Background(), "a", spa.TokenOptions{Resource: billing})
+			}()
+		}
+		synctest.Wait() // one tab at the gate, the other waiting for the lock
+		close(gate)
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil || toks[0] != toks[1] {
+			t.Fatalf("tabs got %q (%v) and %q (%v), want one token", toks[0], errs[0], toks[1], errs[1])
+		}
+		if n := len(e.op.Tokens("refresh_token")); n != 1 || e.op.Reuses() != 0 {
+			t.Errorf("%d refresh requests, %d replayed; want 1, 0", n, e.op.Reuses())
+		}
+	})
 }
 
 // TestACallerThatGivesUpDoesNotLoseTheRefreshToken: the caller's context

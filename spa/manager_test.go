@@ -515,62 +515,59 @@ const discoveryTTL = time.Hour // spa.discoveryTTL
 // waiting for the provider (stale-while-revalidate); the fetch it starts
 // stores a fresh document for the next load.
 func TestAnOldStoredDiscoveryIsUsedAndFetchedAgainInTheBackground(t *testing.T) {
-	e := newEnv(t)
-	e.login("a")
-	storedAt := func() time.Time {
-		raw, _ := e.stores[spa.StorageSession].Get("oidcwasm.a.discovery")
-		var sd struct {
-			Doc struct {
-				FetchedAt time.Time `json:"fetched_at"`
-			} `json:"doc"`
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t)
+		e.login("a")
+		storedAt := func() time.Time {
+			raw, _ := e.stores[spa.StorageSession].Get("oidcwasm.a.discovery")
+			var sd struct {
+				Doc struct {
+					FetchedAt time.Time `json:"fetched_at"`
+				} `json:"doc"`
+			}
+			if err := json.Unmarshal([]byte(raw), &sd); err != nil {
+				t.Fatalf("stored discovery %q: %v", raw, err)
+			}
+			return sd.Doc.FetchedAt
 		}
-		if err := json.Unmarshal([]byte(raw), &sd); err != nil {
-			t.Fatalf("stored discovery %q: %v", raw, err)
-		}
-		return sd.Doc.FetchedAt
-	}
-	first := storedAt()
-	e.clk.Advance(discoveryTTL) // an hour old: no longer fresh
+		first := storedAt()
+		e.clk.Advance(discoveryTTL) // an hour old: no longer fresh
 
-	gate, asked := make(chan struct{}), make(chan struct{}, 1)
-	inner := e.op.Fetcher()
-	f := spa.FetcherFunc(func(ctx context.Context, req *spa.Request) (*spa.Response, error) {
-		if strings.HasSuffix(req.URL, "/.well-known/openid-configuration") {
-			asked <- struct{}{}
-			<-gate // the provider is slow
+		gate := make(chan struct{})
+		asked := 0
+		inner := e.op.Fetcher()
+		f := spa.FetcherFunc(func(ctx context.Context, req *spa.Request) (*spa.Response, error) {
+			if strings.HasSuffix(req.URL, "/.well-known/openid-configuration") {
+				asked++
+				<-gate // the provider is slow
+			}
+			return inner.Fetch(ctx, req)
+		})
+		m := spa.NewManager(spa.Options{Fetcher: f, Stores: e.stores, Clock: e.clk})
+		configured := make(chan error, 1)
+		go func() { configured <- m.Configure(context.Background(), []spa.Config{cfg("a")}) }()
+		synctest.Wait() // configure returned, or waits at the gate
+		select {
+		case err := <-configured:
+			if err != nil {
+				t.Fatal(err)
+			}
+		default:
+			close(gate)
+			t.Fatal("Configure waited for the provider although a stored discovery document was at hand")
 		}
-		return inner.Fetch(ctx, req)
-	})
-	m := spa.NewManager(spa.Options{Fetcher: f, Stores: e.stores, Clock: e.clk})
-	configured := make(chan error, 1)
-	go func() { configured <- m.Configure(context.Background(), []spa.Config{cfg("a")}) }()
-	select {
-	case err := <-configured:
-		if err != nil {
-			t.Fatal(err)
+		if s, _ := m.Session("a"); s == nil {
+			t.Fatal("the session was not restored while discovery was being fetched")
 		}
-	case <-time.After(5 * time.Second):
+		if asked != 1 {
+			t.Fatalf("%d discovery requests, want the one refetch of the old document", asked)
+		}
 		close(gate)
-		t.Fatal("Configure waited for the provider although a stored discovery document was at hand")
-	}
-	if s, _ := m.Session("a"); s == nil {
-		t.Fatal("the session was not restored while discovery was being fetched")
-	}
-	select {
-	case <-asked:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the old discovery document was not fetched again")
-	}
-	close(gate)
-	for deadline := time.Now().Add(5 * time.Second); storedAt().Equal(first); {
-		if time.Now().After(deadline) {
-			t.Fatal("the background fetch stored no fresh discovery document")
+		synctest.Wait() // the background fetch is done
+		if got := storedAt(); got.Equal(first) || !got.Equal(e.clk.Now()) {
+			t.Errorf("stored discovery fetched at %v, want now %v (the background fetch's)", got, e.clk.Now())
 		}
-		time.Sleep(time.Millisecond)
-	}
-	if got := storedAt(); !got.Equal(e.clk.Now()) {
-		t.Errorf("stored discovery fetched at %v, want now %v", got, e.clk.Now())
-	}
+	})
 }
 
 func TestRevokeAccessTokenRenewsNextTime(t *testing.T) {
