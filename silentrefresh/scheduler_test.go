@@ -229,6 +229,24 @@ func TestSchedulerAddsJitterToTheBackoff(t *testing.T) {
 	})
 }
 
+// TestSchedulerCapsAJitterThatReturnsTooMuch: a Jitter that ignores its
+// limit adds at most half the delay, so backoff stays within 1.5× of the
+// doubling schedule.
+func TestSchedulerCapsAJitterThatReturnsTooMuch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := setup(t, refreshConfig(), true)
+		e.login()
+		e.op.SetTokenFault(&fakeop.Fault{Network: true})
+		e.scheduler(silentrefresh.SchedulerOptions{Jitter: func(time.Duration) time.Duration { return time.Hour }})
+		e.sleepUntil(due + 11*s)
+		// Delays 1, 2, 4 s plus half of each: 1.5, 3, 6 s.
+		want := []time.Duration{due, due + 1500*time.Millisecond, due + 4500*time.Millisecond, due + 10500*time.Millisecond}
+		if got := e.since(refreshGrant); !slices.Equal(got, want) {
+			t.Fatalf("attempts at %v, want %v", got, want)
+		}
+	})
+}
+
 func TestSchedulerEmitsTokenExpiredOnceWhenRetriesOutlastTheToken(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := setup(t, refreshConfig(), true)
