@@ -249,7 +249,10 @@ func TestRevokeDuringARenewalKeepsTheRenewedSession(t *testing.T) {
 
 // keepRenewal is a Renewer that renews with the refresh token and keeps its
 // Renewal, as a careless custom Renewer might.
-type keepRenewal struct{ kept *spa.Renewal }
+type keepRenewal struct {
+	kept    *spa.Renewal
+	succeed bool // RenewAPIToken returns nil (storing nothing)
+}
 
 func (k *keepRenewal) Renew(ctx context.Context, r *spa.Renewal) error {
 	k.kept = r
@@ -257,10 +260,13 @@ func (k *keepRenewal) Renew(ctx context.Context, r *spa.Renewal) error {
 	return r.Refresh(ctx)
 }
 
-// RenewAPIToken keeps its Renewal too, and says it could not renew.
+// RenewAPIToken keeps its Renewal too, and fails as an iframe that timed out.
 func (k *keepRenewal) RenewAPIToken(_ context.Context, r *spa.Renewal, _ spa.TokenOptions) error {
 	k.kept = r
-	return &spa.Error{Code: spa.CodeLoginRequired, ConfigID: r.Session().ConfigID, Message: "no iframe here"}
+	if k.succeed {
+		return nil
+	}
+	return &spa.Error{Code: spa.CodeTimeout, ConfigID: r.Session().ConfigID, Message: "no iframe answered"}
 }
 
 // TestARenewalActsOnlyWhileItsLockIsHeld: the steps a Renewer gets (announce
@@ -311,14 +317,19 @@ func TestARenewalActsOnlyWhileItsLockIsHeld(t *testing.T) {
 		t.Fatal(err)
 	}
 	k.kept = nil
-	if _, err := m.AccessTokenFor(context.Background(), "b", spa.TokenOptions{Resource: "https://api.example/orders"}); spa.ErrorCode(err) != spa.CodeLoginRequired {
-		t.Fatalf("AccessTokenFor: %v, want the renewer's login_required", err)
+	if _, err := m.AccessTokenFor(context.Background(), "b", spa.TokenOptions{Resource: "https://api.example/orders"}); spa.ErrorCode(err) != spa.CodeTimeout {
+		t.Fatalf("AccessTokenFor: %v, want the renewer's timeout", err)
 	}
 	if k.kept == nil {
 		t.Fatal("the per-API token was not asked of the Renewer")
 	}
 	if err := k.kept.Refresh(context.Background()); err == nil || !strings.Contains(err.Error(), "after Renew returned") {
 		t.Errorf("Refresh on a finished per-API renewal: %v, want refused", err)
+	}
+	// A Renewer that says it succeeded but stored no token is not believed.
+	k.succeed = true
+	if _, err := m.AccessTokenFor(context.Background(), "b", spa.TokenOptions{Resource: "https://api.example/orders"}); spa.ErrorCode(err) != spa.CodeLoginRequired || !strings.Contains(err.Error(), "left no token") {
+		t.Errorf("AccessTokenFor after a renewal that stored nothing: %v, want login_required saying so", err)
 	}
 }
 
