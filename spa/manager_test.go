@@ -815,3 +815,24 @@ func TestABackgroundDiscoveryRefreshThatFailsDropsTheOldDocumentUnlessTheNetwork
 		})
 	}
 }
+
+// TestAMinimalDiscoveryDocumentIsEnough: only issuer and the authorization,
+// token and JWKS endpoints are required (OpenID Connect Discovery §3); a
+// provider without userinfo, revocation, end-session or PAR endpoints signs
+// users in, and what needs a missing endpoint says so when it is called.
+func TestAMinimalDiscoveryDocumentIsEnough(t *testing.T) {
+	e := newEnv(t)
+	e.op.Handle("GET /.well-known/openid-configuration", discoveryDoc(`{"issuer":"`+fakeop.Issuer+`",`+
+		`"authorization_endpoint":"`+fakeop.Issuer+`/authorize","token_endpoint":"`+fakeop.Issuer+`/token",`+
+		`"jwks_uri":"`+fakeop.Issuer+`/jwks","id_token_signing_alg_values_supported":["ES256"]}`, "application/json"))
+	m := spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Clock: e.clk})
+	if err := m.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
+		t.Fatalf("Configure with a minimal discovery document: %v", err)
+	}
+	if _, err := e.op.Login(context.Background(), m, "a"); err != nil {
+		t.Fatalf("sign-in without a userinfo endpoint: %v", err)
+	}
+	_, err := m.UserInfo(context.Background(), "a")
+	wantCode(t, err, spa.CodeUnsupported)
+	wantCode(t, m.Revoke(context.Background(), "a", spa.HintRefreshToken, ""), spa.CodeUnsupported)
+}

@@ -266,7 +266,7 @@ func (k *keepRenewal) RenewAPIToken(_ context.Context, r *spa.Renewal, _ spa.Tok
 	if k.succeed {
 		return nil
 	}
-	return &spa.Error{Code: spa.CodeTimeout, ConfigID: r.Session().ConfigID, Message: "no iframe answered"}
+	return &spa.Error{Code: spa.CodeTimeout, Message: "no iframe answered"} // the Manager names the config
 }
 
 // TestARenewalActsOnlyWhileItsLockIsHeld: the steps a Renewer gets (announce
@@ -319,6 +319,8 @@ func TestARenewalActsOnlyWhileItsLockIsHeld(t *testing.T) {
 	k.kept = nil
 	if _, err := m.AccessTokenFor(context.Background(), "b", spa.TokenOptions{Resource: "https://api.example/orders"}); spa.ErrorCode(err) != spa.CodeTimeout {
 		t.Fatalf("AccessTokenFor: %v, want the renewer's timeout", err)
+	} else if se := (*spa.Error)(nil); !errors.As(err, &se) || se.ConfigID != "b" {
+		t.Errorf("the renewer's error %#v does not name config b", err)
 	}
 	if k.kept == nil {
 		t.Fatal("the per-API token was not asked of the Renewer")

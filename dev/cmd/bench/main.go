@@ -129,6 +129,7 @@ type options struct {
 	js         string
 	profile    bool   // with -probe: CPU profile of -js
 	wasm       string // serve this file as /oidc/oidc.wasm
+	dwell      time.Duration
 }
 
 func main() {
@@ -146,6 +147,7 @@ func main() {
 	flag.StringVar(&o.goappApp, "goapp-app", "./bench/goappmin", "package (in dev/) of the app whose size over the bare go-app app is the go-app integration's budget")
 	flag.StringVar(&o.goappDemo, "goapp-demo", "./demoapp", "package (in dev/) of the go-app demo, reported next to it")
 	flag.StringVar(&o.goappBare, "goapp-bare", "./bench/bareapp", "package (in dev/) of the bare go-app app")
+	flag.DurationVar(&o.dwell, "dwell", 0, "stay this long on each page of the warm reloads before the next one, as a user reading it would (V8 writes its wasm code cache only some time after tier-up)")
 	flag.BoolVar(&o.verbose, "v", false, "log progress")
 	flag.StringVar(&o.probe, "probe", "", "sign in on this library's page (bridge or oct), run -js there and print its result")
 	flag.StringVar(&o.js, "js", "", "with -probe: the JavaScript expression to run (a Promise is awaited)")

@@ -108,6 +108,7 @@ func mainFlow(ctx context.Context, e *env, s *site, lib string) (*mainSample, er
 		return nil, err
 	}
 	for i := range 3 {
+		time.Sleep(e.opts.dwell)
 		if err := t.reload(); err != nil {
 			return nil, err
 		}
