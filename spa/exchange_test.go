@@ -3,6 +3,7 @@ package spa_test
 import (
 	"context"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,5 +71,81 @@ func TestCallbackOverlapsItsRequests(t *testing.T) {
 	defer mu.Unlock()
 	for _, l := range late {
 		t.Error(l)
+	}
+}
+
+// TestASilentSignInAsAnotherUserEndsTheSession: the iframe's answer must keep
+// the signed-in user (OpenID Connect Core §12.2 applied to
+// re-authentication); another user at the provider ends the local session
+// rather than swap it (DESIGN.md "Renewal").
+func TestASilentSignInAsAnotherUserEndsTheSession(t *testing.T) {
+	e := newEnv(t)
+	e.login("a")
+	e.op.SetSubject("bob")
+	ctx := context.Background()
+	u, err := e.m.SilentAuthorizeURL(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := e.op.Authorize(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := e.m.ValidateCallback(ctx, back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.m.Exchange(ctx, cb)
+	wantCode(t, err, spa.CodeInvalidIDToken)
+	if !strings.Contains(err.Error(), "another user") {
+		t.Errorf("error %q does not say the user changed", err)
+	}
+	if s, _ := e.m.Session("a"); s != nil {
+		t.Error("the session of alice is still there after bob signed in silently")
+	}
+	if _, ok := e.stores[spa.StorageSession].Get("oidcwasm.a.session"); ok {
+		t.Error("the session is still stored")
+	}
+	if got := strings.Join(e.eventTypes(), ","); !strings.HasSuffix(got, "loggedOut:a") {
+		t.Errorf("events %s, want loggedOut at the end", got)
+	}
+}
+
+// TestASilentRenewalKeepsThePerAPITokensAndSaysRefreshed: the same user's
+// iframe renewal replaces the login token only, keeps the per-API tokens,
+// and is tokenRefreshed, not a new sign-in.
+func TestASilentRenewalKeepsThePerAPITokensAndSaysRefreshed(t *testing.T) {
+	e := newEnv(t, apiConfig())
+	before := e.login("a")
+	ctx := context.Background()
+	o := spa.TokenOptions{Resource: orders, Scope: "orders.read"}
+	api, err := e.m.AccessTokenFor(ctx, "a", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := e.m.SilentAuthorizeURL(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := e.op.Authorize(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := e.m.ValidateCallback(ctx, back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.m.Exchange(ctx, cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.AccessToken == before.AccessToken {
+		t.Error("the login token was not renewed")
+	}
+	if got := s.APITokens[o.Key()]; got == nil || got.AccessToken != api {
+		t.Errorf("per-API token after the silent renewal: %+v, want %q kept", got, api)
+	}
+	if got := e.eventTypes(); got[len(got)-1] != "tokenRefreshed:a" {
+		t.Errorf("events %v, want tokenRefreshed last", got)
 	}
 }

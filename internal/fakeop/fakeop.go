@@ -83,6 +83,7 @@ type OP struct {
 	reuses      int
 	requests    map[string]int
 	revoked     map[string]bool // revoked access tokens
+	subject     string          // the sub of new ID tokens; "" is alice
 	userinfoSub string
 	dpop        *dpopState // RequireDPoP
 	pushed      map[string]*pushed
@@ -150,9 +151,12 @@ func (op *OP) Requests(path string) int {
 func (op *OP) Keys() *jwks.Set { return op.keys }
 
 // sign returns an ID token with the usual claims for clientID at now (iss,
-// sub "alice", aud, iat, exp in an hour) plus nonce when set.
+// sub "alice" or SetSubject's, aud, iat, exp in an hour) plus nonce when set.
 func (op *OP) sign(clientID, nonce string, now time.Time) string {
 	claims := jwks.Claims(Issuer, clientID, now)
+	if op.subject != "" { // op.mu is held (serveToken)
+		claims["sub"] = op.subject
+	}
 	if nonce != "" {
 		claims["nonce"] = nonce
 	}
@@ -500,6 +504,14 @@ func (op *OP) Login(ctx context.Context, m *spa.Manager, configID string) (*spa.
 		return nil, err
 	}
 	return m.Exchange(ctx, cb)
+}
+
+// SetSubject makes the ID tokens issued from now on name sub instead of
+// "alice": another user signed in at the provider ("" for alice again).
+func (op *OP) SetSubject(sub string) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.subject = sub
 }
 
 // SetUserinfoSub makes userinfo answer with another sub ("" for the ID token's).
