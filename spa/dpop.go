@@ -442,7 +442,7 @@ func challenge(h http.Header, scheme string) (errParam string, ok bool) {
 			return "", true
 		}
 		before, after := rest[:i], strings.TrimLeft(rest[i+len("error"):], " \t")
-		rest = rest[i+len("error"):]
+		rest = rest[i+len("error")-1:] // keep the "r": "errorerror=" is one name
 		if i > 0 && isTokenChar(before[len(before)-1]) || !strings.HasPrefix(after, "=") {
 			continue // error_description, or not a parameter
 		}
