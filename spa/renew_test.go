@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oidcwasm/oidcwasm/internal/fakeop"
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 
@@ -452,4 +453,80 @@ func TestAFreshTokenIsServedWithoutTheRenewalLock(t *testing.T) {
 	if n := locks() - before; n != 0 {
 		t.Errorf("fresh tokens took the renewal lock %d times, want none", n)
 	}
+}
+
+// switchStore is a MemoryStore whose writes fail once full is set.
+type switchStore struct {
+	spa.MemoryStore
+	full bool
+}
+
+func (s *switchStore) Set(k, v string) error {
+	if s.full {
+		return errors.New("QuotaExceededError")
+	}
+	return s.MemoryStore.Set(k, v)
+}
+
+// TestARefreshReplacesTheIDTokenAndItsClaims: a refresh answer with an ID
+// token replaces the session's (the next logout's id_token_hint) and adds its
+// claims to userData; one without keeps the previous ID token (OpenID Connect
+// Core §12.2: the ID token is optional there); a store that refuses the new
+// session makes the refresh fail with storage_error.
+func TestARefreshReplacesTheIDTokenAndItsClaims(t *testing.T) {
+	e := newEnv(t)
+	withIDToken := true
+	m := e.managerWithTokenHook(nil, func(form string, resp *spa.Response) {
+		if !strings.Contains(form, "grant_type=refresh_token") {
+			return
+		}
+		var body map[string]any
+		if err := json.Unmarshal(resp.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		if withIDToken {
+			claims := map[string]any{"iss": fakeop.Issuer, "sub": "alice", "aud": "client-a",
+				"iat": e.clk.Now().Unix(), "exp": e.clk.Now().Add(time.Hour).Unix(), "nickname": "al"}
+			body["id_token"] = e.op.Keys().Sign(claims)
+		} else {
+			delete(body, "id_token")
+		}
+		resp.Body, _ = json.Marshal(body)
+	})
+	first, err := e.op.Login(context.Background(), m, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := m.Renew(context.Background(), "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.IDToken == first.IDToken || s.UserData["nickname"] != "al" || s.UserData["sub"] != "alice" {
+		t.Errorf("after a refresh with an ID token: new ID token %v, userData %v; want the new token and its nickname", s.IDToken != first.IDToken, s.UserData)
+	}
+	withIDToken = false
+	again, err := m.Renew(context.Background(), "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.IDToken != s.IDToken || again.AccessToken == s.AccessToken || again.UserData["nickname"] != "al" {
+		t.Errorf("after a refresh without an ID token: ID token kept %v, access token new %v, userData %v",
+			again.IDToken == s.IDToken, again.AccessToken != s.AccessToken, again.UserData)
+	}
+}
+
+func TestARefreshWhoseSessionCannotBeStoredFails(t *testing.T) {
+	e := newEnv(t)
+	st := &switchStore{}
+	e.stores[spa.StorageSession] = st
+	m := e.manager()
+	if err := m.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.op.Login(context.Background(), m, "a"); err != nil {
+		t.Fatal(err)
+	}
+	st.full = true
+	_, err := m.Renew(context.Background(), "a")
+	wantCode(t, err, spa.CodeStorage)
 }
