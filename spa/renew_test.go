@@ -530,3 +530,20 @@ func TestARefreshWhoseSessionCannotBeStoredFails(t *testing.T) {
 	_, err := m.Renew(context.Background(), "a")
 	wantCode(t, err, spa.CodeStorage)
 }
+
+// TestARefreshedIDTokenForAnotherUserEndsTheSession: a refreshed ID token
+// must keep iss, sub and aud (OpenID Connect Core §12.2); the old refresh
+// token is spent, so the session ends with the check's code.
+func TestARefreshedIDTokenForAnotherUserEndsTheSession(t *testing.T) {
+	e := newEnv(t)
+	e.login("a")
+	e.op.SetSubject("bob")
+	_, err := e.m.Renew(context.Background(), "a")
+	wantCode(t, err, spa.CodeInvalidIDToken)
+	if !strings.Contains(err.Error(), "another user") {
+		t.Errorf("error %q does not say the user changed", err)
+	}
+	if e.m.IsAuthenticated("a") {
+		t.Error("still signed in as alice after the provider refreshed bob's tokens")
+	}
+}
