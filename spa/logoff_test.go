@@ -184,3 +184,37 @@ func TestRestoreRenewalErrorKeepsItsCode(t *testing.T) {
 		t.Fatalf("restore result %+v, want Err an *spa.Error with code invalid_grant", res)
 	}
 }
+
+// TestLogoffAndRevokeTokensReportsAFailedRevocationOfAnyToken: a provider that
+// refuses to revoke one token (the access token, or a per-API token) is
+// reported to the caller, whichever token it was, and the logoff still goes
+// on.
+func TestLogoffAndRevokeTokensReportsAFailedRevocationOfAnyToken(t *testing.T) {
+	for _, failing := range []string{"login access token", "per-API token"} {
+		t.Run(failing, func(t *testing.T) {
+			e := newEnv(t, apiConfig())
+			s := e.login("a")
+			api, err := e.m.AccessTokenFor(context.Background(), "a", spa.TokenOptions{Resource: orders, Scope: "orders.read"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			refuse := s.AccessToken
+			if failing == "per-API token" {
+				refuse = api
+			}
+			e.op.Handle("POST /revoke", func(w http.ResponseWriter, r *http.Request) {
+				r.ParseForm()
+				if r.PostForm.Get("token") == refuse {
+					w.WriteHeader(http.StatusServiceUnavailable)
+				}
+			})
+			_, err = e.m.LogoffAndRevokeTokens(context.Background(), "a", spa.EndSessionOptions{})
+			if err == nil {
+				t.Errorf("the refused revocation of the %s was not reported", failing)
+			}
+			if e.m.IsAuthenticated("a") {
+				t.Error("still signed in")
+			}
+		})
+	}
+}
