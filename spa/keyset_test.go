@@ -321,7 +321,8 @@ func TestKeySetParseJWKSSkipsUnusableKeys(t *testing.T) {
 	good := op.SigningKey()
 	pub, _ := json.Marshal(jose.JSONWebKey{Key: good.Private.Public(), KeyID: "pub", Algorithm: "RS256", Use: "sig"})
 	priv, _ := json.Marshal(jose.JSONWebKey{Key: good.Private, KeyID: "priv", Algorithm: "RS256"})
-	body := `{"keys":[` + string(pub) + `,` + string(priv) + `,
+	noAlg, _ := json.Marshal(jose.JSONWebKey{Key: good.Private.Public(), KeyID: "noalg"}) // alg is optional (RFC 7517 §4.4)
+	body := `{"keys":[` + string(pub) + `,` + string(priv) + `,` + string(noAlg) + `,
 		{"kty":"oct","kid":"hmac","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"},
 		{"kty":"OKP","crv":"Ed448","kid":"ed448","x":"AAAA"},
 		{"kty":"EC","crv":"secp256k1","alg":"ES256K","kid":"k256"},
@@ -339,8 +340,8 @@ func TestKeySetParseJWKSSkipsUnusableKeys(t *testing.T) {
 		}
 		ids = append(ids, k.KeyID)
 	}
-	if strings.Join(ids, ",") != "pub,priv" {
-		t.Errorf("kept keys %q; want pub and the public half of priv", ids)
+	if strings.Join(ids, ",") != "pub,priv,noalg" {
+		t.Errorf("kept keys %q; want pub, the public half of priv, and the key without alg", ids)
 	}
 }
 
