@@ -157,8 +157,9 @@ func TestKeySetUnknownKidIsRateLimited(t *testing.T) {
 	for i := range 50 {
 		verifyWith(ks, op, op.Sign(op.Claims(testClientID, testNow), jwks.WithKID(fmt.Sprint("made-up-", i))))
 	}
-	if n := op.JWKSFetches() - before; n > jwksMaxMissed {
-		t.Errorf("50 made-up kids caused %d fetches, want at most %d", n, jwksMaxMissed)
+	// ghost used one of this window's jwksMaxMissed extra fetches.
+	if n := op.JWKSFetches() - before; n != jwksMaxMissed-1 {
+		t.Errorf("50 made-up kids caused %d fetches, want %d (jwksMaxMissed less ghost's)", n, jwksMaxMissed-1)
 	}
 }
 
