@@ -836,3 +836,16 @@ func TestAMinimalDiscoveryDocumentIsEnough(t *testing.T) {
 	wantCode(t, err, spa.CodeUnsupported)
 	wantCode(t, m.Revoke(context.Background(), "a", spa.HintRefreshToken, ""), spa.CodeUnsupported)
 }
+
+// TestConfigReturnsDefaultsAndRefusesAnUnknownID: Config is the config with
+// its defaults applied; an ID nobody configured is an error, not a zero Config.
+func TestConfigReturnsDefaultsAndRefusesAnUnknownID(t *testing.T) {
+	e := newEnv(t)
+	c, err := e.m.Config("")
+	if err != nil || c.ConfigID != "a" || c.TimeoutFactor != 0.75 || c.SilentRenewTimeout != 20*time.Second {
+		t.Errorf("Config(\"\") = %+v, %v; want config a with its defaults", c, err)
+	}
+	if c, err := e.m.Config("nope"); err == nil || c.ConfigID != "" {
+		t.Errorf("Config(\"nope\") = %+v, %v; want an error", c, err)
+	}
+}
