@@ -55,6 +55,10 @@ func TestRouteEntriesAreValidated(t *testing.T) {
 		{"empty methods", map[string][]Route{"a": {{URL: "https://x.example/", Methods: []string{}}}}, "secureRoutes[0].methods", "is empty"},
 		{"method with a space", map[string][]Route{"a": {{URL: "https://x.example/", Methods: []string{"GET", "PO ST"}}}}, "secureRoutes[0].methods[1]", "not an HTTP method"},
 		{"empty method", map[string][]Route{"a": {{URL: "https://x.example/", Methods: []string{""}}}}, "secureRoutes[0].methods[0]", "not an HTTP method"},
+		{"method with a control character", map[string][]Route{"a": {{URL: "https://x.example/", Methods: []string{"GE\x1fT"}}}}, "secureRoutes[0].methods[0]", "not an HTTP method"},
+		{"method with DEL", map[string][]Route{"a": {{URL: "https://x.example/", Methods: []string{"GET\x7f"}}}}, "secureRoutes[0].methods[0]", "not an HTTP method"},
+		{"method with a separator", map[string][]Route{"a": {{URL: "https://x.example/", Methods: []string{"GET/1"}}}}, "secureRoutes[0].methods[0]", "not an HTTP method"},
+		{"every token character (RFC 9110 §5.6.2)", map[string][]Route{"a": {{URL: "https://x.example/", Methods: []string{"!#$%&'*+-.^_`|~09AZaz"}}}}, "", ""},
 		{"two configs, same method", map[string][]Route{
 			"a": {{URL: "https://x.example/api", Methods: []string{"GET", "POST"}}},
 			"b": {{URL: "https://x.example/api/", Methods: []string{"post"}}}}, "secureRoutes[0]", `for POST is the same route`},
