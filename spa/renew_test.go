@@ -547,3 +547,33 @@ func TestARefreshedIDTokenForAnotherUserEndsTheSession(t *testing.T) {
 		t.Error("still signed in as alice after the provider refreshed bob's tokens")
 	}
 }
+
+// TestAFailedRenewalSaysTokenExpiredOnlyWhenTheTokenHasExpired: a transient
+// failure keeps the session; tokenExpired follows silentRenewFailed only when
+// the access token has run out, not while it is merely due for renewal.
+func TestAFailedRenewalSaysTokenExpiredOnlyWhenTheTokenHasExpired(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		advance time.Duration // of the 10-minute token
+		expired bool
+	}{
+		{"due, still valid", 8 * time.Minute, false},
+		{"expired", 11 * time.Minute, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.login("a")
+			e.op.SetTokenFault(&fakeop.Fault{Network: true})
+			e.clk.Advance(tt.advance)
+			_, err := e.m.Renew(context.Background(), "a")
+			wantCode(t, err, spa.CodeNetwork)
+			got := strings.Join(e.eventTypes(), ",")
+			if !strings.Contains(got, "silentRenewFailed:a") || strings.Contains(got, "tokenExpired:a") != tt.expired {
+				t.Errorf("events %s, want silentRenewFailed and tokenExpired %v", got, tt.expired)
+			}
+			if s, _ := e.m.Session("a"); s == nil {
+				t.Error("a transient failure ended the session")
+			}
+		})
+	}
+}
