@@ -42,6 +42,7 @@ var routeMatchCaseTables = [][]routeMatchCase{
 	routeMatchResolvesDotSegmentsFirstCases,
 	routeMatchRelativeURLsCases,
 	routeMatchMostSpecificWinsCases,
+	routeMatchOddInputsCases,
 }
 
 func newTestRouteTable(t testing.TB, routes map[string][]string) *RouteTable {
@@ -288,6 +289,31 @@ var routeMatchMostSpecificWinsCases = []routeMatchCase{
 	{"exact host with a matching path", "https://other.example.com/v2/x", "", "other"},
 	{"ambiguous path takes the whole-origin route", "https://api.example.com/v1/users/a%2Fb", "", "origin"},
 	{"ambiguous path on a host without one falls back to wildcard", "https://other.example.com/v2/a%2Fb", "", "wildroot"},
+}
+
+// routeMatchOddInputsCases are URLs the browser cleans up before it requests
+// them (WHATWG URL Standard, basic URL parser): the match must be that of the
+// URL the browser will actually ask for.
+var routeMatchOddInputsCases = []routeMatchCase{
+	{"leading spaces", "  https://api.example.com/orders/x", "", "orders"},
+	{"leading C0 control", "\x01https://api.example.com/orders/x", "", "orders"},
+	{"trailing space and control", "https://api.example.com/orders/x \x1f", "", "orders"},
+	{"tab in the host", "https://api.exa\tmple.com/orders/x", "", "orders"},
+	{"newline in the path", "https://api.example.com/or\nders/x", "", "orders"},
+	{"carriage return in the path", "https://api.example.com/orders/ad\rmin/x", "", "admin"},
+	{"backslashes in the path", `https://api.example.com\orders\admin\x`, "", "admin"},
+	{"backslash ends the host", `https://api.example.com\orders`, "", "orders"},
+	{"backslash in the query stays", `https://api.example.com/x?orders\admin`, "", "api"},
+	{"backslash in the fragment stays", `https://api.example.com/x#\orders`, "", "api"},
+	// Go's parser refuses an invalid escape, which the browser would send as
+	// written: no match, so no token (fail closed).
+	{"truncated escape at the end", "https://api.example.com/orders/%4", "", ""},
+	{"lone percent at the end", "https://api.example.com/orders/%", "", ""},
+	{"truncated escape in the segment name", "https://api.example.com/orders%4", "", ""},
+}
+
+func TestRouteMatchOddInputs(t *testing.T) {
+	runRouteMatchCases(t, newTestRouteTable(t, routeTestRoutes), routeMatchOddInputsCases)
 }
 
 func TestRouteMatchMostSpecificWins(t *testing.T) {
