@@ -25,6 +25,7 @@ var routeTestRoutes = map[string][]string{
 	"wildroot": {"https://*.apps.example.com"},
 	"plain":    {"http://plain.example.com/v1"},
 	"port":     {"https://svc.example.com:8443/"},
+	"highport": {"https://svc.example.com:65535/"},
 	"ipv6":     {"http://[::1]:8080/api"},
 	"ipv4":     {"http://127.0.0.1:9000"},
 	"local":    {"http://localhost:3000/api/"},
@@ -305,6 +306,11 @@ var routeMatchOddInputsCases = []routeMatchCase{
 	{"backslash ends the host", `https://api.example.com\orders`, "", "orders"},
 	{"backslash in the query stays", `https://api.example.com/x?orders\admin`, "", "api"},
 	{"backslash in the fragment stays", `https://api.example.com/x#\orders`, "", "api"},
+	{"the only upper-case letter is A", "https://Api.example.com/orders/x", "", "orders"},
+	{"the only upper-case letter is Z", "https://Zz.apps.example.com/x", "", "wildroot"},
+	{"the highest port", "https://svc.example.com:65535/x", "", "highport"},
+	{"the highest port with leading zeros", "https://svc.example.com:0065535/x", "", "highport"},
+	{"a port past the highest", "https://svc.example.com:65536/x", "", ""},
 	// Go's parser refuses an invalid escape, which the browser would send as
 	// written: no match, so no token (fail closed).
 	{"truncated escape at the end", "https://api.example.com/orders/%4", "", ""},
