@@ -26,6 +26,7 @@ var routeTestRoutes = map[string][]string{
 	"plain":    {"http://plain.example.com/v1"},
 	"port":     {"https://svc.example.com:8443/"},
 	"highport": {"https://svc.example.com:65535/"},
+	"edges":    {"https://az09-_.example.org/azAZ09oo-._~"},
 	"ipv6":     {"http://[::1]:8080/api"},
 	"ipv4":     {"http://127.0.0.1:9000"},
 	"local":    {"http://localhost:3000/api/"},
@@ -311,6 +312,8 @@ var routeMatchOddInputsCases = []routeMatchCase{
 	{"the highest port", "https://svc.example.com:65535/x", "", "highport"},
 	{"the highest port with leading zeros", "https://svc.example.com:0065535/x", "", "highport"},
 	{"a port past the highest", "https://svc.example.com:65536/x", "", ""},
+	{"unreserved characters at the edges of their ranges, escaped", "https://az09-_.example.org/%61%7a%41%5A%30%39%6f%6F%2D%2E%5F%7E/x", "", "edges"},
+	{"a host of the label characters' edges, upper-cased", "https://AZ09-_.EXAMPLE.ORG/azAZ09oo-._~", "", "edges"},
 	// Go's parser refuses an invalid escape, which the browser would send as
 	// written: no match, so no token (fail closed).
 	{"truncated escape at the end", "https://api.example.com/orders/%4", "", ""},
