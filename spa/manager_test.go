@@ -849,3 +849,14 @@ func TestConfigReturnsDefaultsAndRefusesAnUnknownID(t *testing.T) {
 		t.Errorf("Config(\"nope\") = %+v, %v; want an error", c, err)
 	}
 }
+
+// TestUserInfoWithoutASessionIsLoginRequired: nothing goes to the userinfo
+// endpoint without a session.
+func TestUserInfoWithoutASessionIsLoginRequired(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.m.UserInfo(context.Background(), "a")
+	wantCode(t, err, spa.CodeLoginRequired)
+	if n := e.op.Requests("/userinfo"); n != 0 {
+		t.Errorf("%d userinfo requests without a session", n)
+	}
+}
