@@ -2,7 +2,6 @@ package spa_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"strings"
 	"sync"
@@ -553,20 +552,12 @@ func TestAPITokenScopeIsTheGrantedOne(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			m := e.managerWithTokenHookOf(apiConfig(), nil, func(form string, resp *spa.Response) {
-				if !strings.Contains(form, "resource=") {
-					return
-				}
-				var body map[string]any
-				if err := json.Unmarshal(resp.Body, &body); err != nil {
-					t.Fatal(err)
-				}
+			m := e.managerWithTokenHookOf(apiConfig(), nil, editTokenAnswer(t, "resource=", func(body map[string]any) {
 				delete(body, "scope")
 				if tt.answered != "" {
 					body["scope"] = tt.answered
 				}
-				resp.Body, _ = json.Marshal(body)
-			})
+			}))
 			if _, err := e.op.Login(context.Background(), m, "a"); err != nil {
 				t.Fatal(err)
 			}

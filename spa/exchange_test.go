@@ -83,19 +83,8 @@ func TestASilentSignInAsAnotherUserEndsTheSession(t *testing.T) {
 	e.login("a")
 	e.op.SetSubject("bob")
 	ctx := context.Background()
-	u, err := e.m.SilentAuthorizeURL(ctx, "a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := e.op.Authorize(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cb, err := e.m.ValidateCallback(ctx, back)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.m.Exchange(ctx, cb)
+	cb := e.silentCallback("a")
+	_, err := e.m.Exchange(ctx, cb)
 	wantCode(t, err, spa.CodeInvalidIDToken)
 	if !strings.Contains(err.Error(), "another user") {
 		t.Errorf("error %q does not say the user changed", err)
@@ -123,18 +112,7 @@ func TestASilentRenewalKeepsThePerAPITokensAndSaysRefreshed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := e.m.SilentAuthorizeURL(ctx, "a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := e.op.Authorize(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cb, err := e.m.ValidateCallback(ctx, back)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cb := e.silentCallback("a")
 	s, err := e.m.Exchange(ctx, cb)
 	if err != nil {
 		t.Fatal(err)
@@ -148,4 +126,23 @@ func TestASilentRenewalKeepsThePerAPITokensAndSaysRefreshed(t *testing.T) {
 	if got := e.eventTypes(); got[len(got)-1] != "tokenRefreshed:a" {
 		t.Errorf("events %v, want tokenRefreshed last", got)
 	}
+}
+
+// silentCallback runs an iframe renewal's authorization at the provider and
+// returns its validated callback, for the test to exchange.
+func (e *env) silentCallback(id string) *spa.Callback {
+	e.t.Helper()
+	u, err := e.m.SilentAuthorizeURL(context.Background(), id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	back, err := e.op.Authorize(u)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cb, err := e.m.ValidateCallback(context.Background(), back)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return cb
 }

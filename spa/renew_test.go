@@ -19,6 +19,22 @@ func (e *env) managerWithTokenHook(before func(form string), after func(form str
 	return e.managerWithTokenHookOf(cfg("a"), before, after)
 }
 
+// editTokenAnswer is an after-hook for managerWithTokenHook: it applies edit
+// to the JSON body of each token answer whose request form contains match.
+func editTokenAnswer(t *testing.T, match string, edit func(body map[string]any)) func(form string, resp *spa.Response) {
+	return func(form string, resp *spa.Response) {
+		if !strings.Contains(form, match) {
+			return
+		}
+		var body map[string]any
+		if err := json.Unmarshal(resp.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		edit(body)
+		resp.Body, _ = json.Marshal(body)
+	}
+}
+
 // TestAccessTokenExpiryCountsFromWhenTheRequestWasSent: a token answer that
 // takes 30 s must not give the token 30 s more than the provider does
 // (DESIGN.md "Contract details").
@@ -52,19 +68,11 @@ func TestAccessTokenExpiryCountsFromWhenTheRequestWasSent(t *testing.T) {
 // signed-in look with a dead token (DESIGN.md "Renewal").
 func TestARefreshAnswerThatFailsVerificationEndsTheSession(t *testing.T) {
 	e := newEnv(t)
-	m := e.managerWithTokenHook(nil, func(form string, resp *spa.Response) {
-		if !strings.Contains(form, "grant_type=refresh_token") {
-			return
-		}
-		var body map[string]any
-		if err := json.Unmarshal(resp.Body, &body); err != nil {
-			t.Fatal(err)
-		}
+	m := e.managerWithTokenHook(nil, editTokenAnswer(t, "grant_type=refresh_token", func(body map[string]any) {
 		idt := body["id_token"].(string)
 		// Another signature: the token no longer verifies.
 		body["id_token"] = idt[:strings.LastIndexByte(idt, '.')+1] + "AAAA" + idt[strings.LastIndexByte(idt, '.')+5:]
-		resp.Body, _ = json.Marshal(body)
-	})
+	}))
 	if _, err := e.op.Login(context.Background(), m, "a"); err != nil {
 		t.Fatal(err)
 	}
@@ -476,14 +484,7 @@ func (s *switchStore) Set(k, v string) error {
 func TestARefreshReplacesTheIDTokenAndItsClaims(t *testing.T) {
 	e := newEnv(t)
 	withIDToken := true
-	m := e.managerWithTokenHook(nil, func(form string, resp *spa.Response) {
-		if !strings.Contains(form, "grant_type=refresh_token") {
-			return
-		}
-		var body map[string]any
-		if err := json.Unmarshal(resp.Body, &body); err != nil {
-			t.Fatal(err)
-		}
+	m := e.managerWithTokenHook(nil, editTokenAnswer(t, "grant_type=refresh_token", func(body map[string]any) {
 		if withIDToken {
 			claims := map[string]any{"iss": fakeop.Issuer, "sub": "alice", "aud": "client-a",
 				"iat": e.clk.Now().Unix(), "exp": e.clk.Now().Add(time.Hour).Unix(), "nickname": "al"}
@@ -491,8 +492,7 @@ func TestARefreshReplacesTheIDTokenAndItsClaims(t *testing.T) {
 		} else {
 			delete(body, "id_token")
 		}
-		resp.Body, _ = json.Marshal(body)
-	})
+	}))
 	first, err := e.op.Login(context.Background(), m, "a")
 	if err != nil {
 		t.Fatal(err)

@@ -222,20 +222,7 @@ func TestWebLocksHolderSeesThePreviousHoldersLocalStorageWrites(t *testing.T) {
 	t.Cleanup(func() { ls.Call("removeItem", fenceKey); ls.Call("removeItem", valueKey) })
 	ls.Call("setItem", valueKey, "old")
 
-	token := fmt.Sprintf("%012x.other", time.Now().UnixMilli())
-	held := make(chan struct{})
-	var releaseOther js.Value
-	grant := js.FuncOf(func(this js.Value, args []js.Value) any {
-		return js.Global().Get("Promise").New(js.FuncOf(func(this js.Value, args []js.Value) any {
-			releaseOther = args[0]
-			close(held)
-			return nil
-		}))
-	})
-	defer grant.Release()
-	js.Global().Get("navigator").Get("locks").Call("request", name+"#fence:"+token, grant)
-	<-held
-	t.Cleanup(func() { releaseOther.Invoke() })
+	token := holdOthersFence(t, name)
 
 	const late = 300 * time.Millisecond
 	time.AfterFunc(late, func() {
@@ -275,20 +262,7 @@ func TestWebLocksFencesOnlyALockGuardingLocalStorage(t *testing.T) {
 	t.Cleanup(func() { ls.Call("removeItem", fenceKey) })
 
 	// Another tab's fence whose localStorage write never arrives.
-	token := fmt.Sprintf("%012x.other", time.Now().UnixMilli())
-	held := make(chan struct{})
-	var releaseOther js.Value
-	grant := js.FuncOf(func(this js.Value, args []js.Value) any {
-		return js.Global().Get("Promise").New(js.FuncOf(func(this js.Value, args []js.Value) any {
-			releaseOther = args[0]
-			close(held)
-			return nil
-		}))
-	})
-	defer grant.Release()
-	js.Global().Get("navigator").Get("locks").Call("request", name+"#fence:"+token, grant)
-	<-held
-	t.Cleanup(func() { releaseOther.Invoke() })
+	token := holdOthersFence(t, name)
 
 	start := time.Now()
 	if err := (web.WebLocks{}).WithLock(context.Background(), name, func(ctx context.Context) error { return nil }); err != nil {
@@ -303,4 +277,26 @@ func TestWebLocksFencesOnlyALockGuardingLocalStorage(t *testing.T) {
 	if locks, _ := heldWebLocks(t); slices.ContainsFunc(locks, func(l string) bool { return l != name+"#fence:"+token && strings.HasPrefix(l, name+"#fence:") }) {
 		t.Errorf("a lock not guarding localStorage holds a fence lock: %q", locks)
 	}
+}
+
+// holdOthersFence plays another tab that held the lock name before: it holds
+// the fence lock of a fresh token (until the test ends) and returns the
+// token, whose localStorage write the test makes (or not) itself.
+func holdOthersFence(t *testing.T, name string) (token string) {
+	t.Helper()
+	token = fmt.Sprintf("%012x.other", time.Now().UnixMilli())
+	held := make(chan struct{})
+	var release js.Value
+	grant := js.FuncOf(func(this js.Value, args []js.Value) any {
+		return js.Global().Get("Promise").New(js.FuncOf(func(this js.Value, args []js.Value) any {
+			release = args[0]
+			close(held)
+			return nil
+		}))
+	})
+	defer grant.Release()
+	js.Global().Get("navigator").Get("locks").Call("request", name+"#fence:"+token, grant)
+	<-held
+	t.Cleanup(func() { release.Invoke() })
+	return token
 }
