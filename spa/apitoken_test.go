@@ -462,6 +462,10 @@ func TestAnotherTabsPerAPITokenIsAnnouncedOnReload(t *testing.T) {
 	if len(got) != 1 || got[0].Resource != billing {
 		t.Errorf("tokenRefreshed events on reload %+v, want one for %s", got, billing)
 	}
+	// A reload that finds the same tokens says nothing.
+	if changed, err := e.m.Reload("a"); err != nil || changed {
+		t.Errorf("a second Reload with nothing new = %v, %v; want false", changed, err)
+	}
 }
 
 // TestTwoTabsAskingForOneResourceShareOneRequest: the tab that waited for
