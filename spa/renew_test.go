@@ -167,10 +167,19 @@ func TestCleanAddressLeavesTheAddressAtTheConfiguredRedirectURL(t *testing.T) {
 	}
 }
 
-// fullStore is a Store whose writes fail, as a full or disabled Web Storage.
-type fullStore struct{ spa.MemoryStore }
+// fullStore is a MemoryStore whose writes fail while full is set, as a full
+// or disabled Web Storage.
+type fullStore struct {
+	spa.MemoryStore
+	full bool
+}
 
-func (*fullStore) Set(string, string) error { return errors.New("QuotaExceededError") }
+func (s *fullStore) Set(k, v string) error {
+	if s.full {
+		return errors.New("QuotaExceededError")
+	}
+	return s.MemoryStore.Set(k, v)
+}
 
 // TestStorageAndProviderGapsHaveTheirOwnCodes: a refused storage write is
 // storage_error and a provider without the endpoint is
@@ -179,7 +188,7 @@ func (*fullStore) Set(string, string) error { return errors.New("QuotaExceededEr
 func TestStorageAndProviderGapsHaveTheirOwnCodes(t *testing.T) {
 	t.Run("transaction store full", func(t *testing.T) {
 		e := newEnv(t)
-		e.stores[spa.StorageSession] = &fullStore{}
+		e.stores[spa.StorageSession] = &fullStore{full: true}
 		m := e.manager()
 		if err := m.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
 			t.Fatal(err)
@@ -191,7 +200,7 @@ func TestStorageAndProviderGapsHaveTheirOwnCodes(t *testing.T) {
 		e := newEnv(t)
 		c := cfg("a")
 		c.Storage = spa.StorageLocal
-		e.stores[spa.StorageLocal] = &fullStore{}
+		e.stores[spa.StorageLocal] = &fullStore{full: true}
 		m := e.manager()
 		if err := m.Configure(context.Background(), []spa.Config{c}); err != nil {
 			t.Fatal(err)
@@ -463,19 +472,6 @@ func TestAFreshTokenIsServedWithoutTheRenewalLock(t *testing.T) {
 	}
 }
 
-// switchStore is a MemoryStore whose writes fail once full is set.
-type switchStore struct {
-	spa.MemoryStore
-	full bool
-}
-
-func (s *switchStore) Set(k, v string) error {
-	if s.full {
-		return errors.New("QuotaExceededError")
-	}
-	return s.MemoryStore.Set(k, v)
-}
-
 // TestARefreshReplacesTheIDTokenAndItsClaims: a refresh answer with an ID
 // token replaces the session's (the next logout's id_token_hint) and adds its
 // claims to userData; one without keeps the previous ID token (OpenID Connect
@@ -517,7 +513,7 @@ func TestARefreshReplacesTheIDTokenAndItsClaims(t *testing.T) {
 
 func TestARefreshWhoseSessionCannotBeStoredFails(t *testing.T) {
 	e := newEnv(t)
-	st := &switchStore{}
+	st := &fullStore{}
 	e.stores[spa.StorageSession] = st
 	m := e.manager()
 	if err := m.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
