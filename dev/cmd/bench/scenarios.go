@@ -388,17 +388,25 @@ type browserReport struct {
 	Auto     map[string][]*autoSample   `json:"auto"`
 	// DPoP is oidc.fetch taken apart on the DPoP variant (the bridge only):
 	// OidcFetch there carries a proof signed by WebCrypto per request.
-	DPoP   []*fetchParts `json:"dpop,omitempty"`
-	Errors []string      `json:"errors,omitempty"`
-	Notes  []string      `json:"notes,omitempty"`
-	PeerNA string        `json:"peer_na,omitempty"`
+	DPoP []*fetchParts `json:"dpop,omitempty"`
+	// Floor is the start-up floors' flow (floor.go), by floor name.
+	Floor      map[string][]*floorSample `json:"floor,omitempty"`
+	FloorBytes map[string]int64          `json:"floor_bytes,omitempty"` // raw module sizes
+	Errors     []string                  `json:"errors,omitempty"`
+	Notes      []string                  `json:"notes,omitempty"`
+	PeerNA     string                    `json:"peer_na,omitempty"`
 }
 
 // runBrowser runs every flow for both libraries, alternating which goes first.
 func runBrowser(ctx context.Context, e *env) (*browserReport, error) {
-	br := &browserReport{Main: map[string][]*mainSample{}, Expiry: map[string][]*expirySample{}, Auto: map[string][]*autoSample{}}
+	br := &browserReport{Main: map[string][]*mainSample{}, Expiry: map[string][]*expirySample{}, Auto: map[string][]*autoSample{},
+		Floor: map[string][]*floorSample{}}
 	if !fileExists(filepath.Join(e.root, "static/oidc/oidc.wasm")) {
 		return br, errors.New("static/oidc/oidc.wasm is missing: run make build")
+	}
+	var err error
+	if br.FloorBytes, err = buildFloors(ctx, e); err != nil {
+		return br, err
 	}
 	run := slices.Clone(libs)
 	oct := filepath.Join(e.dev, "node_modules/oidc-client-ts/dist/browser/oidc-client-ts.min.js")
@@ -452,6 +460,14 @@ func runBrowser(ctx context.Context, e *env) (*browserReport, error) {
 			}
 			e.logf("main flow %s run %d: %v", lib, i+1, time.Since(st).Round(time.Millisecond))
 			br.Main[lib] = append(br.Main[lib], sm)
+		}
+		for _, f := range floors {
+			sm, err := floorFlow(ctx, e, s, f.name)
+			if err != nil {
+				fail(fmt.Sprintf("floor flow, %s, run %d", f.name, i+1), err)
+				continue
+			}
+			br.Floor[f.name] = append(br.Floor[f.name], sm)
 		}
 	}
 	for _, tabs := range []int{1, 3} {

@@ -116,6 +116,7 @@ func buildTable(r *benchReport) []row {
 	if b := r.Browser; b != nil {
 		rows = append(rows, browserRows(b)...)
 		rows = append(rows, startupRows(b)...)
+		rows = append(rows, floorRows(b)...)
 	}
 	return rows
 }
