@@ -15,11 +15,12 @@ import (
 	"github.com/oidcwasm/oidcwasm/dev/bench"
 )
 
-// Budgets and targets of DESIGN.md, in bytes of brotli -q 11 output
-// (1 MB = 1,000,000 bytes, 1 KB = 1,000 bytes).
+// The budgets of DESIGN.md (a build over one fails make test) and the
+// targets the project aims for (README, "Size and speed"), in bytes of
+// brotli -q 11 output (1 MB = 1,000,000 bytes, 1 KB = 1,000 bytes).
 const (
 	bridgeBudget = 1_500_000
-	bridgeTarget = 1_350_000
+	bridgeTarget = 1_400_000
 	goappBudget  = 300_000 // the go-app integration over a bare go-app app
 	goappTarget  = 250_000
 )
