@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/url"
 	"strings"
+
+	"github.com/oidcwasm/oidcwasm/spa"
 )
 
 // Frame visits an authorization URL in a hidden iframe: the navigator of an
@@ -76,22 +78,8 @@ func AcceptMessage(pageOrigin, msgOrigin string, fromOurFrame bool, data any, pe
 		!strings.EqualFold(u.Scheme+"://"+u.Host, pageOrigin) {
 		return "", false
 	}
-	q, found := responseParams(u)
-	if !found || len(q["state"]) != 1 || q.Get("state") != pendingState {
+	if st, found := spa.CallbackState(raw); !found || st != pendingState {
 		return "", false
 	}
 	return raw, true
-}
-
-// responseParams returns the authorization response parameters of u: the query
-// when it holds state and code or error, else the fragment
-// (response_mode=fragment), as spa reads them.
-func responseParams(u *url.URL) (url.Values, bool) {
-	for _, part := range []string{u.RawQuery, u.EscapedFragment()} {
-		q, err := url.ParseQuery(part)
-		if err == nil && q.Has("state") && (q.Has("code") || q.Has("error")) {
-			return q, true
-		}
-	}
-	return nil, false
 }

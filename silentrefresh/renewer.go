@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 
 	"github.com/oidcwasm/oidcwasm/spa"
 )
@@ -115,7 +114,7 @@ func (r *Renewer) iframe(ctx, rctx context.Context, m *spa.Manager, cfg *spa.Con
 	// Only the answer to this request may be validated: ValidateCallback
 	// consumes whatever pending transaction the state names, and a wrong frame
 	// must not use up another flow's (say, an interactive login in progress).
-	if got := responseState(resp); got == "" || got != StateOf(authURL) {
+	if got, ok := spa.CallbackState(resp); !ok || got != StateOf(authURL) {
 		m.DiscardTransaction(StateOf(authURL))
 		return &spa.Error{Code: spa.CodeStateMismatch, ConfigID: cfg.ConfigID,
 			Message: "the silent renewal's answer does not carry the state of its request"}
@@ -163,17 +162,4 @@ func withConfig(err error, configID string) error {
 	c := *e
 	c.ConfigID = configID
 	return &c
-}
-
-// responseState is the state of an authorization response URL, "" when it is none.
-func responseState(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	q, ok := responseParams(u)
-	if !ok || len(q["state"]) != 1 {
-		return ""
-	}
-	return q.Get("state")
 }

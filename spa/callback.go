@@ -46,6 +46,18 @@ func responseParams(raw string) (url.Values, bool) {
 	return nil, false
 }
 
+// CallbackState returns the state of the authorization response raw
+// carries, read as ValidateCallback reads it (the query, or the fragment with
+// response_mode=fragment), and false when raw carries no response or not
+// exactly one state.
+func CallbackState(raw string) (string, bool) {
+	q, ok := responseParams(raw)
+	if !ok || len(q["state"]) != 1 {
+		return "", false
+	}
+	return q.Get("state"), true
+}
+
 // IsCallbackURL reports whether raw carries an authorization response (code or
 // error, with state). It says nothing of whether the response is valid.
 func IsCallbackURL(raw string) bool {

@@ -36,6 +36,30 @@ func TestIsCallbackURL(t *testing.T) {
 	}
 }
 
+// CallbackState reads the state where ValidateCallback reads it, and only
+// when there is exactly one: the iframe renewal matches its answer by it.
+func TestCallbackState(t *testing.T) {
+	type want struct {
+		state string
+		ok    bool
+	}
+	for raw, w := range map[string]want{
+		"https://app/cb?code=c&state=s1":               {"s1", true},
+		"https://app/cb?error=login_required&state=s2": {"s2", true},
+		"https://app/cb#code=c&state=s3":               {"s3", true},
+		"https://app/cb?state=q&x=1#code=c&state=s4":   {"s4", true}, // the query is no response: the fragment is
+		"https://app/cb?code=c&state=s5&state=s6":      {"", false},
+		"https://app/cb?code=c&state=":                 {"", true},
+		"https://app/cb?code=c":                        {"", false},
+		"https://app/cb":                               {"", false},
+		"::":                                           {"", false},
+	} {
+		if st, ok := CallbackState(raw); st != w.state || ok != w.ok {
+			t.Errorf("CallbackState(%q) = %q, %v; want %q, %v", raw, st, ok, w.state, w.ok)
+		}
+	}
+}
+
 func FuzzCallbackParse(f *testing.F) {
 	for _, s := range []string{
 		"https://app/cb?code=c&state=s", "https://app/cb#code=c&state=s&iss=x", "https://app/cb?state=s&state=t&code=c",

@@ -9,8 +9,9 @@ import (
 	"strings"
 )
 
-// maxBody bounds what the core reads from any endpoint.
-const maxBody = 1 << 20
+// MaxResponseBody bounds what the core reads from any endpoint: 1 MiB (a
+// Fetcher may stop reading there; web.Fetcher does).
+const MaxResponseBody = 1 << 20
 
 // formPost is an application/x-www-form-urlencoded POST. A public client
 // puts client_id in the body and never sends an Authorization header to the
@@ -48,8 +49,8 @@ func decodeJSON(resp *Response, configID, what string, v any) error {
 	if !isJSON(resp.Header.Get("Content-Type")) {
 		return newError(CodeInvalidResponse, configID, "%s answered Content-Type %q, not JSON", what, resp.Header.Get("Content-Type"))
 	}
-	if len(resp.Body) > maxBody {
-		return newError(CodeInvalidResponse, configID, "%s answered more than %d bytes", what, maxBody)
+	if len(resp.Body) > MaxResponseBody {
+		return newError(CodeInvalidResponse, configID, "%s answered more than %d bytes", what, MaxResponseBody)
 	}
 	if err := json.Unmarshal(resp.Body, v); err != nil {
 		return wrapError(CodeInvalidResponse, configID, err, "%s answered malformed JSON", what)

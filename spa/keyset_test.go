@@ -451,16 +451,16 @@ func TestNetHTTPFetcherRefusedConnection(t *testing.T) {
 
 func TestNetHTTPFetcherBodyCap(t *testing.T) {
 	var size atomic.Int64
-	size.Store(maxBody)
+	size.Store(MaxResponseBody)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write(make([]byte, size.Load()))
 	}))
 	defer srv.Close()
 	resp, err := NetHTTPFetcher{}.Fetch(context.Background(), &Request{Method: "GET", URL: srv.URL})
-	if err != nil || len(resp.Body) != maxBody {
+	if err != nil || len(resp.Body) != MaxResponseBody {
 		t.Fatalf("a body of exactly the cap: err = %v", err)
 	}
-	size.Store(maxBody + 1)
+	size.Store(MaxResponseBody + 1)
 	if _, err := (NetHTTPFetcher{}).Fetch(context.Background(), &Request{Method: "GET", URL: srv.URL}); ErrorCode(err) != CodeInvalidResponse {
 		t.Fatalf("a body over the cap: err = %v; want CodeInvalidResponse", err)
 	}

@@ -59,12 +59,12 @@ func (f NetHTTPFetcher) Fetch(ctx context.Context, req *Request) (*Response, err
 	if req.NoRedirects && resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.Header.Get("Location") != "" {
 		return &Response{Status: resp.StatusCode, Header: resp.Header, Redirect: true}, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
 	if err != nil {
 		return nil, transportError(ctx, what+": reading the response", err)
 	}
-	if len(b) > maxBody {
-		return nil, newError(CodeInvalidResponse, "", "%s: the response is larger than %d bytes", what, maxBody)
+	if len(b) > MaxResponseBody {
+		return nil, newError(CodeInvalidResponse, "", "%s: the response is larger than %d bytes", what, MaxResponseBody)
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b,
 		Redirected: resp.Request != nil && resp.Request.URL.String() != hreq.URL.String()}, nil

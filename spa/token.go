@@ -68,6 +68,8 @@ func parseTokenResponse(resp *Response, configID string, dpop bool) (*tokenRespo
 	return t, nil
 }
 
+// truncate shortens s, a value from a response, to at most n bytes (and an
+// ellipsis) for an error message.
 func truncate(s string, n int) string {
 	if len(s) > n {
 		return s[:n] + "…"

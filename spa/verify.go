@@ -331,7 +331,7 @@ const maxNumericDate = 1e11
 func (d *numericDate) UnmarshalJSON(b []byte) error {
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("a time claim is not a number (RFC 7519 §2 NumericDate): %s", truncateBytes(b, 40))
+		return fmt.Errorf("a time claim is not a number (RFC 7519 §2 NumericDate): %s", truncate(string(b), 40))
 	}
 	if i, err := n.Int64(); err == nil {
 		if i > maxNumericDate || i < -maxNumericDate {
@@ -355,11 +355,4 @@ func (d *numericDate) time() time.Time {
 		return time.Time{}
 	}
 	return d.t
-}
-
-func truncateBytes(b []byte, n int) string {
-	if len(b) > n {
-		return string(b[:n]) + "..."
-	}
-	return string(b)
 }

@@ -14,7 +14,7 @@ import (
 // MaxResponseBody is the largest response body Fetcher reads: 1 MiB. The
 // core fetches discovery documents, key sets, token and userinfo responses,
 // which are a few kilobytes; a bigger body is a misbehaving server.
-const MaxResponseBody = 1 << 20
+const MaxResponseBody = spa.MaxResponseBody
 
 // Fetcher is the spa.Fetcher of the browser: window.fetch, through
 // syscall/js, so that wasm builds never link net/http's client (see the size
