@@ -27,7 +27,10 @@ const (
 // Error is the one error type of oidcwasm. Code is stable (see the Code* constants,
 // or an OAuth 2.0 error code from the provider such as "invalid_grant", RFC 6749 §5.2);
 // ConfigID names the provider configuration; Field names the config field for
-// CodeInvalidConfig. An Error never contains a token.
+// CodeInvalidConfig, as the JS contract spells it ("clientId" for
+// Config.ClientID, "redirectUrl" for Config.RedirectURL: the same words,
+// DESIGN.md's names), so one mistake reads the same from either API. An Error
+// never contains a token.
 type Error struct {
 	_           noCompare // compare Codes (ErrorCode, errors.As), not Errors
 	Code        string
