@@ -24,13 +24,10 @@ const (
 	CodePopupClosed     = "popup_closed"            // the user closed the sign-in popup before it answered
 )
 
-// Error is the one error type of oidcwasm. Code is stable (see the Code* constants,
-// or an OAuth 2.0 error code from the provider such as "invalid_grant", RFC 6749 §5.2);
-// ConfigID names the provider configuration; Field names the config field for
-// CodeInvalidConfig, as the JS contract spells it ("clientId" for
-// Config.ClientID, "redirectUrl" for Config.RedirectURL: the same words,
-// DESIGN.md's names), so one mistake reads the same from either API. An Error
-// never contains a token.
+// Error is the one error type of oidcwasm. Code is stable (the Code* constants, or an OAuth 2.0
+// error code from the provider such as "invalid_grant", RFC 6749 §5.2); ConfigID names the
+// provider configuration; Field, for CodeInvalidConfig, the config field as the JS contract spells
+// it ("clientId" for Config.ClientID: one name in both APIs). An Error never contains a token.
 type Error struct {
 	_           noCompare // compare Codes (ErrorCode, errors.As), not Errors
 	Code        string
