@@ -144,8 +144,8 @@ type floorSample struct {
 }
 
 // floorFlow loads floor name's page as mainFlow loads the bridge's: in a
-// fresh browser with the HTTP cache disabled (cold), then three reloads
-// with it enabled, the first of which fills the cache (warm).
+// fresh browser with the HTTP cache disabled (cold), then warm reloads, and
+// one more under the trace.
 func floorFlow(ctx context.Context, e *env, s *site, name string) (*floorSample, error) {
 	t, err := openBrowser(ctx, e.opts.chromium)
 	if err != nil {
@@ -166,21 +166,11 @@ func floorFlow(ctx context.Context, e *env, s *site, name string) (*floorSample,
 		return nil, fmt.Errorf("floor %s: the page did not finish%s", name, t.consoleTail())
 	}
 	sm := &floorSample{ReadyCold: r.ReadyMs, VerifyCold: r.AuthMs, LoadCold: r}
-	if err := t.setCacheDisabled(false); err != nil {
+	warm, err := t.warmReloads(e.opts.dwell)
+	if err != nil {
 		return nil, err
 	}
-	for i := range 3 {
-		time.Sleep(e.opts.dwell)
-		if err := t.reload(); err != nil {
-			return nil, err
-		}
-		r, err := t.wait("load", time.Minute)
-		if err != nil {
-			return nil, err
-		}
-		if i == 0 {
-			continue // this load fills the cache
-		}
+	for _, r := range warm {
 		if all, _ := r.fromCache(); !all {
 			return nil, fmt.Errorf("floor %s: a warm load fetched a file from the network", name)
 		}

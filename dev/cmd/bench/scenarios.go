@@ -104,23 +104,13 @@ func mainFlow(ctx context.Context, e *env, s *site, lib string) (*mainSample, er
 			sm.ColdFromNetwork = false
 		}
 	}
-	if err := t.setCacheDisabled(false); err != nil {
+	warm, err := t.warmReloads(e.opts.dwell)
+	if err != nil {
 		return nil, err
 	}
-	for i := range 3 {
-		time.Sleep(e.opts.dwell)
-		if err := t.reload(); err != nil {
-			return nil, err
-		}
-		r, err := t.wait("load", time.Minute)
-		if err != nil {
-			return nil, err
-		}
+	for _, r := range warm {
 		if !r.Authenticated {
 			return nil, fmt.Errorf("%s: the session was not restored after a reload%s", lib, t.consoleTail())
-		}
-		if i == 0 {
-			continue // this load fills the cache
 		}
 		sm.Restore = append(sm.Restore, r.DoneMs)
 		sm.ReadyWarm = append(sm.ReadyWarm, r.ReadyMs)
@@ -161,6 +151,30 @@ func mainFlow(ctx context.Context, e *env, s *site, lib string) (*mainSample, er
 		return nil, err
 	}
 	return sm, nil
+}
+
+// warmReloads turns the HTTP cache on and reloads the page three times,
+// staying dwell on each page first; the first reload fills the cache, and
+// the reports of the other two (warm loads) are returned.
+func (t *tab) warmReloads(dwell time.Duration) ([]report, error) {
+	if err := t.setCacheDisabled(false); err != nil {
+		return nil, err
+	}
+	var out []report
+	for i := range 3 {
+		time.Sleep(dwell)
+		if err := t.reload(); err != nil {
+			return nil, err
+		}
+		r, err := t.wait("load", time.Minute)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // dpopFlow signs in on the bridge's DPoP variant and takes oidc.fetch apart
