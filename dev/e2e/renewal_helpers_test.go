@@ -164,6 +164,22 @@ func tokenExchanges(log []e2etest.Exchange) []string {
 	return out
 }
 
+// refreshTimes are the arrival times of the refresh-token requests in log.
+func refreshTimes(log []e2etest.Exchange) []time.Time {
+	var out []time.Time
+	for _, x := range log {
+		if x.Path == "/oauth/token" && x.GrantType == "refresh_token" {
+			out = append(out, x.At)
+		}
+	}
+	return out
+}
+
+// isPrefix reports whether a is a prefix of b.
+func isPrefix(a, b []string) bool {
+	return len(a) <= len(b) && slices.Equal(a, b[:len(a)])
+}
+
 // since returns the log entries after the first n.
 func since(p *e2etest.Provider, n int) []e2etest.Exchange { return p.Log()[n:] }
 

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +28,8 @@ func TestRenewInTwoTabsSharingLocalStorageMakesOneTokenRequestPerExpiry(t *testi
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: 4 * time.Second})
+			const lifetime = 4 * time.Second
+			p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: lifetime})
 			cfg := p.Config("l", map[string]any{"scope": refreshScope, "useRefreshToken": true, "storage": "local"})
 			tab1 := signedIn(t, env.NewTab(t), cfg)
 			// A second tab of the same browser profile: same localStorage, Web
@@ -68,12 +68,26 @@ func TestRenewInTwoTabsSharingLocalStorageMakesOneTokenRequestPerExpiry(t *testi
 					t.Errorf("tab %d: %d getAccessToken rejections (first: %v), isAuthenticated false %d times", i+1, len(l.Errors), firstOf(l.Errors), l.SignedOut)
 				}
 			}
-			renewals := delta(p, before, "token:refresh_token")
-			if renewals != len(loop1.Seen)-1 || renewals != 2 {
-				t.Errorf("%d refresh-token requests for %d renewals seen by tab 1 (%d by tab 2), want exactly one request per renewal, 2 in all",
-					renewals, len(loop1.Seen)-1, len(loop2.Seen)-1)
+			// One request per expiry. The schedulers go on renewing while the
+			// loops stop, so the count is not fixed; what a second request for
+			// the same expiry would look like is: a replay of the rotated
+			// refresh token (invalid_grant, below), or a refresh right after the
+			// other tab's, within the renewal lock's hold instead of a token
+			// lifetime later.
+			refreshes := refreshTimes(since(p, logStart))
+			if len(refreshes) < 2 {
+				t.Errorf("%d refresh-token requests for the two renewals the tabs saw", len(refreshes))
 			}
-			if !slices.Equal(loop1.Seen, loop2.Seen) {
+			for i := 1; i < len(refreshes); i++ {
+				if gap := refreshes[i].Sub(refreshes[i-1]); gap < lifetime/4 {
+					t.Errorf("refresh-token requests %d and %d came %v apart, not a token lifetime: two tabs renewed the same expiry", i, i+1, gap)
+				}
+			}
+			// Told of each renewal at once, the tabs go through the same tokens
+			// (one of them may run on past the other: the loops stop one after
+			// the other). Without the channel, tab 2 learns of tab 1's renewals
+			// only when it reads the store again, and may skip one.
+			if c.script == "" && !isPrefix(loop1.Seen, loop2.Seen) && !isPrefix(loop2.Seen, loop1.Seen) {
 				t.Errorf("the tabs went through different tokens (%d and %d): the renewals were not shared", len(loop1.Seen), len(loop2.Seen))
 			}
 			for _, x := range tokenExchanges(since(p, logStart)) {
