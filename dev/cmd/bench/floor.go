@@ -23,6 +23,7 @@ import (
 // IDTokenVerifier). What the bridge takes beyond the verifier floor is what
 // its own code costs; what the verifier floor takes beyond oidc-client-ts
 // no change to the bridge can win back.
+//
 // The bridge itself is the last entry, loaded on the same page (it is
 // not configured there, so the page measures only its start).
 var floors = []struct{ name, pkg string }{
@@ -193,20 +194,8 @@ func floorRows(b *browserReport) []row {
 	if len(b.Floor) == 0 {
 		return nil
 	}
-	floorStat := func(name string, f func(*floorSample) []float64) stat {
-		var xs []float64
-		for _, sm := range b.Floor[name] {
-			xs = append(xs, f(sm)...)
-		}
-		return statOf(xs)
-	}
-	mainStat := func(lib string, f func(*mainSample) []float64) stat {
-		var xs []float64
-		for _, sm := range b.Main[lib] {
-			xs = append(xs, f(sm)...)
-		}
-		return statOf(xs)
-	}
+	floorStat := func(name string, f func(*floorSample) []float64) stat { return pooled(b.Floor[name], f) }
+	mainStat := func(lib string, f func(*mainSample) []float64) stat { return pooled(b.Main[lib], f) }
 	pair := func(cold, warm stat) string {
 		return cold.format("ms", 1) + " / " + warm.format("ms", 1)
 	}

@@ -53,6 +53,15 @@ func statOf(xs []float64) stat {
 	return stat{bench.Median(xs), lo, hi, len(xs)}
 }
 
+// pooled is the stat of what f takes from every run.
+func pooled[S any](runs []S, f func(S) []float64) stat {
+	var xs []float64
+	for _, r := range runs {
+		xs = append(xs, f(r)...)
+	}
+	return statOf(xs)
+}
+
 func (s stat) ok() bool { return s.n > 0 && !math.IsNaN(s.med) }
 
 // format prints "12.3 ms (11.0–14.2, n=5)" with the given unit and precision.
@@ -199,13 +208,7 @@ func browserRows(b *browserReport) []row {
 	if b.PeerNA != "" {
 		peerNA = "n/a: " + b.PeerNA
 	}
-	pool := func(lib string, f func(*mainSample) []float64) stat {
-		var xs []float64
-		for _, sm := range b.Main[lib] {
-			xs = append(xs, f(sm)...)
-		}
-		return statOf(xs)
-	}
+	pool := func(lib string, f func(*mainSample) []float64) stat { return pooled(b.Main[lib], f) }
 	add := func(metric, unit string, prec int, f func(*mainSample) []float64, target float64, targetText string) {
 		this, peer := pool(libBridge, f), pool(libOCT, f)
 		rw := row{Section: "Chromium", Metric: metric, This: this.format(unit, prec), Peer: peer.format(unit, prec),
