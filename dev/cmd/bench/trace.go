@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/io"
 	"github.com/chromedp/cdproto/tracing"
 	"github.com/chromedp/chromedp"
 )
@@ -30,35 +30,17 @@ func (w wasmMainThread) total() float64 { return w.BytesReceived + w.Finish + w.
 var traceCategories = []string{"v8.wasm", "blink", "toplevel", "__metadata"}
 
 // tracedReload reloads t's page with Chromium's tracing on and returns what
-// the module cost the renderer's main thread.
+// the module cost the renderer's main thread. The trace comes back as one
+// stream, read to its end once tracing has completed, so no event is missed.
 func tracedReload(t *tab) (wasmMainThread, error) {
-	var (
-		mu     sync.Mutex
-		events []traceEvent
-		out    wasmMainThread // zero, for the errors
-	)
-	done := make(chan struct{})
+	var out wasmMainThread // zero, for the errors
 	tctx, cancel := context.WithCancel(t.ctx)
 	defer cancel()
+	complete := make(chan tracing.EventTracingComplete, 1)
 	go func() {
-		for e, err := range chromedp.Events(tctx, tracing.DataCollected) {
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			for _, raw := range e.Value {
-				var ev traceEvent
-				if json.Unmarshal(raw, &ev) == nil {
-					events = append(events, ev)
-				}
-			}
-			mu.Unlock()
-		}
-	}()
-	go func() {
-		for _, err := range chromedp.Events(tctx, tracing.TracingComplete) {
+		for e, err := range chromedp.Events(tctx, tracing.TracingComplete) {
 			if err == nil {
-				close(done)
+				complete <- e
 			}
 			return
 		}
@@ -66,7 +48,7 @@ func tracedReload(t *tab) (wasmMainThread, error) {
 	cctx, ccancel := context.WithTimeout(t.ctx, time.Minute)
 	defer ccancel()
 	if _, err := chromedp.Call(cctx, tracing.Start, tracing.StartParams{
-		TransferMode: tracing.StartTransferModeReportEvents,
+		TransferMode: tracing.StartTransferModeReturnAsStream,
 		TraceConfig:  &tracing.TraceConfig{IncludedCategories: traceCategories}}); err != nil {
 		return out, fmt.Errorf("starting a trace: %w", err)
 	}
@@ -79,17 +61,31 @@ func tracedReload(t *tab) (wasmMainThread, error) {
 	if _, err := chromedp.Call(cctx, tracing.End, cdp.Empty{}); err != nil {
 		return out, fmt.Errorf("ending the trace: %w", err)
 	}
+	var done tracing.EventTracingComplete
 	select {
-	case <-done:
+	case done = <-complete:
 	case <-cctx.Done():
 		return out, fmt.Errorf("the trace did not complete: %w", cctx.Err())
 	}
-	// The data events come before tracingComplete on the same connection;
-	// the reader goroutine may still be appending the last bucket.
-	time.Sleep(100 * time.Millisecond)
-	mu.Lock()
-	defer mu.Unlock()
-	return wasmCost(events)
+	defer chromedp.Call(cctx, io.Close, io.CloseParams{Handle: done.Stream})
+	var data []byte
+	for {
+		r, err := chromedp.Call(cctx, io.Read, io.ReadParams{Handle: done.Stream})
+		if err != nil {
+			return out, fmt.Errorf("reading the trace: %w", err)
+		}
+		data = append(data, r.Data...)
+		if r.EOF {
+			break
+		}
+	}
+	var trace struct {
+		TraceEvents []traceEvent `json:"traceEvents"`
+	}
+	if err := json.Unmarshal(data, &trace); err != nil {
+		return out, fmt.Errorf("reading the trace: %w", err)
+	}
+	return wasmCost(trace.TraceEvents)
 }
 
 // wasmCost reads a trace's events into wasmMainThread: the module's events
