@@ -9,7 +9,10 @@ require (
 	github.com/oidcwasm/oidcwasm v0.0.0
 )
 
-require github.com/google/uuid v1.6.0 // indirect
+require (
+	github.com/coder/websocket v1.8.14 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+)
 
 require (
 	github.com/bmatcuk/doublestar/v4 v4.10.0 // indirect
