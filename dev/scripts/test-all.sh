@@ -6,15 +6,28 @@ set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 # OIDCWASM_LAYERS="vet typecheck" runs only those layers.
-read -r -a layers <<<"${OIDCWASM_LAYERS:-vet typecheck test-native test-browser build run-e2e run-size}"
+# Each browser layer has one line per engine (chromium, firefox, webkit).
+engines=(chromium firefox webkit)
+default="vet typecheck test-native"
+for e in "${engines[@]}"; do default+=" test-browser-$e"; done
+default+=" build"
+for e in "${engines[@]}"; do default+=" run-e2e-$e"; done
+default+=" run-size"
+read -r -a layers <<<"${OIDCWASM_LAYERS:-$default}"
 declare -A what=(
 	[vet]="go vet, native and GOOS=js"
 	[typecheck]="oidc.d.ts under tsc --strict"
 	[test-native]="go test -race, root module and dev/"
-	[test-browser]="GOOS=js tests of web/ and wasm/ in Chromium"
+	[test-browser]="GOOS=js tests of web/ and wasm/ in every engine"
 	[build]="the bridge, the go-app demo, static/"
-	[run-e2e]="end to end in Chromium against the development providers"
+	[run-e2e]="end to end in every engine against the development providers"
 	[run-size]="wasm size budgets"
+	[test-browser-chromium]="GOOS=js tests of web/ and wasm/ in Chromium (DevTools protocol)"
+	[test-browser-firefox]="GOOS=js tests of web/ and wasm/ in Firefox ESR (WebDriver BiDi)"
+	[test-browser-webkit]="GOOS=js tests of web/ and wasm/ in WebKitGTK (WebKitWebDriver)"
+	[run-e2e-chromium]="end to end in Chromium against the development providers"
+	[run-e2e-firefox]="end to end in Firefox ESR against the development providers"
+	[run-e2e-webkit]="end to end in WebKitGTK against the development providers"
 )
 passed=0
 failed=0
@@ -31,7 +44,7 @@ for layer in "${layers[@]}"; do
 		failed=$((failed + 1))
 		failures+=("$layer")
 	fi
-	lines+=("$(printf '%-13s %-6s %4ds  %s' "$layer" "$result" $((SECONDS - start)) "${what[$layer]:-}")")
+	lines+=("$(printf '%-21s %-6s %4ds  %s' "$layer" "$result" $((SECONDS - start)) "${what[$layer]:-}")")
 done
 
 echo
