@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/chromedp"
 	"github.com/oidcwasm/oidcwasm/dev/demo"
 	"github.com/oidcwasm/oidcwasm/dev/e2etest"
 )
@@ -63,9 +62,7 @@ func TestTwoAPIsOfOneConfigGetTokensOfTheirOwnAudience(t *testing.T) {
 	}
 
 	refreshes := env.A.Counts()["token"]
-	if err := chromedp.Do(tab.Ctx, chromedp.Reload()); err != nil {
-		t.Fatal(err)
-	}
+	tab.Reload()
 	tab.WaitReady()
 	tab.Configure()
 	tab.CheckAuth()

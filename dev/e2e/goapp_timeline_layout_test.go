@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/oidcwasm/oidcwasm/dev/devop"
 	"github.com/oidcwasm/oidcwasm/dev/e2etest"
 )
@@ -70,9 +68,7 @@ func TestGoAppTimelineScreenshot1h(t *testing.T) {
 // phone's browser shows between its toolbars: 664 px high.
 func TestGoAppLayoutAt390px(t *testing.T) {
 	tab := env.NewTab(t)
-	if err := chromedp.Do(tab.Ctx, chromedp.EmulateViewport(390, 664, chromedp.EmulateMobile)); err != nil {
-		t.Fatal(err)
-	}
+	tab.SetViewport(390, 664)
 	tab.Open(env.AppURL() + "/")
 	goAppStarted(tab)
 	goAppSignIn(tab, "a")
@@ -149,10 +145,7 @@ func timelineScreenshot(tab *e2etest.Tab, name string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		tab.T.Fatal(err)
 	}
-	png, err := chromedp.Run(tab.Ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		tab.T.Fatalf("screenshot %s: %v", name, err)
-	}
+	png := tab.PNG()
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		tab.T.Fatal(err)
 	}

@@ -1,14 +1,9 @@
 package e2e
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/chromedp"
 
 	"github.com/oidcwasm/oidcwasm/dev/e2etest"
 )
@@ -17,13 +12,13 @@ func TestRenewInTwoTabsSharingLocalStorageMakesOneTokenRequestPerExpiry(t *testi
 	t.Parallel()
 	cases := []struct {
 		name string
-		// script runs in tab 2 before each of its documents.
-		script string
+		// without is what tab 2's test page takes away before oidc.js runs.
+		without string
 	}{
 		{name: "with BroadcastChannel"},
 		// Tab 2 hears nothing from tab 1: the renewal lock and reading the
 		// store again under it must do all the work.
-		{name: "without BroadcastChannel in tab 2", script: `delete globalThis.BroadcastChannel;`},
+		{name: "without BroadcastChannel in tab 2", without: "broadcastchannel"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -35,14 +30,11 @@ func TestRenewInTwoTabsSharingLocalStorageMakesOneTokenRequestPerExpiry(t *testi
 			// A second tab of the same browser profile: same localStorage, Web
 			// Locks and BroadcastChannel. It restores the session tab 1 signed in.
 			tab2 := tab1.NewTabInSameContext(t)
-			if c.script != "" {
-				if _, err := chromedp.Run(tab2.Ctx, func(ctx context.Context, tgt *chromedp.Target) (page.AddScriptToEvaluateOnNewDocumentResult, error) {
-					return cdp.Call(ctx, tgt, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: c.script})
-				}); err != nil {
-					t.Fatal(err)
-				}
+			if c.without != "" {
+				tab2.OpenTestPageWithout(c.without)
+			} else {
+				tab2.OpenTestPage()
 			}
-			tab2.OpenTestPage()
 			e2etest.Eval[any](tab2, pageRecorder)
 			logOnFailure(t, p, tab1, tab2)
 			tab2.Configure(cfg)
@@ -87,7 +79,7 @@ func TestRenewInTwoTabsSharingLocalStorageMakesOneTokenRequestPerExpiry(t *testi
 			// (one of them may run on past the other: the loops stop one after
 			// the other). Without the channel, tab 2 learns of tab 1's renewals
 			// only when it reads the store again, and may skip one.
-			if c.script == "" && !isPrefix(loop1.Seen, loop2.Seen) && !isPrefix(loop2.Seen, loop1.Seen) {
+			if c.without == "" && !isPrefix(loop1.Seen, loop2.Seen) && !isPrefix(loop2.Seen, loop1.Seen) {
 				t.Errorf("the tabs went through different tokens (%d and %d): the renewals were not shared", len(loop1.Seen), len(loop2.Seen))
 			}
 			for _, x := range tokenExchanges(since(p, logStart)) {
