@@ -121,7 +121,7 @@ func (r *Renewer) iframe(ctx, rctx context.Context, m *spa.Manager, cfg *spa.Con
 	}
 	cb, err := m.ValidateCallback(rctx, resp)
 	if err != nil {
-		return withConfig(err, cfg.ConfigID) // login_required & co. arrive here (OpenID Connect Core §3.1.2.6)
+		return thirdPartyCookieHint(withConfig(err, cfg.ConfigID), cfg) // login_required & co. arrive here (OpenID Connect Core §3.1.2.6)
 	}
 	_, err = m.Exchange(rctx, cb)
 	return r.fail(ctx, rctx, cfg, err, "the token endpoint did not answer the code exchange (RFC 6749 §4.1.3)")

@@ -318,9 +318,21 @@ func TestSilentRenewFromACrossSiteProviderEndsInLoginRequired(t *testing.T) {
 		t.Fatalf("no SameSite=Lax devop session cookie for %s after the login: %+v", p.Issuer(), jar)
 	}
 
-	// ...but does not send it in the app's iframe, a cross-site subresource.
-	if err := tab.Reject(`oidc.forceRefreshSession("x")`); err.Code != "login_required" {
+	// ...but does not send it in the app's iframe, a cross-site subresource:
+	// login_required at once (not a wait for silentRenewTimeoutInSeconds),
+	// with a message that says why and what to do.
+	start := time.Now()
+	err := tab.Reject(`oidc.forceRefreshSession("x")`)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("forceRefreshSession took %v: it waited for the timeout instead of the provider's answer", took)
+	}
+	if err.Code != "login_required" {
 		t.Errorf("forceRefreshSession: %v, want login_required", err)
+	}
+	for _, want := range []string{"another site", "third-party cookies", "useRefreshToken: true", "offline_access"} {
+		if !strings.Contains(err.Message, want) {
+			t.Errorf("the login_required message lacks %q: %s", want, err.Message)
+		}
 	}
 	log := since(p, logStart)
 	if silent := silentAuthorizations(log); len(silent) != 1 || silent[0].SessionCookie {
