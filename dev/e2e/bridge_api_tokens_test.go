@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -73,7 +74,10 @@ func TestTwoAPIsOfOneConfigGetTokensOfTheirOwnAudience(t *testing.T) {
 		t.Errorf("%d token requests after the reload, want none (the token is in the session)", n)
 	}
 
-	e2etest.Eval[any](tab, `oidc.logoffAndRevokeTokens("a", {}).then(() => null)`)
+	tab.Navigate(`oidc.logoffAndRevokeTokens("a", {})`)
+	tab.WaitURL("the post-logout redirect", func(u *url.URL) bool {
+		return strings.HasPrefix(u.String(), env.TestPageURL())
+	})
 	tab.WaitReady()
 	tab.Configure()
 	tab.CheckAuth()
