@@ -32,7 +32,7 @@ func TestHandlerServesSilentRefreshHTMLWithSafeHeaders(t *testing.T) {
 			}
 		}
 		csp := rec.Header().Get("Content-Security-Policy")
-		for _, want := range []string{"default-src 'none'", "script-src '" + silentrefresh.ScriptHash() + "'", "frame-ancestors 'self'"} {
+		for _, want := range []string{"default-src 'none'", "script-src '" + silentrefresh.ScriptHash() + "'", "img-src 'self'", "frame-ancestors 'self'"} {
 			if !strings.Contains(csp, want) {
 				t.Errorf("%s: Content-Security-Policy %q lacks %q", method, csp, want)
 			}

@@ -256,7 +256,11 @@
     // Replaying needs a body that can be sent twice; a stream cannot. Only the
     // body's source says which (a Request's body is always a stream).
     var source = input instanceof Request ? null : init != null ? init.body : null;
-    var canReplay = req.body === null || (source != null && replayable(source));
+    // Firefox has no Request.body (undefined): there a request has none when
+    // init gave none and the input is no Request of a method with a body.
+    var noBody = req.body === null || (req.body === undefined && source == null &&
+      !(input instanceof Request && req.method !== "GET" && req.method !== "HEAD"));
+    var canReplay = noBody || (source != null && replayable(source));
     return send(req, canReplay);
   };
 

@@ -118,7 +118,9 @@ func TestRenewInDuplicatedTabNeverReplaysTheRotatedRefreshToken(t *testing.T) {
 		t.Fatalf("tab 1's sessionStorage has no tab ID (%s) to copy", tabIDKey)
 	}
 	tab2 := tab1.NewTabInSameContext(t)
-	tab2.Open(env.AppURL() + "/echo") // the app's origin, without the bridge
+	// The app's origin, without the bridge (an HTML page: Firefox shows JSON
+	// in a viewer of its own, whose storage is not the page's).
+	tab2.Open(env.AppURL() + e2etest.TestPagePath + "blank.html")
 	e2etest.Eval[any](tab2, `(() => { for (const [k, v] of Object.entries(`+e2etest.MustJSON(copied)+`)) sessionStorage.setItem(k, v); })()`)
 	tab2.OpenTestPage()
 	e2etest.Eval[any](tab2, pageRecorder)
