@@ -13,8 +13,9 @@ import (
 //
 //	/e2e/                  index.html: /oidc/oidc.js and record.js
 //	/e2e/record.js         records events and how oidc.ready settled (window.e2e)
-//	/e2e/without.js        before oidc.js: takes away what ?without= names
-//	                       (locks, broadcastchannel), as an engine without them
+//	/e2e/early.js          before oidc.js: records CSP violations (e2e.violations)
+//	                       and takes away what ?without= names (locks,
+//	                       broadcastchannel), as an engine without them
 //	/e2e/blank.html        a page of the app's origin without the bridge
 //	/e2e/broken.html       oidc.js from /e2e/broken-oidc/, where oidc.wasm is a 404
 //	/e2e/mime.html         oidc.js from /e2e/mime-oidc/, where oidc.wasm comes as

@@ -384,12 +384,27 @@ func (p *wkPage) handles(ctx context.Context) ([]string, error) {
 }
 
 // Popup: the popup is the window that appears in the session and is none of
-// its pages.
+// its pages. WebDriver has no event for it, so the page's window.open is
+// wrapped to count the windows it gave: a window that opened and closed
+// between two looks at the session's windows (a popup sign-in that needs no
+// form) is a Page whose Closed is true.
 func (p *wkPage) Popup(ctx context.Context, open func() error) (Page, error) {
+	const count = `if (!window.__engineOpened) {
+  const open = window.open;
+  window.__engineOpened = { n: 0 };
+  window.open = function () { const w = open.apply(this, arguments); if (w) window.__engineOpened.n++; return w; };
+}
+return window.__engineOpened.n;`
+	opened := func() (n int) {
+		p.do(ctx, http.MethodPost, "execute/sync", map[string]any{"script": count, "args": []any{}}, &n)
+		return n
+	}
+	before := opened()
 	if err := open(); err != nil {
 		return nil, err
 	}
 	deadline := time.Now().Add(10 * time.Second)
+	var gone time.Time // when the page said it opened a window that is not there
 	for time.Now().Before(deadline) {
 		var hs []string
 		if err := p.s.wd.do(ctx, http.MethodGet, "window/handles", nil, &hs); err != nil {
@@ -404,10 +419,18 @@ func (p *wkPage) Popup(ctx context.Context, open func() error) (Page, error) {
 			}
 		}
 		p.s.mu.Unlock()
+		if gone.IsZero() && opened() > before {
+			gone = time.Now()
+		}
+		if !gone.IsZero() && time.Since(gone) > time.Second {
+			np := &wkPage{s: p.s, handle: "closed-popup"}
+			np.closed.Store(true)
+			return np, nil
+		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(25 * time.Millisecond):
+		case <-time.After(10 * time.Millisecond):
 		}
 	}
 	return nil, errors.New("engine webkit: the page opened no window")
