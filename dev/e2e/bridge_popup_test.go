@@ -119,6 +119,11 @@ func TestPopupClosedByTheUserRejectsAndDropsTheTransaction(t *testing.T) {
 		return strings.HasPrefix(u.String(), p.Issuer()+"/login")
 	})
 	// As the user's close button: the window goes, without an answer.
+	// The user looks at the form, then closes the window. (One closed within
+	// a poll of its first page would look like one the provider's
+	// Cross-Origin-Opener-Policy cut off: see
+	// TestPopupSignInWhenTheProviderSeversTheOpener.)
+	time.Sleep(500 * time.Millisecond)
 	popup.Close()
 	tab.WaitFor(`window.popup`)
 	out := e2etest.Eval[popupOutcome](tab, `window.popup`)
@@ -148,4 +153,56 @@ func TestPopupOutsideAGestureIsBlocked(t *testing.T) {
 	if err := tab.Reject(`oidc.authorizeWithPopUp(null, {width: "wide"}, "p")`); err.Code != "invalid_config" || err.Field != "popupOptions.width" {
 		t.Errorf("a bad popup option: %v, want invalid_config naming popupOptions.width", err)
 	}
+}
+
+// TestPopupSignInWhenTheProviderSeversTheOpener: the provider's login page
+// carries Cross-Origin-Opener-Policy: same-origin, which moves the popup
+// into a browsing context group of its own: it has no opener, and the
+// page's handle to it reads closed while the user signs in. The answer
+// comes over the popup channel, and the sign-in completes.
+func TestPopupSignInWhenTheProviderSeversTheOpener(t *testing.T) {
+	t.Parallel()
+	p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: time.Minute, OpenerPolicy: "same-origin"})
+	if err := p.SetAutoLogin(""); err != nil {
+		t.Fatal(err)
+	}
+	tab := env.NewTab(t)
+	tab.OpenTestPage()
+	tab.Configure(p.Config("p", nil))
+	tab.CheckAuth()
+	logOnFailure(t, p, tab)
+	// The page's handle: what the library sees of the popup.
+	e2etest.Eval[any](tab, `(() => { const open = window.open; window.open = function () { return window.handle = open.apply(this, arguments); }; })()`)
+	popup := tab.Popup(t, func() { tab.Gesture(popupCall) })
+	popup.WaitURL("the provider's login form in the popup", func(u *url.URL) bool {
+		return strings.HasPrefix(u.String(), p.Issuer()+"/login")
+	})
+	if !e2etest.Eval[bool](popup, `window.opener === null`) || !e2etest.Eval[bool](tab, `window.handle.closed`) {
+		t.Fatalf("the provider's policy did not cut the popup off (opener %v, handle closed %v)",
+			e2etest.Eval[bool](popup, `window.opener !== null`), e2etest.Eval[bool](tab, `window.handle.closed`))
+	}
+	// Longer than a closed popup takes to reject (two polls after closed).
+	time.Sleep(1500 * time.Millisecond)
+	if got := e2etest.Eval[*popupOutcome](tab, `window.popup`); got != nil {
+		t.Fatalf("the sign-in settled while the user is at the provider: %+v %v", got.Result, got.Error)
+	}
+	popup.FillLogin("alice", "alice")
+	tab.WaitFor(`window.popup`)
+	out := e2etest.Eval[popupOutcome](tab, `window.popup`)
+	if out.Error != nil || out.Result == nil || !out.Result.IsAuthenticated || out.Result.ConfigID != "p" {
+		t.Fatalf("authorizeWithPopUp: %+v %v", out.Result, out.Error)
+	}
+	if !isAuthenticated(tab, "p") || accessToken(tab, "p") == "" {
+		t.Error("the page is not signed in after the popup")
+	}
+	for _, x := range tokenExchanges(p.Log()) {
+		if x != "authorization_code 200" {
+			t.Errorf("token request %q: want only the popup's own code exchange", x)
+		}
+	}
+	if n := len(pendingStates(tab)); n != 0 {
+		t.Errorf("%d transactions left behind", n)
+	}
+	// silent-refresh.html closes the window itself (the page's handle cannot).
+	waitUntilClosed(t, popup)
 }
