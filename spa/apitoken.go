@@ -326,10 +326,15 @@ func renewLockName(p *provider) string {
 
 // refreshAPIToken asks for o's token with the refresh token (RFC 6749 §6,
 // RFC 8707 §2.2) and stores it with the rotated refresh token, if any. An ID
-// token in the answer is not used: the login's identity does not change.
+// token in the answer is verified as any refreshed one (verifyRefreshed: a
+// failure ends the session, nothing of the answer is kept), but not used: the
+// login's identity does not change with an API's token.
 func (m *Manager) refreshAPIToken(ctx context.Context, p *provider, cur *Session, o TokenOptions, key string) (*APIToken, error) {
 	tr, err := m.refreshGrant(ctx, p, cur.RefreshToken, o)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := m.verifyRefreshed(ctx, p, cur, tr); err != nil {
 		return nil, err
 	}
 	t := newAPIToken(o, tr)

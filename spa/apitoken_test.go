@@ -323,6 +323,13 @@ func (e *env) managerWithTokenHookOf(c spa.Config, before func(form string), aft
 		}
 		return resp, err
 	})
+	return e.managerOver(c, f)
+}
+
+// managerOver returns a Manager of config c over e's stores and events that
+// reaches the provider through f.
+func (e *env) managerOver(c spa.Config, f spa.Fetcher) *spa.Manager {
+	e.t.Helper()
 	m := spa.NewManager(spa.Options{Fetcher: f, Stores: e.stores, Clock: e.clk})
 	m.Subscribe(func(ev spa.Event) { e.mu.Lock(); e.events = append(e.events, ev); e.mu.Unlock() })
 	if err := m.Configure(context.Background(), []spa.Config{c}); err != nil {

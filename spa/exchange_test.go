@@ -3,6 +3,7 @@ package spa_test
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -11,43 +12,47 @@ import (
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 
-// TestCallbackOverlapsItsRequests: on a callback with nothing cached, the
-// JWKS request goes out before the token endpoint has answered, and the
-// userinfo request before the JWKS has answered (so before the ID token's
-// verification), instead of three round trips one after another. Each
-// endpoint here answers only once the request it waits for has arrived; a
-// sequential Exchange would make each wait run out.
-func TestCallbackOverlapsItsRequests(t *testing.T) {
+// TestCallbackFetchesTheKeysDuringTheExchangeAndUserinfoAfterVerification:
+// on a callback with nothing cached, the JWKS request goes out before the
+// token endpoint has answered (it sends nothing of the answer), while the new
+// access token goes to userinfo only after the keys arrived and the ID token
+// was verified (verify, then use). The token endpoint here answers only once
+// the JWKS request has arrived, so a sequential Exchange would wait it out.
+func TestCallbackFetchesTheKeysDuringTheExchangeAndUserinfoAfterVerification(t *testing.T) {
 	e := newEnv(t)
-	arrived := map[string]chan struct{}{"/jwks": make(chan struct{}), "/userinfo": make(chan struct{})}
-	waitsFor := map[string]string{"/token": "/jwks", "/jwks": "/userinfo"}
+	jwksAsked := make(chan struct{})
+	var once sync.Once
 	var mu sync.Mutex
-	var closed = map[string]bool{}
-	var late []string
+	var order []string
 	f := spa.FetcherFunc(func(ctx context.Context, req *spa.Request) (*spa.Response, error) {
 		u, _ := url.Parse(req.URL)
-		mu.Lock()
-		if ch := arrived[u.Path]; ch != nil && !closed[u.Path] {
-			closed[u.Path] = true
-			close(ch)
+		if u.Path == "/jwks" {
+			once.Do(func() { close(jwksAsked) })
 		}
-		mu.Unlock()
-		if other, ok := waitsFor[u.Path]; ok {
+		if u.Path == "/token" {
 			select {
-			case <-arrived[other]:
+			case <-jwksAsked:
 			case <-time.After(5 * time.Second):
-				mu.Lock()
-				late = append(late, u.Path+" answered before "+other+" was requested")
-				mu.Unlock()
+				t.Error("the token endpoint answered before the JWKS was requested")
 			}
 		}
-		return e.op.Fetcher().Fetch(ctx, req)
+		mu.Lock()
+		order = append(order, u.Path+" asked")
+		mu.Unlock()
+		resp, err := e.op.Fetcher().Fetch(ctx, req)
+		mu.Lock()
+		order = append(order, u.Path+" answered")
+		mu.Unlock()
+		return resp, err
 	})
 	m := spa.NewManager(spa.Options{Fetcher: f, Stores: e.stores, Clock: e.clk})
 	ctx := context.Background()
 	if err := m.Configure(ctx, []spa.Config{cfg("a")}); err != nil {
 		t.Fatal(err)
 	}
+	mu.Lock()
+	order = nil // discovery
+	mu.Unlock()
 	u, err := m.Authorize(ctx, "a", spa.AuthorizeOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -69,8 +74,8 @@ func TestCallbackOverlapsItsRequests(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	for _, l := range late {
-		t.Error(l)
+	if i, j := slices.Index(order, "/jwks answered"), slices.Index(order, "/userinfo asked"); i < 0 || j < i {
+		t.Errorf("requests %q: userinfo was asked before the keys to verify the ID token had arrived", order)
 	}
 }
 
