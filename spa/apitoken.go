@@ -171,14 +171,13 @@ func (s *Session) withAPIToken(key string, t *APIToken) *Session {
 	return &next
 }
 
-// APITokenRenewer is a Renewer that can also obtain a per-API token for a
-// session without a refresh token (silentrefresh.Renewer does, with the
-// hidden iframe: prompt=none with the options, then the code exchange with
-// resource). It stores the token through Manager.Exchange of a callback
-// begun with SilentAuthorizeURLFor. The Manager calls it under the config's
-// renewal lock.
+// APITokenRenewer is a Renewer that can also obtain a per-API token
+// (r.Token()) for a session without a refresh token (silentrefresh.Renewer
+// does, with the hidden iframe: r.SilentRequest carries prompt=none with the
+// options, and r.Complete exchanges the code with resource and stores the
+// token). The Manager calls it under the config's renewal lock.
 type APITokenRenewer interface {
-	RenewAPIToken(ctx context.Context, r *Renewal, o TokenOptions) error
+	RenewAPIToken(ctx context.Context, r *Renewal) error
 }
 
 // AccessTokenFor returns a valid access token for o (AccessToken when o is
@@ -292,9 +291,9 @@ func (m *Manager) renewAPILocked(ctx context.Context, p *provider, o TokenOption
 			noWay = true
 			return newError(CodeLoginRequired, id, "the session has no refresh token and no iframe is available for the token of resource %q", o.Resource)
 		}
-		rn := &Renewal{m: m, p: p, s: cur}
-		err := r.RenewAPIToken(ctx, rn, o)
-		rn.over = true
+		rn := &Renewal{m: m, p: p, s: cur, o: o}
+		err := r.RenewAPIToken(ctx, rn)
+		rn.finish()
 		if err != nil {
 			return err
 		}

@@ -341,24 +341,25 @@ func TestPushedAuthorizationRequiredByTheProvider(t *testing.T) {
 	if err := e.m.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := e.m.SilentAuthorizeURL(context.Background(), "a")
-	if err != nil {
-		t.Fatal(err)
+	f := e.withFrame(noRefresh(cfg("a")))
+	e.login("a")
+	f.answer = func(req spa.AuthRequest) (string, error) {
+		u, _ := url.Parse(req.URL)
+		if q := u.Query(); len(q) != 2 || q.Get("request_uri") == "" || q.Get("client_id") == "" {
+			t.Errorf("the iframe navigates with %v, want client_id and request_uri only", q)
+		}
+		if req.State == "" {
+			t.Error("the silent request carries no state to check its answer against")
+		}
+		e.op.ExpirePushed()
+		return e.op.Authorize(req.URL)
 	}
-	u, _ := url.Parse(raw)
-	if q := u.Query(); len(q) != 2 || q.Get("request_uri") == "" {
-		t.Fatalf("the iframe navigates with %v, want client_id and request_uri only", q)
-	}
-	if p := e.op.Pushes(); len(p) != 1 || p[0].Get("prompt") != "none" {
-		t.Fatalf("pushed %v, want one request with prompt=none", p)
-	}
-	e.op.ExpirePushed()
-	back, err := e.op.Authorize(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.m.ValidateCallback(context.Background(), back)
+	pushes := len(e.op.Pushes())
+	_, err := e.m.Renew(context.Background(), "a")
 	wantCode(t, err, "invalid_request_uri")
+	if p := e.op.Pushes(); len(p) != pushes+1 || p[pushes].Get("prompt") != "none" {
+		t.Fatalf("pushed %v, want one more request, with prompt=none", p)
+	}
 }
 
 // PAR asked for of a provider without the endpoint is a configure error

@@ -279,7 +279,7 @@ func (k *keepRenewal) Renew(ctx context.Context, r *spa.Renewal) error {
 }
 
 // RenewAPIToken keeps its Renewal too, and fails as an iframe that timed out.
-func (k *keepRenewal) RenewAPIToken(_ context.Context, r *spa.Renewal, _ spa.TokenOptions) error {
+func (k *keepRenewal) RenewAPIToken(_ context.Context, r *spa.Renewal) error {
 	k.kept = r
 	if k.succeed {
 		return nil
@@ -346,10 +346,45 @@ func TestARenewalActsOnlyWhileItsLockIsHeld(t *testing.T) {
 	if err := k.kept.Refresh(context.Background()); err == nil || !strings.Contains(err.Error(), "after Renew returned") {
 		t.Errorf("Refresh on a finished per-API renewal: %v, want refused", err)
 	}
+	if _, err := k.kept.SilentRequest(context.Background()); err == nil || !strings.Contains(err.Error(), "after Renew returned") {
+		t.Errorf("SilentRequest on a finished per-API renewal: %v, want refused", err)
+	}
 	// A Renewer that says it succeeded but stored no token is not believed.
 	k.succeed = true
 	if _, err := m.AccessTokenFor(context.Background(), "b", spa.TokenOptions{Resource: "https://api.example/orders"}); spa.ErrorCode(err) != spa.CodeLoginRequired || !strings.Contains(err.Error(), "left no token") {
 		t.Errorf("AccessTokenFor after a renewal that stored nothing: %v, want login_required saying so", err)
+	}
+}
+
+// TestARenewalDropsTheRequestsNoAnswerCompleted: a silent request whose
+// iframe never answered is dropped when its renewal ends, so a late (or
+// forged) answer cannot complete it; a kept Renewal cannot complete one.
+func TestARenewalDropsTheRequestsNoAnswerCompleted(t *testing.T) {
+	e := newEnv(t)
+	f := e.withFrame(noRefresh(cfg("a")))
+	e.login("a")
+	var kept *spa.Renewal
+	f.answer = func(spa.AuthRequest) (string, error) { return "", errors.New("no answer") }
+	if _, err := e.m.Renew(context.Background(), "a"); spa.ErrorCode(err) != spa.CodeNetwork {
+		t.Fatalf("Renew with an iframe that never answers: %v, want network", err)
+	}
+	req := f.last(t)
+	late, err := e.op.Authorize(req.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.m.Complete(context.Background(), req, late)
+	wantCode(t, err, spa.CodeStateMismatch)
+
+	// A Renewer that keeps its Renewal cannot use it afterwards.
+	k := &keepRenewal{succeed: true}
+	m := e.managerWith(spa.Options{Renewer: k}, noRefresh(cfg("a")))
+	m.RenewTokenFor(context.Background(), "a", spa.TokenOptions{Resource: "https://api.example/orders"})
+	if kept = k.kept; kept == nil {
+		t.Fatal("the Renewer was not asked")
+	}
+	if err := kept.Complete(context.Background(), req, late); err == nil || !strings.Contains(err.Error(), "after Renew returned") {
+		t.Errorf("Complete on a finished renewal: %v, want refused", err)
 	}
 }
 
