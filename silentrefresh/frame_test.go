@@ -53,4 +53,3 @@ func TestAcceptMessage(t *testing.T) {
 		})
 	}
 }
-

@@ -258,7 +258,7 @@ func (m *Manager) renewAPI(ctx context.Context, p *provider, o TokenOptions, key
 	f := m.share(ctx, p.cfg.ConfigID+"\x00"+key, func(ctx context.Context, f *flight) {
 		ctx, cancel := context.WithTimeout(ctx, p.cfg.SilentRenewTimeout)
 		defer cancel()
-		f.api, f.err = m.renewAPILocked(ctx, p, o, key, seen, force)
+		f.api, f.err = m.lockAndRenewAPI(ctx, p, o, key, seen, force)
 	})
 	if f == nil {
 		return nil, wrapError(CodeTimeout, p.cfg.ConfigID, ctx.Err(), "gave up waiting for the token of resource %q", o.Resource)
@@ -266,7 +266,10 @@ func (m *Manager) renewAPI(ctx context.Context, p *provider, o TokenOptions, key
 	return f.api, f.err
 }
 
-func (m *Manager) renewAPILocked(ctx context.Context, p *provider, o TokenOptions, key string, seen *APIToken, force bool) (*APIToken, error) {
+// lockAndRenewAPI is lockAndRenew for the per-API token o (under key): with
+// the renewal lock held and the store re-read, the refresh grant when the
+// session has a refresh token, else the Renewer when it is an APITokenRenewer.
+func (m *Manager) lockAndRenewAPI(ctx context.Context, p *provider, o TokenOptions, key string, seen *APIToken, force bool) (*APIToken, error) {
 	id := p.cfg.ConfigID
 	var out *APIToken
 	noWay := false // no refresh token and no iframe: nothing the provider said

@@ -243,7 +243,7 @@ func (m *Manager) Renew(ctx context.Context, configID string) (*Session, error) 
 func (m *Manager) renew(ctx context.Context, p *provider, seen *Session, force bool) (*Session, error) {
 	// The flight's own bound is the renewer's (e.g. silentRenewTimeoutInSeconds).
 	f := m.share(ctx, p.cfg.ConfigID, func(ctx context.Context, f *flight) {
-		f.sess, f.err = m.renewLocked(ctx, p, seen, force)
+		f.sess, f.err = m.lockAndRenew(ctx, p, seen, force)
 	})
 	if f == nil {
 		return nil, wrapError(CodeTimeout, p.cfg.ConfigID, ctx.Err(), "gave up waiting for the renewal")
@@ -282,7 +282,12 @@ func (m *Manager) share(ctx context.Context, key string, run func(ctx context.Co
 	}
 }
 
-func (m *Manager) renewLocked(ctx context.Context, p *provider, seen *Session, force bool) (*Session, error) {
+// lockAndRenew takes the config's renewal lock (withRenewLock), re-reads the
+// session from the store, and renews it through the Renewer unless another tab
+// renewed it meanwhile (or it needs no renewal and force is not set). A
+// failure emits EventSilentRenewFailed and ends the session when its code says
+// the grant is gone (endsSessionErr).
+func (m *Manager) lockAndRenew(ctx context.Context, p *provider, seen *Session, force bool) (*Session, error) {
 	id := p.cfg.ConfigID
 	var out *Session
 	err := m.withRenewLock(ctx, p, func(ctx context.Context) error {
