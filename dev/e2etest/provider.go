@@ -81,7 +81,9 @@ type Exchange struct {
 	// Prompt is the prompt parameter of an authorization request.
 	Prompt string
 	// Params are the query parameter names of an authorization request
-	// (/authorize), sorted: what the browser's navigation carried.
+	// (/authorize), sorted: what the browser's navigation carried; for a
+	// pushed authorization request (/par, RFC 9126 §2.1), the names of
+	// its form parameters. Prompt is then the pushed prompt.
 	Params []string
 	// SessionCookie tells whether the request carried the provider's
 	// session cookie.
@@ -244,7 +246,7 @@ func (p *Provider) proxy(backend *url.URL) http.Handler {
 		if c, err := r.Cookie(p.cookieName); err == nil && c.Value != "" {
 			x.SessionCookie = true
 		}
-		if r.URL.Path == "/oauth/token" && r.Body != nil {
+		if (r.URL.Path == "/oauth/token" || r.URL.Path == "/par") && r.Body != nil {
 			b, err := io.ReadAll(r.Body)
 			r.Body.Close()
 			if err != nil {
@@ -253,6 +255,9 @@ func (p *Provider) proxy(backend *url.URL) http.Handler {
 			}
 			if form, err := url.ParseQuery(string(b)); err == nil {
 				x.GrantType = form.Get("grant_type")
+				if r.URL.Path == "/par" {
+					x.Params, x.Prompt = slices.Sorted(maps.Keys(form)), form.Get("prompt")
+				}
 			}
 			r.Body = io.NopCloser(bytes.NewReader(b))
 		}
