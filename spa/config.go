@@ -13,13 +13,13 @@ const (
 	DefaultSilentRenewTimeout = 20 * time.Second
 	DefaultTimeoutFactor      = 0.75
 	DefaultClockSkew          = 60 * time.Second
-
-	// NoClockSkew as Config.ClockSkew allows no leeway at all on the ID
-	// token's time claims: the zero value means DefaultClockSkew, so "none"
-	// needs a value of its own (the bridge's clockSkewInSeconds: 0).
-	NoClockSkew time.Duration = -1
 	DefaultSilentRenewPath    = "/silent-refresh.html"
 )
+
+// NoClockSkew as Config.ClockSkew allows no leeway at all on the ID token's
+// time claims: the zero value means DefaultClockSkew, so "none" needs a
+// value of its own (the bridge's clockSkewInSeconds: 0).
+const NoClockSkew time.Duration = -1
 
 // Config is one OpenID Provider configuration of a single-page application.
 // Field names mirror angular-auth-oidc-client's (see DESIGN.md); the zero value

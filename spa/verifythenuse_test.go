@@ -294,4 +294,3 @@ func (e *env) changeIDToken(raw string, edit func(e *env, claims map[string]any)
 	}
 	return parts[0] + "." + parts[1] + "." + string(sig)
 }
-
