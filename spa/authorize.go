@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"golang.org/x/oauth2"
 )
 
 // AuthorizeOptions are the per-call settings of Manager.Authorize.
@@ -162,7 +164,7 @@ func (m *Manager) authorizeRequest(ctx context.Context, p *provider, redirect, r
 	}
 	q.Set("state", t.State)
 	q.Set("nonce", t.Nonce)
-	q.Set("code_challenge", s256(t.Verifier))
+	q.Set("code_challenge", oauth2.S256ChallengeFromVerifier(t.Verifier)) // RFC 7636 §4.2
 	q.Set("code_challenge_method", "S256")
 	if o.Prompt != "" {
 		q.Set("prompt", o.Prompt)

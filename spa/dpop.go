@@ -2,6 +2,7 @@ package spa
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -240,7 +241,8 @@ func (k *keyProver) signingInput(m *Manager, id string, key DPoPKey, method, tar
 		return "", err
 	}
 	if accessToken != "" {
-		c.ATH = s256(accessToken) // base64url(SHA-256(ASCII(token))), §4.2
+		sum := sha256.Sum256([]byte(accessToken))
+		c.ATH = base64.RawURLEncoding.EncodeToString(sum[:]) // base64url(SHA-256(ASCII(token))), §4.2
 	}
 	claims, err := json.Marshal(c)
 	if err != nil {
