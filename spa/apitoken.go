@@ -140,24 +140,23 @@ type APIToken struct {
 
 // Expired reports whether the token has expired at now.
 func (t *APIToken) Expired(now time.Time) bool {
-	return t == nil || t.AccessToken == "" || !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)
+	return t == nil || expired(t.AccessToken, t.ExpiresAt, now)
 }
 
 // RenewAt is when the token should be renewed (factor of its lifetime); zero
 // when the lifetime is unknown.
-func (t *APIToken) RenewAt(factor float64) time.Time {
-	if t.ExpiresAt.IsZero() {
-		return time.Time{}
-	}
-	return t.IssuedAt.Add(time.Duration(float64(t.ExpiresAt.Sub(t.IssuedAt)) * factor))
-}
+func (t *APIToken) RenewAt(factor float64) time.Time { return renewAt(t.IssuedAt, t.ExpiresAt, factor) }
 
 func (t *APIToken) stale(now time.Time, factor float64) bool {
-	if t.Expired(now) {
-		return true
+	return t == nil || needsRenewal(t.AccessToken, t.IssuedAt, t.ExpiresAt, now, factor)
+}
+
+// token is t's access token, "" for none.
+func (t *APIToken) token() string {
+	if t == nil {
+		return ""
 	}
-	at := t.RenewAt(factor)
-	return !at.IsZero() && !now.Before(at)
+	return t.AccessToken
 }
 
 // withAPIToken returns a copy of s holding t under key.
@@ -237,8 +236,8 @@ func (m *Manager) tokenFor(ctx context.Context, configID string, o TokenOptions,
 	if s == nil {
 		return "", newError(CodeLoginRequired, p.cfg.ConfigID, "not signed in")
 	}
-	if t := s.APITokens[key]; !force && t != nil && !t.stale(m.clock.Now(), p.cfg.TimeoutFactor) {
-		return t.AccessToken, nil
+	if tok, fresh := s.freshToken(o, m.clock.Now(), p.cfg.TimeoutFactor); fresh && !force {
+		return tok, nil
 	}
 	t, err := m.renewAPI(ctx, p, o, key, s.APITokens[key], force)
 	if err != nil {

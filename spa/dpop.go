@@ -372,15 +372,9 @@ func (m *Manager) RouteProof(r RouteMatch, method, target string) (authorization
 	if s == nil {
 		return "", "", nil, false
 	}
-	now, tok := m.clock.Now(), s.AccessToken
-	if o := r.Route.TokenOptions(); o.IsZero() {
-		if s.stale(now, p.cfg.TimeoutFactor) {
-			return "", "", nil, false
-		}
-	} else if t := s.APITokens[o.Key()]; t == nil || t.stale(now, p.cfg.TimeoutFactor) {
+	tok, fresh := s.freshToken(r.Route.TokenOptions(), m.clock.Now(), p.cfg.TimeoutFactor)
+	if !fresh {
 		return "", "", nil, false
-	} else {
-		tok = t.AccessToken
 	}
 	input, key, ok = m.dpop.input(m, p.cfg.ConfigID, method, target, tok)
 	return "DPoP " + tok, input, key, ok
