@@ -129,8 +129,14 @@ func TestDPoPProofHTU(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.op.CheckProof(h.DPoP, "GET", tt.want, strings.TrimPrefix(h.Authorization, "DPoP ")); err != nil {
+		p, err := e.op.CheckProof(h.DPoP, "GET", tt.want, strings.TrimPrefix(h.Authorization, "DPoP "))
+		if err != nil {
 			t.Errorf("%s: %v", tt.target, err)
+		}
+		// The server normalises both sides (§4.3 check 9); the proof itself
+		// must already be in normal form, for servers that compare strings.
+		if p.Claims["htu"] != tt.want {
+			t.Errorf("%s: htu %v, want %s", tt.target, p.Claims["htu"], tt.want)
 		}
 	}
 }

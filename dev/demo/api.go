@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/oidcwasm/oidcwasm/dev/devop"
-	"github.com/oidcwasm/oidcwasm/dev/devop/dpop"
+	"github.com/oidcwasm/oidcwasm/internal/dpop"
 )
 
 // APIResponse is the JSON body of the sample APIs and of the echo
