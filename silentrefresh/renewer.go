@@ -21,7 +21,7 @@ import (
 //     old one before anything else can use it). Its outcome is final: an
 //     invalid_grant does not fall back to the iframe. The provider has revoked
 //     that grant (logout elsewhere, an administrator, or refresh-token reuse
-//     detection revoking the whole family, RFC 9700 §4.14.2), so DESIGN.md ends
+//     detection revoking the whole family, RFC 9700 §4.14.2), so docs/DESIGN.md ends
 //     the session; an iframe would quietly sign the user back in behind the
 //     revocation. A transient failure is not retried here either: the iframe
 //     asks the same provider, and the Scheduler retries with backoff.

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// TokenOptions say which access token a request needs (DESIGN.md, "Route
+// TokenOptions say which access token a request needs (docs/DESIGN.md, "Route
 // entries and tokens per API"): the zero value is the login's own access
 // token; otherwise a token for Resource (RFC 8707 §2) with Scope (space
 // separated, narrowing the granted scope, RFC 6749 §6) and TokenParams (extra

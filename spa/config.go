@@ -22,7 +22,7 @@ const (
 const NoClockSkew time.Duration = -1
 
 // Config is one OpenID Provider configuration of a single-page application.
-// Field names mirror angular-auth-oidc-client's (see DESIGN.md); the zero value
+// Field names mirror angular-auth-oidc-client's (see docs/DESIGN.md); the zero value
 // of every optional field means its documented default.
 type Config struct {
 	// ConfigID names the configuration; required when there are several.

@@ -39,7 +39,7 @@ type DPoPKeys interface {
 // Make it with NewDPoP. The zero value signs nothing, and Configure refuses
 // a config with DPoP then; natively NewManager defaults to keys in memory.
 // An option rather than a built-in so that an app without DPoP does not
-// carry its code (the wasm size budget, DESIGN.md).
+// carry its code (the wasm size budget, docs/DESIGN.md).
 type DPoP struct{ p prover }
 
 // NewDPoP returns the DPoP option over a key store: in the browser

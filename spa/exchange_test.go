@@ -83,7 +83,7 @@ func TestCallbackFetchesTheKeysDuringTheExchangeAndUserinfoAfterVerification(t *
 // TestASilentSignInAsAnotherUserEndsTheSession: the iframe's answer must keep
 // the signed-in user (OpenID Connect Core §12.2 applied to
 // re-authentication); another user at the provider ends the local session
-// rather than swap it (DESIGN.md "Renewal").
+// rather than swap it (docs/DESIGN.md "Renewal").
 func TestASilentSignInAsAnotherUserEndsTheSession(t *testing.T) {
 	e := newEnv(t)
 	e.withFrame(noRefresh(cfg("a")))

@@ -37,7 +37,7 @@ func editTokenAnswer(t *testing.T, match string, edit func(body map[string]any))
 
 // TestAccessTokenExpiryCountsFromWhenTheRequestWasSent: a token answer that
 // takes 30 s must not give the token 30 s more than the provider does
-// (DESIGN.md "Contract details").
+// (docs/DESIGN.md "Contract details").
 func TestAccessTokenExpiryCountsFromWhenTheRequestWasSent(t *testing.T) {
 	e := newEnv(t)
 	e.op.SetAccessTTL(60 * time.Second)
@@ -65,7 +65,7 @@ func TestAccessTokenExpiryCountsFromWhenTheRequestWasSent(t *testing.T) {
 
 // TestARefreshAnswerThatFailsVerificationEndsTheSession: the provider has
 // already used up the old refresh token, so keeping the session would leave a
-// signed-in look with a dead token (DESIGN.md "Renewal").
+// signed-in look with a dead token (docs/DESIGN.md "Renewal").
 func TestARefreshAnswerThatFailsVerificationEndsTheSession(t *testing.T) {
 	e := newEnv(t)
 	m := e.managerWithTokenHook(nil, editTokenAnswer(t, "grant_type=refresh_token", func(body map[string]any) {
@@ -144,7 +144,7 @@ func TestEachCallersContextBoundsItsOwnWaitForASharedRenewal(t *testing.T) {
 
 // TestCleanAddressLeavesTheAddressAtTheConfiguredRedirectURL: whatever the
 // provider appends (scope, session_state, authuser, …) leaves with code and
-// state, and the app's own parameters stay (DESIGN.md, checkAuth).
+// state, and the app's own parameters stay (docs/DESIGN.md, checkAuth).
 func TestCleanAddressLeavesTheAddressAtTheConfiguredRedirectURL(t *testing.T) {
 	withOwn := cfg("b")
 	withOwn.RedirectURL = "https://app.example/cb2?app=1&lang=de"
@@ -290,7 +290,7 @@ func (k *keepRenewal) RenewAPIToken(_ context.Context, r *spa.Renewal) error {
 // TestARenewalActsOnlyWhileItsLockIsHeld: the steps a Renewer gets (announce
 // a renewal, spend the refresh token) are refused once Renew has returned,
 // so nothing can emit renewal events or redeem the refresh token outside the
-// renewal lock (DESIGN.md "Renewal").
+// renewal lock (docs/DESIGN.md "Renewal").
 func TestARenewalActsOnlyWhileItsLockIsHeld(t *testing.T) {
 	e := newEnv(t)
 	k := &keepRenewal{}

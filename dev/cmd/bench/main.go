@@ -1,7 +1,7 @@
 // Command bench measures oidcwasm and compares it with oidc-client-ts.
 //
 //	go run ./cmd/bench          # sizes, Go benchmarks, Chromium side by side; one table
-//	go run ./cmd/bench -check   # sizes only: exit 1 when a budget of DESIGN.md is broken
+//	go run ./cmd/bench -check   # sizes only: exit 1 when a budget of docs/DESIGN.md is broken
 //	go run ./cmd/bench -probe bridge -js 'bench.internals(500)' [-profile] [-wasm file]
 //
 // Run it from dev/ after `make build` (the Makefile's bench and check-size

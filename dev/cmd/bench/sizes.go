@@ -30,7 +30,7 @@ const (
 )
 
 // httpClientSymbols are functions that only a build using net/http's client
-// links: HTTP in wasm builds must go through window.fetch (DESIGN.md).
+// links: HTTP in wasm builds must go through window.fetch (docs/DESIGN.md).
 var httpClientSymbols = []string{"net/http.(*Client).do", "net/http.(*Transport).RoundTrip"}
 
 // sizeEntry is the sizes of one file, or why there are none.
@@ -136,7 +136,7 @@ func measureSizes(ctx context.Context, e *env, check bool) *sizesReport {
 	} else {
 		r.HTTPClient = found
 		if len(found) > 0 {
-			r.Failures = append(r.Failures, fmt.Sprintf("bridge: links net/http's client (%s); wasm builds must do HTTP through window.fetch (DESIGN.md, size rules)", strings.Join(found, ", ")))
+			r.Failures = append(r.Failures, fmt.Sprintf("bridge: links net/http's client (%s); wasm builds must do HTTP through window.fetch (docs/DESIGN.md, size rules)", strings.Join(found, ", ")))
 		}
 		if !check {
 			r.Analysis = analyse(ctx, e, e.root, "./wasm", "static/oidc/oidc.wasm (built without -s -w)", mod)
