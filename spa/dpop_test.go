@@ -450,7 +450,7 @@ func (k *heldKeys) Key(ctx context.Context, id string) (spa.DPoPKey, error) {
 }
 
 // A key lookup in flight when the session ends must not bring the dead key
-// back: the next sign-in still proves a new key.
+// back: neither the proof it was for nor the next sign-in is signed with it.
 func TestDPoPKeyLookupDuringLogoffDoesNotRevive(t *testing.T) {
 	keys := &heldKeys{MemoryDPoPKeys: spa.NewMemoryDPoPKeys()}
 	e := newEnv(t)
@@ -469,20 +469,29 @@ func TestDPoPKeyLookupDuringLogoffDoesNotRevive(t *testing.T) {
 	e.m = newManager() // a reload: the key is not at hand yet
 	keys.looked, keys.release = make(chan struct{}), make(chan struct{})
 	looked := keys.looked
-	done := make(chan error, 1)
+	type headers struct {
+		h   spa.AuthHeaders
+		err error
+	}
+	done := make(chan headers, 1)
 	go func() {
 		target := "https://api.example/a/x"
 		r, _ := e.m.MatchRequest(target, "GET", nil)
-		_, _, err := e.m.RouteHeaders(context.Background(), r, "GET", target, false)
-		done <- err
+		h, _, err := e.m.RouteHeaders(context.Background(), r, "GET", target, false)
+		done <- headers{h, err}
 	}()
 	<-looked
 	if err := e.m.LogoffLocal("a"); err != nil {
 		t.Fatal(err)
 	}
 	close(keys.release)
-	if err := <-done; err != nil {
-		t.Fatalf("the proof whose lookup was in flight: %v", err)
+	got := <-done
+	if got.err != nil {
+		t.Fatalf("the proof whose lookup was in flight: %v", got.err)
+	}
+	// That proof is not signed with the key the logoff deleted either.
+	if p, err := e.op.CheckProof(got.h.DPoP, "GET", "https://api.example/a/x", strings.TrimPrefix(got.h.Authorization, "DPoP ")); p.JKT == first {
+		t.Errorf("the proof whose lookup overlapped the logoff is signed with the deleted key (%v)", err)
 	}
 	e.login("a")
 	ps := e.op.Proofs()
