@@ -73,10 +73,10 @@ func goAppView(tab *e2etest.Tab, name string) {
 	tab.WaitFor(`document.querySelector("#nav-` + name + `.active")`)
 }
 
-// screenshot saves the page as dev/artifacts/name.png.
+// screenshot saves the page as dev/artifacts/<engine>/name.png.
 func goAppScreenshot(tab *e2etest.Tab, name string) string {
 	tab.T.Helper()
-	dir := filepath.Join(filepath.Dir(goAppStatic(tab.T.(*testing.T))), "dev", "artifacts")
+	dir := filepath.Join(filepath.Dir(goAppStatic(tab.T.(*testing.T))), "dev", "artifacts", string(env.Engine()))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		tab.T.Fatal(err)
 	}

@@ -138,10 +138,10 @@ func timelineWait(tab *e2etest.Tab, a, b int) {
 	time.Sleep(1100 * time.Millisecond)
 }
 
-// timelineScreenshot saves the page as dev/artifacts/screenshots/name.png.
+// timelineScreenshot saves the page as dev/artifacts/<engine>/screenshots/name.png.
 func timelineScreenshot(tab *e2etest.Tab, name string) {
 	tab.T.Helper()
-	dir := filepath.Join(filepath.Dir(goAppStatic(tab.T.(*testing.T))), "dev", "artifacts", "screenshots")
+	dir := filepath.Join(filepath.Dir(goAppStatic(tab.T.(*testing.T))), "dev", "artifacts", string(env.Engine()), "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		tab.T.Fatal(err)
 	}
