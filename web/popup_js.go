@@ -155,7 +155,12 @@ func waitPopup(ctx context.Context, popup js.Value, authorizeURL, state string) 
 	popup.Get("location").Call("replace", authorizeURL)
 	tick := time.NewTicker(popupPoll)
 	defer tick.Stop()
-	navigated := false // seen on a page other than the empty one OpenPopup gave
+	// navigated: seen on a page other than the empty one OpenPopup gave, at
+	// two polls in a row. Once is not enough: while Chromium moves a popup
+	// into a browsing context group of its own (a Cross-Origin-Opener-Policy),
+	// its handle can read open on another origin's page for a moment before
+	// it reads closed.
+	navigated, seen := false, 0
 	for {
 		select {
 		case u := <-answer:
@@ -164,7 +169,12 @@ func waitPopup(ctx context.Context, popup js.Value, authorizeURL, state string) 
 			return "", ctx.Err()
 		case <-tick.C:
 			if !popup.Get("closed").Truthy() {
-				navigated = navigated || leftBlank(popup)
+				if leftBlank(popup) {
+					seen++
+				} else {
+					seen = 0
+				}
+				navigated = navigated || seen >= 2
 				continue
 			}
 			// The page posts, then closes itself: its message may still be

@@ -5,13 +5,17 @@
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-# OIDCWASM_LAYERS="vet typecheck" runs only those layers.
-# Each browser layer has one line per engine (chromium, firefox, webkit).
+# OIDCWASM_LAYERS="vet typecheck" runs only those layers. Layers joined by "+"
+# run at the same time: the browser layers of the three engines do, since
+# they mostly wait (on timers, tokens that expire, the browsers) and each
+# has its own browser and ports; each still gets its own line, its output
+# shown whole after the group ends.
 engines=(chromium firefox webkit)
+join() { local IFS=+; echo "$*"; }
 default="vet typecheck test-native"
-for e in "${engines[@]}"; do default+=" test-browser-$e"; done
+default+=" $(join "${engines[@]/#/test-browser-}")"
 default+=" build"
-for e in "${engines[@]}"; do default+=" run-e2e-$e"; done
+default+=" $(join "${engines[@]/#/run-e2e-}")"
 default+=" run-size"
 read -r -a layers <<<"${OIDCWASM_LAYERS:-$default}"
 declare -A what=(
@@ -33,18 +37,46 @@ passed=0
 failed=0
 failures=()
 lines=()
-for layer in "${layers[@]}"; do
-	start=$SECONDS
-	echo "=== layer $layer: ${what[$layer]:-}"
-	if make --no-print-directory "$layer"; then
-		result=passed
+logs="build/layers"
+mkdir -p "$logs"
+record() { # layer, exit code, seconds
+	local result=passed
+	if [[ $2 == 0 ]]; then
 		passed=$((passed + 1))
 	else
 		result=FAILED
 		failed=$((failed + 1))
-		failures+=("$layer")
+		failures+=("$1")
 	fi
-	lines+=("$(printf '%-21s %-6s %4ds  %s' "$layer" "$result" $((SECONDS - start)) "${what[$layer]:-}")")
+	lines+=("$(printf '%-21s %-6s %4ds  %s' "$1" "$result" "$3" "${what[$1]:-}")")
+}
+for group in "${layers[@]}"; do
+	IFS=+ read -r -a members <<<"$group"
+	if ((${#members[@]} == 1)); then
+		layer=${members[0]}
+		start=$SECONDS
+		echo "=== layer $layer: ${what[$layer]:-}"
+		make --no-print-directory "$layer"
+		record "$layer" $? $((SECONDS - start))
+		continue
+	fi
+	echo "=== layers ${members[*]}, at the same time (output follows when all are done)"
+	pids=()
+	for layer in "${members[@]}"; do
+		(
+			start=$SECONDS
+			make --no-print-directory "$layer" >"$logs/$layer.log" 2>&1
+			echo "$? $((SECONDS - start))" >"$logs/$layer.status"
+		) &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for layer in "${members[@]}"; do
+		echo "=== layer $layer: ${what[$layer]:-}"
+		cat "$logs/$layer.log"
+		read -r code secs <"$logs/$layer.status"
+		record "$layer" "$code" "$secs"
+	done
 done
 
 echo

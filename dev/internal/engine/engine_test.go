@@ -168,6 +168,17 @@ func TestEveryEngineDoesWhatTheHarnessNeeds(t *testing.T) {
 			if err != nil || len(jar) != 1 || jar[0].Name != "jar" || jar[0].SameSite != "lax" {
 				t.Errorf("Cookies: %+v, %v; want the Lax cookie jar", jar, err)
 			}
+			// Another site's first-party cookie, read while the page is on this one.
+			otherSite := strings.Replace(origin, "localhost", "127.0.0.1", 1)
+			if err := p.Navigate(ctx, otherSite+"/cookie"); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Navigate(ctx, origin+"/"); err != nil {
+				t.Fatal(err)
+			}
+			if jar, err := p.Cookies(ctx, otherSite+"/"); err != nil || len(jar) != 1 || jar[0].Name != "jar" {
+				t.Errorf("Cookies of another site from this one: %+v, %v; want its cookie jar", jar, err)
+			}
 			if err := p.SetViewport(ctx, 600, 500, false); err != nil {
 				t.Fatal(err)
 			}

@@ -453,9 +453,11 @@ func (p *bidiPage) Cookies(ctx context.Context, url string) ([]Cookie, error) {
 			Domain, Path, SameSite string
 		} `json:"cookies"`
 	}
+	// The jar of url's own site in this user context: the cookies a top-level
+	// visit there sends (a context's partition would be its page's site's).
 	if err := p.b.conn.call(ctx, "storage.getCookies", map[string]any{
 		"filter":    map[string]any{"domain": host},
-		"partition": map[string]any{"type": "context", "context": p.context},
+		"partition": map[string]any{"type": "storageKey", "userContext": p.userContext, "sourceOrigin": originOf(url)},
 	}, &r); err != nil {
 		return nil, err
 	}

@@ -72,3 +72,12 @@ func hostOf(raw string) (string, error) {
 	}
 	return u.Hostname(), nil
 }
+
+// originOf is raw's scheme://host[:port].
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Scheme + "://" + u.Host
+}
