@@ -437,6 +437,9 @@ return window.__engineOpened.n;`
 }
 
 func (p *wkPage) Screenshot(ctx context.Context) ([]byte, error) {
+	// WebKit snapshots what it last painted: let it paint the current DOM
+	// first (two animation frames).
+	p.Eval(ctx, `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(""))))`)
 	var data string
 	if err := p.do(ctx, http.MethodGet, "screenshot", nil, &data); err != nil {
 		return nil, err
