@@ -55,3 +55,36 @@ func (m *Manager) endOnRefusal(p *provider, token string, err error) error {
 	}
 	return err
 }
+
+// EndedElsewhere ends configID's session here because another tab's ended
+// with reason (web.Broadcast carries it), so that loggedOut says in every tab
+// who ended it. A session of the tab's own (sessionStorage, memory) ends;
+// one in the store shared with that tab (StorageLocal) is re-read, as
+// Reload does: gone there, it is gone here; still there, the other tab's
+// write has not arrived yet, or another session began, and Reload's
+// answer says whether anything changed. It reports whether the tab now
+// agrees with the other tab's news (nothing left to wait for).
+func (m *Manager) EndedElsewhere(configID, reason string) (bool, error) {
+	p, err := m.provider(configID)
+	if err != nil {
+		return false, err
+	}
+	if p.cfg.Storage != StorageLocal {
+		m.endSessionWith(p, "", reason)
+		return true, nil
+	}
+	p.mu.Lock()
+	if readSession(p.store, &p.cfg) != nil {
+		p.mu.Unlock()
+		return m.Reload(configID)
+	}
+	had := p.session.Swap(nil) != nil
+	p.mu.Unlock()
+	if had {
+		if p.cfg.DPoP && m.dpop != nil {
+			m.dpop.forget(p.cfg.ConfigID) // the other tab deleted the key with the session
+		}
+		m.emit(Event{Type: EventLoggedOut, ConfigID: p.cfg.ConfigID, Reason: reason})
+	}
+	return true, nil
+}

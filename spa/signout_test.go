@@ -103,3 +103,36 @@ func TestTheCallbackKeepsSessionState(t *testing.T) {
 		t.Fatalf("session_state %q from a response without one", s.SessionState)
 	}
 }
+
+// TestEndedElsewhereCarriesTheReason: another tab's session ended with a
+// reason (its broadcast says so): this tab's loggedOut has that reason too,
+// for a tab's own session and for a shared one the other tab removed; a
+// shared session still in the store is not dropped (the other tab's write
+// has not arrived yet).
+func TestEndedElsewhereCarriesTheReason(t *testing.T) {
+	for _, storage := range []string{spa.StorageSession, spa.StorageLocal} {
+		t.Run(storage, func(t *testing.T) {
+			c := cfg("a")
+			c.Storage = storage
+			e := newEnv(t, c)
+			e.login("a")
+			if storage == spa.StorageLocal {
+				done, err := e.m.EndedElsewhere("a", spa.ReasonProvider)
+				if err != nil || done || !e.m.IsAuthenticated("a") || len(e.loggedOut()) != 0 {
+					t.Fatalf("with the session still stored: done %v, err %v, signed in %v: want to wait, signed in", done, err, e.m.IsAuthenticated("a"))
+				}
+				e.stores[spa.StorageLocal].Remove("oidcwasm.a.session") // the other tab's logoff arrives
+			}
+			done, err := e.m.EndedElsewhere("a", spa.ReasonProvider)
+			if err != nil || !done || e.m.IsAuthenticated("a") {
+				t.Fatalf("done %v, err %v, signed in %v", done, err, e.m.IsAuthenticated("a"))
+			}
+			if lo := e.loggedOut(); len(lo) != 1 || lo[0].Reason != spa.ReasonProvider {
+				t.Fatalf("loggedOut %+v, want one with reason provider", lo)
+			}
+			if done, _ := e.m.EndedElsewhere("a", spa.ReasonProvider); !done || len(e.loggedOut()) != 1 {
+				t.Fatal("a second message ended something again")
+			}
+		})
+	}
+}
