@@ -210,7 +210,10 @@ func TestSessionMonitorStopsWhereTheAnswerSaysSo(t *testing.T) {
 		at     time.Duration // when checkSessionFailed comes
 	}{
 		{"error", answering("error"), "invalid_request", 3 * time.Second},
-		{"no answer", func(ctx context.Context, _ spa.CheckSessionTarget) (string, error) { <-ctx.Done(); return "", ctx.Err() }, spa.CodeTimeout, 23 * time.Second},
+		{"no answer", func(ctx context.Context, _ spa.CheckSessionTarget) (string, error) {
+			<-ctx.Done()
+			return "", ctx.Err()
+		}, spa.CodeTimeout, 23 * time.Second},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -252,7 +255,10 @@ func TestSessionMonitorStopAsksNoMore(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e, f, mon := monitored(t, checking())
 		e.sleepUntil(4 * time.Second)
-		f.set(func(ctx context.Context, _ spa.CheckSessionTarget) (string, error) { <-ctx.Done(); return "", ctx.Err() })
+		f.set(func(ctx context.Context, _ spa.CheckSessionTarget) (string, error) {
+			<-ctx.Done()
+			return "", ctx.Err()
+		})
 		e.sleepUntil(7 * time.Second) // the third question hangs
 		mon.Stop()
 		e.sleepUntil(time.Minute)

@@ -44,7 +44,9 @@ func TestNextStateFollowsEventsAndSession(t *testing.T) {
 		{"ended by the provider says so", AuthState{}, nil, t0, &spa.Event{Type: spa.EventLoggedOut, Code: "login_required"},
 			func(s AuthState) bool { return s.ErrorCode == "login_required" && s.Error != "" }},
 		{"signed out at the provider says who", AuthState{SignedIn: true}, nil, t0, &spa.Event{Type: spa.EventLoggedOut, Reason: spa.ReasonProvider},
-			func(s AuthState) bool { return !s.SignedIn && s.LogoutReason == spa.ReasonProvider && s.ErrorCode == "" && s.Error == "" }},
+			func(s AuthState) bool {
+				return !s.SignedIn && s.LogoutReason == spa.ReasonProvider && s.ErrorCode == "" && s.Error == ""
+			}},
 		{"logged out on request has no reason", AuthState{LogoutReason: spa.ReasonProvider}, nil, t0, &spa.Event{Type: spa.EventLoggedOut},
 			func(s AuthState) bool { return s.LogoutReason == "" }},
 		{"a sign-in clears the reason", AuthState{LogoutReason: spa.ReasonProvider}, sess, t0, &spa.Event{Type: spa.EventAuthenticated},
