@@ -32,7 +32,7 @@ func csEnv(t *testing.T, configs ...spa.Config) *env {
 	clk := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	e := &env{t: t, op: fakeop.New(t, clk), clk: clk, stores: map[string]spa.Store{
 		spa.StorageSession: spa.NewMemoryStore(), spa.StorageLocal: spa.NewMemoryStore(), spa.StorageMemory: spa.NewMemoryStore()}}
-	frame := silentrefresh.FrameFunc(func(_ context.Context, u string) (string, error) { return e.op.Authorize(u) })
+	frame := silentrefresh.FrameFunc(func(_ context.Context, r spa.AuthRequest) (string, error) { return e.op.Authorize(r.URL) })
 	e.m = spa.NewManager(spa.Options{Fetcher: e.op.Fetcher(), Stores: e.stores, Clock: clk, Renewer: silentrefresh.New(frame)})
 	e.m.Subscribe(func(ev spa.Event) { e.mu.Lock(); e.events = append(e.events, ev); e.mu.Unlock() })
 	if err := e.m.Configure(context.Background(), configs); err != nil {
@@ -149,7 +149,7 @@ func TestCheckSessionTargetIsTheClientAndTheSessionState(t *testing.T) {
 }
 
 // TestCheckSessionAnswers: what each answer of the check_session_iframe
-// does (DESIGN.md "Sign-out from elsewhere"; Session Management 1.0 §3.2,
+// does (docs/DESIGN.md "Sign-out from elsewhere"; Session Management 1.0 §3.2,
 // §5): "changed" starts one prompt=none renewal, in the iframe even though
 // the session has a refresh token, and that renewal decides.
 func TestCheckSessionAnswers(t *testing.T) {

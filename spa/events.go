@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// EventType names an event of the JS contract (DESIGN.md, "Events").
+// EventType names an event of the JS contract (docs/DESIGN.md, "Events").
 type EventType string
 
 const (
@@ -26,7 +26,7 @@ const (
 )
 
 // ReasonProvider is EventLoggedOut's Reason when the provider ended the
-// session, not this app (DESIGN.md, "Sign-out from elsewhere"): a
+// session, not this app (docs/DESIGN.md, "Sign-out from elsewhere"): a
 // front-channel logout request, a renewal answered login_required,
 // consent_required, interaction_required or invalid_grant, a userinfo 401,
 // or another user at the provider.

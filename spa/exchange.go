@@ -20,7 +20,7 @@ func (m *Manager) Exchange(ctx context.Context, cb *Callback) (*Session, error) 
 	}
 	// The JWKS (when not cached) is fetched during the code exchange: it
 	// sends nothing of the answer. Nothing of the answer leaves the page
-	// before every check on it has passed (DESIGN.md "Verification": verify,
+	// before every check on it has passed (docs/DESIGN.md "Verification": verify,
 	// then use), so userinfo waits for the ID token's verification.
 	p.keys.prefetch(ctx)
 	tr, err := m.exchangeCode(ctx, p, cb)

@@ -118,17 +118,44 @@ func (d *discovery) providerOrigin(o string) bool {
 // an issuer no such config has, or for another session — changes nothing:
 // the error says why, for the console (it names no sid).
 func (m *Manager) FrontchannelLogout(message string) (ended []string, err error) {
-	r, iss, sid, err := parseFrontchannel([]byte(message))
+	return m.frontchannelEnd([]byte(message), false)
+}
+
+// ApplyStoredLogouts ends the sessions that a front-channel logout request
+// stored by the logout page names (FrontchannelLogoutStoreKey), by the rule of
+// FrontchannelLogout, for the requests that came while no tab of this
+// config was open or listening; it returns the IDs of the configs whose
+// session ended. Configure calls it, and the browser side when a page wakes
+// (a frozen or back/forward-cached tab hears no BroadcastChannel). The
+// requests stay stored (other tabs with sessionStorage may hold a session
+// they end), and those that end nothing are passed over without a word:
+// they are about sessions gone before.
+func (m *Manager) ApplyStoredLogouts() (ended []string) {
+	raw, ok := m.stores[StorageLocal].Get(FrontchannelLogoutStoreKey)
+	var list []json.RawMessage
+	if !ok || json.Unmarshal([]byte(raw), &list) != nil {
+		return nil
+	}
+	for _, item := range list {
+		e, _ := m.frontchannelEnd(item, true)
+		ended = append(ended, e...)
+	}
+	return ended
+}
+
+// frontchannelEnd applies one request, live or stored (see
+// frontchannelMismatch), to every config of its issuer.
+func (m *Manager) frontchannelEnd(raw []byte, stored bool) (ended []string, err error) {
+	r, iss, sid, err := parseFrontchannel(raw)
+	if err == nil && !r.Framed {
+		err = newError(codeInvalidRequest, "", "the front-channel logout page was loaded outside a frame: the provider loads it in an iframe (OpenID Connect Front-Channel Logout 1.0 §2)")
+	}
 	if err != nil {
 		return nil, err
 	}
-	if !r.Framed {
-		return nil, newError(codeInvalidRequest, "", "the front-channel logout page was loaded outside a frame: the provider loads it in an iframe (OpenID Connect Front-Channel Logout 1.0 §2)")
-	}
-	set := m.set.Load()
 	var why []string
 	known := false
-	if set != nil {
+	if set := m.set.Load(); set != nil {
 		for _, id := range set.order {
 			p := set.byID[id]
 			if p.cfg.FrontchannelLogoutURL == "" || p.disc.Issuer != iss {
@@ -139,7 +166,7 @@ func (m *Manager) FrontchannelLogout(message string) (ended []string, err error)
 			if s == nil {
 				continue // nothing to end: another tab's news may have come first
 			}
-			if w := m.frontchannelMismatch(p, s, r, sid, false); w != "" {
+			if w := m.frontchannelMismatch(p, s, r, sid, stored); w != "" {
 				why = append(why, fmt.Sprintf("config %q: %s", id, w))
 				continue
 			}
@@ -154,45 +181,4 @@ func (m *Manager) FrontchannelLogout(message string) (ended []string, err error)
 		return nil, newError(codeInvalidRequest, "", "front-channel logout for iss %q, which is the issuer of no config with frontchannelLogoutUrl", truncate(iss, 200))
 	}
 	return nil, newError(codeInvalidRequest, "", "front-channel logout for iss %q ignored: %s", truncate(iss, 200), strings.Join(why, "; "))
-}
-
-// ApplyStoredLogouts ends the sessions that a front-channel logout request
-// stored by the logout page names (FrontchannelLogoutStoreKey), by the rule of
-// FrontchannelLogout, for the requests that came while no tab of this
-// config was open or listening; it returns the IDs of the configs whose
-// session ended. Configure calls it, and the browser side when a page wakes
-// (a frozen or back/forward-cached tab hears no BroadcastChannel). The
-// requests stay stored (other tabs with sessionStorage may hold a session
-// they end), and those that end nothing are passed over without a word:
-// they are about sessions gone before.
-func (m *Manager) ApplyStoredLogouts() (ended []string) {
-	set := m.set.Load()
-	if set == nil {
-		return nil
-	}
-	raw, ok := m.stores[StorageLocal].Get(FrontchannelLogoutStoreKey)
-	if !ok {
-		return nil
-	}
-	var list []json.RawMessage
-	if json.Unmarshal([]byte(raw), &list) != nil {
-		return nil
-	}
-	for _, id := range set.order {
-		p := set.byID[id]
-		s := p.session.Load()
-		if p.cfg.FrontchannelLogoutURL == "" || s == nil {
-			continue
-		}
-		for _, item := range list {
-			r, iss, sid, err := parseFrontchannel(item)
-			if err != nil || !r.Framed || iss != p.disc.Issuer || m.frontchannelMismatch(p, s, r, sid, true) != "" {
-				continue
-			}
-			m.endSessionWith(p, "", ReasonProvider)
-			ended = append(ended, id)
-			break
-		}
-	}
-	return ended
 }

@@ -68,7 +68,7 @@ func (e *env) loggedOut() []spa.Event {
 }
 
 // TestFrontchannelLogoutEndsOnlyTheSessionItNames: OpenID Connect
-// Front-Channel Logout 1.0 §2-§3 and DESIGN.md "Sign-out from elsewhere": a
+// Front-Channel Logout 1.0 §2-§3 and docs/DESIGN.md "Sign-out from elsewhere": a
 // load of the logout page ends the config's session when iss is the
 // config's issuer and sid its session's sid, with loggedOut and reason
 // "provider"; every other load changes nothing and says why.

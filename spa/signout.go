@@ -1,6 +1,6 @@
 package spa
 
-// Sign-out from elsewhere (DESIGN.md): a session that the provider ended
+// Sign-out from elsewhere (docs/DESIGN.md): a session that the provider ended
 // ends here too, in every tab, with EventLoggedOut's Reason ReasonProvider.
 // Front-channel logout is in frontchannel.go, check-session in
 // checksession.go; this file holds what they share and the third way, a
@@ -45,7 +45,7 @@ func signOutWarning(p *provider) string {
 
 // endOnRefusal ends p's session when err is a userinfo 401 (login_required)
 // for token and token is still the session's: without a retry, the provider
-// has ended what the token stood for (DESIGN.md, "Sign-out from elsewhere").
+// has ended what the token stood for (docs/DESIGN.md, "Sign-out from elsewhere").
 // It returns err.
 func (m *Manager) endOnRefusal(p *provider, token string, err error) error {
 	if ErrorCode(err) == CodeLoginRequired {
@@ -58,33 +58,20 @@ func (m *Manager) endOnRefusal(p *provider, token string, err error) error {
 
 // EndedElsewhere ends configID's session here because another tab's ended
 // with reason (web.Broadcast carries it), so that loggedOut says in every tab
-// who ended it. A session of the tab's own (sessionStorage, memory) ends;
-// one in the store shared with that tab (StorageLocal) is re-read, as
-// Reload does: gone there, it is gone here; still there, the other tab's
-// write has not arrived yet, or another session began, and Reload's
-// answer says whether anything changed. It reports whether the tab now
-// agrees with the other tab's news (nothing left to wait for).
+// who ended it. A session of the tab's own (sessionStorage, memory) ends, and
+// so does one in the store shared with that tab (StorageLocal) once it is
+// gone from there too; while it is still there, the other tab's write has
+// not arrived yet, or another session began, and Reload says whether
+// anything changed. It reports whether the tab now agrees with the other
+// tab's news (nothing left to wait for).
 func (m *Manager) EndedElsewhere(configID, reason string) (bool, error) {
 	p, err := m.provider(configID)
 	if err != nil {
 		return false, err
 	}
-	if p.cfg.Storage != StorageLocal {
-		m.endSessionWith(p, "", reason)
-		return true, nil
-	}
-	p.mu.Lock()
-	if readSession(p.store, &p.cfg) != nil {
-		p.mu.Unlock()
+	if p.cfg.Storage == StorageLocal && readSession(p.store, &p.cfg) != nil {
 		return m.Reload(configID)
 	}
-	had := p.session.Swap(nil) != nil
-	p.mu.Unlock()
-	if had {
-		if p.cfg.DPoP && m.dpop != nil {
-			m.dpop.forget(p.cfg.ConfigID) // the other tab deleted the key with the session
-		}
-		m.emit(Event{Type: EventLoggedOut, ConfigID: p.cfg.ConfigID, Reason: reason})
-	}
+	m.endSessionWith(p, "", reason)
 	return true, nil
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 
-// TestLoggedOutSaysWhoEndedTheSession: DESIGN.md "Sign-out from elsewhere":
+// TestLoggedOutSaysWhoEndedTheSession: docs/DESIGN.md "Sign-out from elsewhere":
 // a session the provider ended ends with loggedOut reason "provider"; one
 // this app ended has no reason.
 func TestLoggedOutSaysWhoEndedTheSession(t *testing.T) {

@@ -66,11 +66,16 @@ var tokenPaths = []tokenPath{
 	{name: "code exchange (popup)", config: func() spa.Config { return cfg("a") }, grant: "authorization_code", nonce: true,
 		route: "https://api.example/a/x",
 		run: func(ctx context.Context, e *env, m *spa.Manager) error {
-			u, err := m.AuthorizePopupURL(ctx, "a", spa.AuthorizeOptions{})
+			req, err := m.AuthorizePopup(ctx, "a", spa.AuthorizeOptions{})
 			if err != nil {
 				return err
 			}
-			return exchangeAnswer(ctx, e, m, u)
+			back, err := e.op.Authorize(req.URL)
+			if err != nil {
+				return err
+			}
+			_, err = m.Complete(ctx, req, back)
+			return err
 		}},
 	{name: "refresh grant", config: func() spa.Config { return cfg("a") }, grant: "refresh_token",
 		route: "https://api.example/a/x", prepare: signIn,
@@ -81,11 +86,8 @@ var tokenPaths = []tokenPath{
 	{name: "iframe renewal", config: func() spa.Config { return noRefresh(cfg("a")) }, grant: "authorization_code", nonce: true,
 		route: "https://api.example/a/x", prepare: signIn,
 		run: func(ctx context.Context, e *env, m *spa.Manager) error {
-			u, err := m.SilentAuthorizeURL(ctx, "a")
-			if err != nil {
-				return err
-			}
-			return exchangeAnswer(ctx, e, m, u)
+			_, err := m.Renew(ctx, "a")
+			return err
 		}},
 	{name: "per-API token (refresh grant)", config: apiConfig, grant: "refresh_token",
 		route: "https://orders.example/api/x", prepare: signIn,
@@ -96,11 +98,8 @@ var tokenPaths = []tokenPath{
 	{name: "per-API token (iframe)", config: func() spa.Config { return noRefresh(apiConfig()) }, grant: "authorization_code", nonce: true,
 		route: "https://orders.example/api/x", prepare: signIn,
 		run: func(ctx context.Context, e *env, m *spa.Manager) error {
-			u, err := m.SilentAuthorizeURLFor(ctx, "a", spa.TokenOptions{Resource: orders, Scope: "orders.read"})
-			if err != nil {
-				return err
-			}
-			return exchangeAnswer(ctx, e, m, u)
+			_, err := m.RenewTokenFor(ctx, "a", spa.TokenOptions{Resource: orders, Scope: "orders.read"})
+			return err
 		}},
 }
 
@@ -109,21 +108,6 @@ func signIn(e *env, m *spa.Manager) {
 	if _, err := e.op.Login(context.Background(), m, "a"); err != nil {
 		e.t.Fatalf("signing in first: %v", err)
 	}
-}
-
-// exchangeAnswer takes authorization request u to the provider and the
-// provider's answer through ValidateCallback and Exchange.
-func exchangeAnswer(ctx context.Context, e *env, m *spa.Manager, u string) error {
-	back, err := e.op.Authorize(u)
-	if err != nil {
-		return err
-	}
-	cb, err := m.ValidateCallback(ctx, back)
-	if err != nil {
-		return err
-	}
-	_, err = m.Exchange(ctx, cb)
-	return err
 }
 
 // sentRequests records what the provider and the APIs received through a
@@ -184,7 +168,8 @@ func TestNoTokenOfAnAnswerThatFailsACheckIsSentAnywhere(t *testing.T) {
 					var issued []string // the tokens of the changed answer
 					inner := e.op.Fetcher()
 					recording := false // armed or fired
-					m := e.managerOver(c, spa.FetcherFunc(func(ctx context.Context, req *spa.Request) (*spa.Response, error) {
+					renewer := &frameRenewer{op: e.op}
+					m := e.managerWith(spa.Options{Renewer: renewer, Fetcher: spa.FetcherFunc(func(ctx context.Context, req *spa.Request) (*spa.Response, error) {
 						sent.mu.Lock()
 						defer sent.mu.Unlock()
 						if recording {
@@ -218,7 +203,7 @@ func TestNoTokenOfAnAnswerThatFailsACheckIsSentAnywhere(t *testing.T) {
 						}
 						resp.Body, _ = json.Marshal(body)
 						return resp, nil
-					}))
+					})}, c)
 					ctx := context.Background()
 					if path.prepare != nil {
 						path.prepare(e, m)

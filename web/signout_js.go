@@ -7,7 +7,7 @@ import (
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 
-// watchSignOut wires "Sign-out from elsewhere" (DESIGN.md) for m: the
+// watchSignOut wires "Sign-out from elsewhere" (docs/DESIGN.md) for m: the
 // front-channel logout page's messages (ListenFrontchannelLogout) and the
 // provider's check_session_iframe (a silentrefresh.SessionMonitor over a
 // SessionIframe). stop undoes both.
@@ -21,17 +21,11 @@ func watchSignOut(m *spa.Manager) (stop func()) {
 	}
 }
 
-// reasonOf is the reason of a Broadcast message, "" when it has none the
-// Manager knows (a message is told, not trusted: only the label passes).
+// reasonOf is the reason of a Broadcast message (parseBroadcast has read
+// its data), "" when it has none the Manager knows: a message is told, not
+// trusted, so only a known label passes.
 func reasonOf(ev js.Value) string {
-	if ev.Type() != js.TypeObject {
-		return ""
-	}
-	data := ev.Get("data")
-	if data.Type() != js.TypeObject {
-		return ""
-	}
-	if r := data.Get("reason"); r.Type() == js.TypeString && r.String() == spa.ReasonProvider {
+	if r := ev.Get("data").Get("reason"); r.Type() == js.TypeString && r.String() == spa.ReasonProvider {
 		return spa.ReasonProvider
 	}
 	return ""
@@ -41,7 +35,7 @@ func reasonOf(ev js.Value) string {
 // page (silentrefresh.FrontchannelLogoutHTML, on the BroadcastChannel
 // silentrefresh.FrontchannelLogoutChannel) to m.FrontchannelLogout, and
 // reports in the console, with console.warn, why a request ended nothing
-// (OpenID Connect Front-Channel Logout 1.0; DESIGN.md: a wrong or missing
+// (OpenID Connect Front-Channel Logout 1.0; docs/DESIGN.md: a wrong or missing
 // iss or sid changes nothing and says so). When the page wakes (a frozen or
 // back/forward-cached tab hears no BroadcastChannel) it applies the requests
 // the page stored meanwhile (m.ApplyStoredLogouts); Configure applies them

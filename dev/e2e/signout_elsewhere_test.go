@@ -16,7 +16,7 @@ import (
 	"github.com/oidcwasm/oidcwasm/dev/e2etest"
 )
 
-// DESIGN.md, "Sign-out from elsewhere": a session the provider ended ends
+// docs/DESIGN.md, "Sign-out from elsewhere": a session the provider ended ends
 // here too, in every tab, with loggedOut reason "provider". The provider is
 // devop (its own sign-out page /signout renders the clients' front-channel
 // logout iframes; /check_session is its check_session_iframe); the tabs
