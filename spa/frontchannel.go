@@ -89,7 +89,7 @@ func (m *Manager) frontchannelMismatch(p *provider, s *Session, r *frontchannelR
 	case s.Claims.SessionID != sid:
 		return "the sid is not the session's"
 	}
-	if stored && !s.Claims.AuthTime.IsZero() && time.UnixMilli(int64(r.At)).Before(s.Claims.AuthTime.Add(-p.cfg.ClockSkew)) {
+	if stored && !s.Claims.AuthTime.IsZero() && time.UnixMilli(int64(r.At)).Before(s.Claims.AuthTime.Add(-max(p.cfg.ClockSkew, 0))) {
 		return "the request is older than the session's sign-in"
 	}
 	return ""
