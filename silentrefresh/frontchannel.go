@@ -6,7 +6,6 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"net/http"
-	"strconv"
 	"strings"
 )
 
@@ -69,22 +68,5 @@ func FrontchannelLogoutHandler(frameAncestors ...string) http.Handler {
 	if len(frameAncestors) > 0 {
 		csp += "; frame-ancestors " + strings.Join(frameAncestors, " ")
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			h.Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		h.Set("Cache-Control", "no-store")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Content-Security-Policy", csp)
-		h.Set("Content-Length", strconv.Itoa(len(fcPage)))
-		if r.Method == http.MethodHead {
-			return
-		}
-		w.Write(fcPage)
-	})
+	return servePage(fcPage, csp)
 }

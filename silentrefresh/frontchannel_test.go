@@ -15,19 +15,28 @@ import (
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 
-func TestFrontchannelLogoutHandlerServesThePageWithSafeHeaders(t *testing.T) {
+// TestPageHandlersServeThePagesWithSafeHeaders: silent-refresh.html and
+// frontchannel-logout.html carry a code or a session ID in their URL: never
+// cached, never sent on in a Referer; their CSP allows their own script only
+// and framing by whom may frame them.
+func TestPageHandlersServeThePagesWithSafeHeaders(t *testing.T) {
 	for _, tt := range []struct {
-		name      string
-		ancestors []string
-		want      string // frame-ancestors directive, "" none
+		name    string
+		handler http.Handler
+		page    []byte
+		hash    string
+		framing string // the frame-ancestors directive, "" none
 	}{
-		{"framed by anyone (the tabs check the framer)", nil, ""},
-		{"framed by the providers only", []string{"https://id.example.com", "http://localhost:*"}, "frame-ancestors https://id.example.com http://localhost:*"},
+		{"silent-refresh.html", silentrefresh.Handler(), silentrefresh.HTML(), silentrefresh.ScriptHash(), "frame-ancestors 'self'"},
+		{"frontchannel-logout.html, framed by anyone (the tabs check the framer)", silentrefresh.FrontchannelLogoutHandler(),
+			silentrefresh.FrontchannelLogoutHTML(), silentrefresh.FrontchannelLogoutScriptHash(), ""},
+		{"frontchannel-logout.html, framed by the providers only", silentrefresh.FrontchannelLogoutHandler("https://id.example.com", "http://localhost:*"),
+			silentrefresh.FrontchannelLogoutHTML(), silentrefresh.FrontchannelLogoutScriptHash(), "frame-ancestors https://id.example.com http://localhost:*"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, method := range []string{http.MethodGet, http.MethodHead} {
 				rec := httptest.NewRecorder()
-				silentrefresh.FrontchannelLogoutHandler(tt.ancestors...).ServeHTTP(rec, httptest.NewRequest(method, "/frontchannel-logout.html?iss=x&sid=y", nil))
+				tt.handler.ServeHTTP(rec, httptest.NewRequest(method, "/page.html?code=c&state=s&iss=x&sid=y", nil))
 				if rec.Code != http.StatusOK {
 					t.Fatalf("%s: status %d", method, rec.Code)
 				}
@@ -43,13 +52,13 @@ func TestFrontchannelLogoutHandlerServesThePageWithSafeHeaders(t *testing.T) {
 					}
 				}
 				csp := rec.Header().Get("Content-Security-Policy")
-				if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src '"+silentrefresh.FrontchannelLogoutScriptHash()+"'") {
+				if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src '"+tt.hash+"'") {
 					t.Errorf("%s: Content-Security-Policy %q", method, csp)
 				}
-				if got := regexp.MustCompile(`frame-ancestors[^;]*`).FindString(csp); got != tt.want {
-					t.Errorf("%s: %q in %q, want %q", method, got, csp, tt.want)
+				if got := regexp.MustCompile(`frame-ancestors[^;]*`).FindString(csp); got != tt.framing {
+					t.Errorf("%s: %q in %q, want %q", method, got, csp, tt.framing)
 				}
-				want := silentrefresh.FrontchannelLogoutHTML()
+				want := tt.page
 				if method == http.MethodHead {
 					want = nil
 				}
@@ -57,12 +66,12 @@ func TestFrontchannelLogoutHandlerServesThePageWithSafeHeaders(t *testing.T) {
 					t.Errorf("%s: body %q", method, rec.Body.Bytes())
 				}
 			}
+			rec := httptest.NewRecorder()
+			tt.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/page.html", nil))
+			if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET, HEAD" {
+				t.Fatalf("POST: status %d, Allow %q; want 405 with GET, HEAD", rec.Code, rec.Header().Get("Allow"))
+			}
 		})
-	}
-	rec := httptest.NewRecorder()
-	silentrefresh.FrontchannelLogoutHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/frontchannel-logout.html", nil))
-	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET, HEAD" {
-		t.Fatalf("POST: status %d, Allow %q", rec.Code, rec.Header().Get("Allow"))
 	}
 }
 

@@ -88,35 +88,17 @@ func (s *SessionIframe) frame(configID string, t spa.CheckSessionTarget) (*sessi
 		return nil, errors.New("oidcwasm: web: the check_session_iframe is not an http(s) URL")
 	}
 	doc := js.Global().Get("document")
-	f := &sessionIframe{url: t.IframeURL, el: doc.Call("createElement", "iframe"),
+	f := &sessionIframe{url: t.IframeURL, el: hiddenIframe(doc, "oidcwasm session check"),
 		loaded: make(chan struct{}), answers: make(chan string, 1)}
-	f.el.Set("title", "oidcwasm session check")
-	f.el.Call("setAttribute", "aria-hidden", "true")
-	f.el.Set("tabIndex", -1)
-	f.el.Set("width", "0")
-	f.el.Set("height", "0")
-	// As IframeFrame's: through the CSSOM (a strict CSP drops style
-	// attributes), not display:none (browsers may not load those).
-	f.el.Get("style").Set("cssText", "position:absolute;top:0;left:0;width:0;height:0;border:0;visibility:hidden")
 	var once sync.Once
 	f.onLoad = js.FuncOf(func(js.Value, []js.Value) any {
 		once.Do(func() { close(f.loaded) })
 		return nil
 	})
 	f.onMessage = js.FuncOf(func(this js.Value, args []js.Value) any {
-		ev := arg0(args)
-		if ev.Type() != js.TypeObject {
+		msgOrigin, ours, data, isEvent := messageFrom(arg0(args), f.el)
+		if !isEvent {
 			return nil
-		}
-		cw := f.el.Get("contentWindow")
-		ours := !cw.IsNull() && !cw.IsUndefined() && ev.Get("source").Equal(cw)
-		var data any
-		if d := ev.Get("data"); d.Type() == js.TypeString {
-			data = d.String()
-		}
-		msgOrigin := ""
-		if o := ev.Get("origin"); o.Type() == js.TypeString {
-			msgOrigin = o.String()
 		}
 		if a, ok := silentrefresh.AcceptSessionReply(t.Origin, msgOrigin, ours, data); ok {
 			select {
@@ -129,11 +111,7 @@ func (s *SessionIframe) frame(configID string, t spa.CheckSessionTarget) (*sessi
 	f.el.Call("addEventListener", "load", f.onLoad)
 	js.Global().Call("addEventListener", "message", f.onMessage)
 	f.el.Set("src", t.IframeURL)
-	parent := doc.Get("body")
-	if parent.IsNull() || parent.IsUndefined() {
-		parent = doc.Get("documentElement")
-	}
-	parent.Call("appendChild", f.el)
+	appendToPage(doc, f.el)
 	if s.frames == nil {
 		s.frames = map[string]*sessionIframe{}
 	}

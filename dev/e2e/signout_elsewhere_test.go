@@ -114,18 +114,7 @@ func TestFrontchannelLogoutSignsOutEveryTab(t *testing.T) {
 			first := signedIn(t, env.NewTab(t), cfg)
 			tabs := []*e2etest.Tab{first}
 			for len(tabs) < c.tabs {
-				next := first.NewTabInSameContext(t)
-				if c.storage == "session" {
-					signedIn(t, next, cfg)
-				} else {
-					next.OpenTestPage()
-					next.Configure(cfg)
-					if res := next.CheckAuth(); !res["f"].IsAuthenticated {
-						t.Fatalf("tab 2 does not restore the shared session: %+v", res["f"])
-					}
-					e2etest.Eval[any](next, pageRecorder)
-				}
-				tabs = append(tabs, next)
+				tabs = append(tabs, anotherTab(t, first, cfg, c.storage))
 			}
 			logOnFailure(t, p, tabs...)
 			sid := sessionSID(t, first, c.storage, "f")
@@ -148,6 +137,26 @@ func TestFrontchannelLogoutSignsOutEveryTab(t *testing.T) {
 			}
 		})
 	}
+}
+
+// anotherTab opens another tab of first's browser, signed in to cfg and
+// recording events: with sessionStorage it signs in itself (the provider's
+// session cookie makes that a redirect round trip), with localStorage it
+// restores the session first signed in to.
+func anotherTab(t *testing.T, first *e2etest.Tab, cfg map[string]any, storage string) *e2etest.Tab {
+	t.Helper()
+	next := first.NewTabInSameContext(t)
+	if storage == "session" {
+		return signedIn(t, next, cfg)
+	}
+	id := cfg["configId"].(string)
+	next.OpenTestPage()
+	next.Configure(cfg)
+	if res := next.CheckAuth(); !res[id].IsAuthenticated {
+		t.Fatalf("tab 2 does not restore the shared session: %+v", res[id])
+	}
+	e2etest.Eval[any](next, pageRecorder)
+	return next
 }
 
 // sessionSID is the sid claim of the stored session of id (the ID token's).
