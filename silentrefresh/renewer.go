@@ -102,7 +102,7 @@ func (r *Renewer) RenewAPIToken(ctx context.Context, rn *spa.Renewal) error {
 func (r *Renewer) renewAPI(ctx context.Context, rn renewal) error {
 	cfg := rn.Config()
 	if r.frame == nil {
-		return &spa.Error{Code: spa.CodeLoginRequired, ConfigID: cfg.ConfigID,
+		return &spa.Error{Code: spa.CodeLoginRequired, ConfigID: cfg.ConfigID, Err: spa.ErrNoWayToRenew,
 			Message: "the session has no refresh token and no iframe is available for the token of resource " + rn.Token().Resource}
 	}
 	rctx, cancel := context.WithTimeout(ctx, cfg.SilentRenewTimeout)
