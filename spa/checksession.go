@@ -108,6 +108,9 @@ func (m *Manager) CheckSessionAnswer(ctx context.Context, configID string, t Che
 	case answer != CheckSessionChanged:
 		return true // not an answer
 	}
+	// A renewal of the config already under way (a refresh at its renewal
+	// point) is joined rather than doubled: its answer decides the same way,
+	// and one that brings the same session_state back stops the asking below.
 	if _, err := m.Renew(WithPromptNone(ctx), id); err != nil {
 		if p.session.Load() == nil {
 			return false // the renewal ended the session: the provider's was over
