@@ -594,5 +594,8 @@ func eventDetail(ev spa.Event) js.Value {
 	if ev.Resource != "" {
 		d.Set("resource", ev.Resource)
 	}
+	if ev.Reason != "" {
+		d.Set("reason", ev.Reason)
+	}
 	return d
 }

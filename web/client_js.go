@@ -22,6 +22,7 @@ type Client struct {
 	broadcast *Broadcast
 	tab       *Tab
 	stopWake  func()
+	signOut   func() // front-channel logout and check-session (watchSignOut)
 }
 
 // NewClient wires a Client and starts its renewal scheduler. Call Configure
@@ -51,6 +52,7 @@ func NewClient(dpop spa.DPoP) *Client {
 	})
 	c := &Client{Manager: m, tab: tab, Scheduler: silentrefresh.NewScheduler(m, silentrefresh.SchedulerOptions{})}
 	c.broadcast = NewBroadcast(m)
+	c.signOut = watchSignOut(m)
 	c.Scheduler.Start()
 	c.stopWake = WatchWake(c.Scheduler.Recheck)
 	return c
@@ -59,6 +61,7 @@ func NewClient(dpop spa.DPoP) *Client {
 // Close stops renewal and releases the browser resources.
 func (c *Client) Close() {
 	c.stopWake()
+	c.signOut()
 	c.broadcast.Close()
 	c.Scheduler.Stop()
 	if c.tab != nil {

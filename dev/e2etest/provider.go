@@ -55,6 +55,12 @@ type ProviderOptions struct {
 	// answer (e.g. "same-origin", as some providers send on their login
 	// pages): a sign-in popup that shows such a page loses its opener.
 	OpenerPolicy string
+	// FrontchannelLogout registers FrontchannelLogoutPagePath on the app
+	// origin as the client's frontchannel_logout_uri, with iss and sid
+	// (frontchannel_logout_session_required) unless
+	// FrontchannelWithoutSession: the provider's sign-out page (/signout)
+	// and end_session then render it.
+	FrontchannelLogout, FrontchannelWithoutSession bool
 }
 
 // Provider is a development OpenID Provider started by one test
@@ -133,14 +139,19 @@ func (e *Env) StartProvider(t testing.TB, o ProviderOptions) *Provider {
 		redirects = append(redirects, e.AppURL()+p)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	client := devop.Client{
+		ID:                     ProviderClientID,
+		RedirectURIs:           redirects,
+		PostLogoutRedirectURIs: []string{e.TestPageURL()},
+		Origins:                []string{e.AppURL()},
+	}
+	if o.FrontchannelLogout {
+		client.FrontchannelLogoutURI = e.AppURL() + FrontchannelLogoutPagePath
+		client.FrontchannelLogoutSessionRequired = !o.FrontchannelWithoutSession
+	}
 	srv, err := devop.Start(ctx, devop.Config{
-		Issuer: issuer,
-		Clients: []devop.Client{{
-			ID:                     ProviderClientID,
-			RedirectURIs:           redirects,
-			PostLogoutRedirectURIs: []string{e.TestPageURL()},
-			Origins:                []string{e.AppURL()},
-		}},
+		Issuer:              issuer,
+		Clients:             []devop.Client{client},
 		AccessTokenLifetime: o.AccessTokenLifetime,
 		AutoLogin:           e.autoLogin,
 		Resources:           o.Resources,
