@@ -64,6 +64,12 @@ const (
 	// CapHistory: the tab's session history entries. Only the DevTools
 	// protocol lists them.
 	CapHistory Capability = "session history entries"
+	// CapSharedFrameStorage: a frame of another origin on the same site
+	// (localhost:8080 in a page of localhost:9001) shares the origin's
+	// localStorage and BroadcastChannels with its top-level tabs. WebKit
+	// partitions them by the top-level origin; it is an engine's policy, not
+	// a protocol's.
+	CapSharedFrameStorage Capability = "storage and BroadcastChannel shared with a same-site frame of another origin"
 	// CapMobile: emulating a phone (touch, the viewport meta tag), beyond
 	// the window's size.
 	CapMobile Capability = "mobile emulation"

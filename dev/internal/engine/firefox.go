@@ -187,7 +187,7 @@ func launchFirefox(ctx context.Context, opts Options) (Browser, error) {
 func (b *firefoxBrowser) Name() Name      { return Firefox }
 func (b *firefoxBrowser) Version() string { return b.version }
 func (b *firefoxBrowser) Supports(c Capability) bool {
-	return c == CapConsole || c == CapNavigations
+	return c == CapConsole || c == CapNavigations || c == CapSharedFrameStorage
 }
 
 // event routes one BiDi event to the page whose window it concerns. It runs
@@ -337,7 +337,23 @@ type bidiPage struct {
 func (p *bidiPage) target() map[string]any { return map[string]any{"context": p.context} }
 
 func (p *bidiPage) Navigate(ctx context.Context, url string) error {
-	return p.b.conn.call(ctx, "browsingContext.navigate", map[string]any{"context": p.context, "url": url, "wait": "complete"}, nil)
+	err := p.b.conn.call(ctx, "browsingContext.navigate", map[string]any{"context": p.context, "url": url, "wait": "complete"}, nil)
+	var be *bidiError
+	if errors.As(err, &be) && be.Code == "unknown error" {
+		// Firefox fails the navigation when a frame of the page was refused
+		// (CSP frame-ancestors: "Address rejected"), though the page itself
+		// loaded; only a page that did not is an error.
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
+			st, e := p.Eval(ctx, `document.readyState + " " + document.documentURI`)
+			if e == nil && strings.HasPrefix(st, "complete ") {
+				if strings.HasPrefix(st, "complete about:") {
+					break // an error page
+				}
+				return nil
+			}
+		}
+	}
+	return err
 }
 
 func (p *bidiPage) Reload(ctx context.Context) error {
