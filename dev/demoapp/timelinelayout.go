@@ -306,7 +306,9 @@ func placeMarkLabels(xs, widths, shortWidths []float64, nowX, w float64) ([]tlSp
 
 func placeMarkLabelsIn(xs, widths, shortWidths []float64, nowX, w float64, leftToRight bool, sides []string) (spots []tlSpot, n, short, rows int) {
 	// Boxes in row units vertically: row r is [r, r+1].
-	nowLine := tlBox{nowX - 2, -1, nowX + 2, tlMarkRows + 1}
+	// A label keeps a gap from the now line: a glyph may reach past the box
+	// its width estimate gives (in Firefox a label 2 px from the line touched it).
+	nowLine := tlBox{nowX - tlLabelGap, -1, nowX + tlLabelGap, tlMarkRows + 1}
 	lineOf := func(x float64, row int) tlBox { return tlBox{x - 1.5, 0, x + 1.5, float64(row) + 1} }
 	spots = make([]tlSpot, len(xs))
 	placed := make([]bool, len(xs))
