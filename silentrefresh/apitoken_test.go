@@ -22,10 +22,10 @@ func TestAPITokenWithoutARefreshTokenComesFromTheIframe(t *testing.T) {
 		cfg.SecureRoutes = []spa.Route{{URL: "https://orders.example/api", Resource: orders, Scope: "orders.read"}}
 		e := setup(t, cfg, true)
 		var asked []url.Values
-		e.frame.answer = func(ctx context.Context, authorizeURL string) (string, error) {
-			u, _ := url.Parse(authorizeURL)
+		e.frame.answer = func(ctx context.Context, req spa.AuthRequest) (string, error) {
+			u, _ := url.Parse(req.URL)
 			asked = append(asked, u.Query())
-			return e.op.Authorize(authorizeURL)
+			return e.op.Authorize(req.URL)
 		}
 		login := e.login()
 		if login.RefreshToken != "" {

@@ -12,13 +12,14 @@
 //	sch.Start()     // renews each session at RenewAt(TimeoutFactor); Stop ends it
 //	// on visibilitychange / online: sch.Recheck()
 //
-// An iframe renewal, inside the Manager's renewal lock:
+// An iframe renewal, inside the Manager's renewal lock, through the
+// spa.Renewal the Manager hands the Renewer (nothing else of the Manager):
 //
-//	authURL := m.SilentAuthorizeURL(ctx, id)          // prompt=none, redirect_uri=silentRenewUrl
-//	resp := frame.Navigate(ctx, authURL)              // silent-refresh.html posts location.href;
-//	                                                  // web accepts it when AcceptMessage(..., StateOf(authURL)) says so
-//	cb := m.ValidateCallback(ctx, resp)               // state, iss; login_required & co. (§3.1.2.6) end here
-//	m.Exchange(ctx, cb)                               // code + PKCE, ID token, same user (§12.2)
+//	req := rn.SilentRequest(ctx)          // prompt=none, redirect_uri=silentRenewUrl; pushed (PAR) when configured
+//	resp := frame.Navigate(ctx, req)      // silent-refresh.html posts location.href;
+//	                                      // web accepts it when AcceptMessage(..., req.State) says so
+//	rn.Complete(ctx, req, resp)           // req's state, iss; login_required & co. (§3.1.2.6) end here;
+//	                                      // code + PKCE, ID token, same user (§12.2)
 //
 // The package is plain Go: it is tested natively, and compiled into the wasm
 // bridge, so its imports stay light (net/http only for the Handler's types).

@@ -8,41 +8,27 @@ import (
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 
-// Frame visits an authorization URL in a hidden iframe: the navigator of an
-// iframe renewal (oidc-client-ts calls these navigators; a popup login would be
-// another one).
+// Frame visits an authorization request in a hidden iframe: the navigator of
+// an iframe renewal (oidc-client-ts calls these navigators; web's sign-in
+// popup is another one).
 //
-// Navigate loads authorizeURL in a hidden iframe and returns the URL that
+// Navigate loads req.URL in a hidden iframe and returns the URL that
 // silent-refresh.html posted back to the page: the authorization response
 // (code and state, or error and state) that the provider redirected the iframe
 // to. It removes the iframe when it returns, and returns ctx's error when ctx
 // ends first. The browser implementation (package web) accepts a message event
-// only when AcceptMessage says so, with the pending state StateOf(authorizeURL).
+// only when AcceptMessage says so, with the pending state req.State (with
+// pushed authorization requests the URL itself carries none, RFC 9126 §4).
 type Frame interface {
-	Navigate(ctx context.Context, authorizeURL string) (responseURL string, err error)
+	Navigate(ctx context.Context, req spa.AuthRequest) (responseURL string, err error)
 }
 
 // FrameFunc adapts a function to Frame.
-type FrameFunc func(ctx context.Context, authorizeURL string) (string, error)
+type FrameFunc func(ctx context.Context, req spa.AuthRequest) (string, error)
 
 // Navigate calls f.
-func (f FrameFunc) Navigate(ctx context.Context, authorizeURL string) (string, error) {
-	return f(ctx, authorizeURL)
-}
-
-// StateOf returns the state parameter of an authorization URL (as made by
-// spa.Manager.SilentAuthorizeURL), "" when it has none. It is the pending
-// state a response must carry (RFC 6749 §4.1.1, §10.12).
-func StateOf(authorizeURL string) string {
-	u, err := url.Parse(authorizeURL)
-	if err != nil {
-		return ""
-	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil || len(q["state"]) != 1 {
-		return ""
-	}
-	return q.Get("state")
+func (f FrameFunc) Navigate(ctx context.Context, req spa.AuthRequest) (string, error) {
+	return f(ctx, req)
 }
 
 // AcceptMessage decides whether a message event received by the page answers
@@ -59,7 +45,7 @@ func StateOf(authorizeURL string) string {
 //   - data must be a string: an absolute URL on pageOrigin, without userinfo.
 //   - the URL's authorization response (its query, or its fragment when the
 //     query has none, as spa.ValidateCallback reads it) must carry exactly one
-//     state, equal to pendingState (StateOf of the authorize URL). A stale
+//     state, equal to pendingState (the AuthRequest's State). A stale
 //     answer of an earlier, timed-out renewal is ignored this way.
 //
 // A rejected message is ignored, not an error: the renewal keeps waiting until

@@ -53,16 +53,3 @@ func TestAcceptMessage(t *testing.T) {
 		})
 	}
 }
-
-func TestStateOfReadsTheAuthorizationRequestsState(t *testing.T) {
-	for _, tc := range []struct{ url, want string }{
-		{"https://op.example/authorize?client_id=c&state=abc&prompt=none", "abc"},
-		{"https://op.example/authorize?client_id=c", ""},
-		{"https://op.example/authorize?state=a&state=b", ""},
-		{"://bad", ""},
-	} {
-		if got := silentrefresh.StateOf(tc.url); got != tc.want {
-			t.Errorf("StateOf(%q) = %q, want %q", tc.url, got, tc.want)
-		}
-	}
-}

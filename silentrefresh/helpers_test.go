@@ -60,15 +60,15 @@ type frame struct {
 	op *fakeop.OP
 	n  atomic.Int32
 	// answer, when set, replaces the OP's answer.
-	answer func(ctx context.Context, authorizeURL string) (string, error)
+	answer func(ctx context.Context, req spa.AuthRequest) (string, error)
 }
 
-func (f *frame) Navigate(ctx context.Context, authorizeURL string) (string, error) {
+func (f *frame) Navigate(ctx context.Context, req spa.AuthRequest) (string, error) {
 	f.n.Add(1)
 	if f.answer != nil {
-		return f.answer(ctx, authorizeURL)
+		return f.answer(ctx, req)
 	}
-	return f.op.Authorize(authorizeURL)
+	return f.op.Authorize(req.URL)
 }
 
 // env is a Manager with one config on a fake OP, inside a synctest bubble.
@@ -103,8 +103,8 @@ func (c ctxRenewer) Renew(ctx context.Context, rn *spa.Renewal) error {
 	return c.r.Renew(c.ctx(ctx), rn)
 }
 
-func (c ctxRenewer) RenewAPIToken(ctx context.Context, rn *spa.Renewal, o spa.TokenOptions) error {
-	return c.r.RenewAPIToken(c.ctx(ctx), rn, o)
+func (c ctxRenewer) RenewAPIToken(ctx context.Context, rn *spa.Renewal) error {
+	return c.r.RenewAPIToken(c.ctx(ctx), rn)
 }
 
 // setup is called inside the bubble. withFrame false gives silentrefresh.New(nil).

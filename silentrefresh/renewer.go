@@ -21,7 +21,7 @@ import (
 //     old one before anything else can use it). Its outcome is final: an
 //     invalid_grant does not fall back to the iframe. The provider has revoked
 //     that grant (logout elsewhere, an administrator, or refresh-token reuse
-//     detection revoking the whole family, RFC 9700 §4.14.2), so DESIGN.md ends
+//     detection revoking the whole family, RFC 9700 §4.14.2), so docs/DESIGN.md ends
 //     the session; an iframe would quietly sign the user back in behind the
 //     revocation. A transient failure is not retried here either: the iframe
 //     asks the same provider, and the Scheduler retries with backoff.
@@ -49,17 +49,30 @@ func New(frame Frame) *Renewer { return &Renewer{frame: frame} }
 var (
 	_ spa.Renewer         = (*Renewer)(nil)
 	_ spa.APITokenRenewer = (*Renewer)(nil)
+	_ renewal             = (*spa.Renewal)(nil)
 )
+
+// renewal is what the Renewer needs of one renewal in progress: what it
+// renews, and the steps a renewal may take while the Manager holds the
+// config's renewal lock. *spa.Renewal is one, and only the Manager makes
+// those; the Renewer reaches nothing else of the Manager.
+type renewal interface {
+	Session() *spa.Session
+	Config() spa.Config
+	Token() spa.TokenOptions
+	Started(method string)
+	Refresh(ctx context.Context) error
+	SilentRequest(ctx context.Context) (spa.AuthRequest, error)
+	Complete(ctx context.Context, req spa.AuthRequest, answer string) error
+}
 
 // Renew implements spa.Renewer. It emits silentRenewStarted with the method it
 // chose, and returns nil once the Manager has stored the new session, or an
 // *spa.Error whose Code says why not.
-func (r *Renewer) Renew(ctx context.Context, rn *spa.Renewal) error {
-	m, s := rn.Manager(), rn.Session()
-	cfg, err := m.Config(s.ConfigID)
-	if err != nil {
-		return err
-	}
+func (r *Renewer) Renew(ctx context.Context, rn *spa.Renewal) error { return r.renew(ctx, rn) }
+
+func (r *Renewer) renew(ctx context.Context, rn renewal) error {
+	s, cfg := rn.Session(), rn.Config()
 	rctx, cancel := context.WithTimeout(ctx, cfg.SilentRenewTimeout)
 	defer cancel()
 	switch {
@@ -68,67 +81,54 @@ func (r *Renewer) Renew(ctx context.Context, rn *spa.Renewal) error {
 		return r.fail(ctx, rctx, &cfg, rn.Refresh(rctx), "the token endpoint did not answer the refresh-token request (RFC 6749 §6)")
 	case r.frame != nil:
 		rn.Started(spa.MethodIframe)
-		authURL, err := m.SilentAuthorizeURL(rctx, cfg.ConfigID)
-		return r.iframe(ctx, rctx, m, &cfg, authURL, err)
+		return r.iframe(ctx, rctx, rn, &cfg)
 	}
 	return &spa.Error{Code: spa.CodeLoginRequired, ConfigID: cfg.ConfigID,
 		Message: "the session has no refresh token and no iframe is available for silent renewal"}
 }
 
-// RenewAPIToken implements spa.APITokenRenewer: the per-API token of a
-// session without a refresh token, by silent authorization in the hidden
-// iframe (prompt=none with o's resource, scope and parameters), bounded like
-// Renew. The Manager calls it under the config's renewal lock.
-func (r *Renewer) RenewAPIToken(ctx context.Context, rn *spa.Renewal, o spa.TokenOptions) error {
-	m := rn.Manager()
-	cfg, err := m.Config(rn.Session().ConfigID)
-	if err != nil {
-		return err
-	}
+// RenewAPIToken implements spa.APITokenRenewer: the per-API token
+// (rn.Token()) of a session without a refresh token, by silent authorization
+// in the hidden iframe (prompt=none with its resource, scope and parameters),
+// bounded like Renew. The Manager calls it under the config's renewal lock.
+func (r *Renewer) RenewAPIToken(ctx context.Context, rn *spa.Renewal) error {
+	return r.renewAPI(ctx, rn)
+}
+
+func (r *Renewer) renewAPI(ctx context.Context, rn renewal) error {
+	cfg := rn.Config()
 	if r.frame == nil {
 		return &spa.Error{Code: spa.CodeLoginRequired, ConfigID: cfg.ConfigID,
-			Message: "the session has no refresh token and no iframe is available for the token of resource " + o.Resource}
+			Message: "the session has no refresh token and no iframe is available for the token of resource " + rn.Token().Resource}
 	}
 	rctx, cancel := context.WithTimeout(ctx, cfg.SilentRenewTimeout)
 	defer cancel()
-	authURL, err := m.SilentAuthorizeURLFor(rctx, cfg.ConfigID, o)
-	return r.iframe(ctx, rctx, m, &cfg, authURL, err)
+	return r.iframe(ctx, rctx, rn, &cfg)
 }
 
-// iframe renews by silent authorization: prompt=none in a hidden iframe
-// (authURL, or the error making it), then the usual validation and code
-// exchange. (The login's renewal makes authURL with SilentAuthorizeURL, so a
-// build that never asks for a per-API token links no per-API code here.)
-func (r *Renewer) iframe(ctx, rctx context.Context, m *spa.Manager, cfg *spa.Config, authURL string, err error) error {
+// iframe renews by silent authorization: rn's prompt=none request in a hidden
+// iframe, then the usual validation and code exchange of its answer
+// (rn.Complete: the answer must carry the request's state, which with pushed
+// authorization requests only the AuthRequest knows). A request no answer
+// completed is dropped by the Manager when the renewal ends.
+func (r *Renewer) iframe(ctx, rctx context.Context, rn renewal, cfg *spa.Config) error {
+	req, err := rn.SilentRequest(rctx)
 	if err != nil {
-		return withConfig(err, cfg.ConfigID)
+		return err
 	}
-	resp, err := r.frame.Navigate(rctx, authURL)
+	answer, err := r.frame.Navigate(rctx, req)
 	if err != nil {
-		m.DiscardTransaction(StateOf(authURL)) // no answer will ever use it
-
 		return r.fail(ctx, rctx, cfg, err, fmt.Sprintf(
 			"silent-refresh.html did not answer from silentRenewUrl %s: check that it is served there on the page's origin and registered as a redirect URI at the provider, and that the provider answers prompt=none inside an iframe (it may need third-party cookies)",
 			cfg.SilentRenewURL))
 	}
-	// Only the answer to this request may be validated: ValidateCallback
-	// consumes whatever pending transaction the state names, and a wrong frame
-	// must not use up another flow's (say, an interactive login in progress).
-	if got, ok := spa.CallbackState(resp); !ok || got != StateOf(authURL) {
-		m.DiscardTransaction(StateOf(authURL))
-		return &spa.Error{Code: spa.CodeStateMismatch, ConfigID: cfg.ConfigID,
-			Message: "the silent renewal's answer does not carry the state of its request"}
-	}
-	cb, err := m.ValidateCallback(rctx, resp)
-	if err != nil {
-		return withConfig(err, cfg.ConfigID) // login_required & co. arrive here (OpenID Connect Core §3.1.2.6)
-	}
-	_, err = m.Exchange(rctx, cb)
-	return r.fail(ctx, rctx, cfg, err, "the token endpoint did not answer the code exchange (RFC 6749 §4.1.3)")
+	// login_required & co. arrive here (OpenID Connect Core §3.1.2.6).
+	return r.fail(ctx, rctx, cfg, rn.Complete(rctx, req, answer), "the token endpoint did not answer the code exchange (RFC 6749 §4.1.3)")
 }
 
-// fail returns err with the config ID set, and as CodeTimeout with a message
-// that says what did not answer when the renewal ran out of time; nil stays nil.
+// fail returns err, as CodeTimeout with a message that says what did not
+// answer when the renewal ran out of time; nil stays nil. The Manager names
+// the config on whatever the Renewer returns.
 func (r *Renewer) fail(ctx, rctx context.Context, cfg *spa.Config, err error, what string) error {
 	if err == nil {
 		return nil
@@ -136,7 +136,7 @@ func (r *Renewer) fail(ctx, rctx context.Context, cfg *spa.Config, err error, wh
 	switch spa.ErrorCode(err) {
 	case "", spa.CodeNetwork, spa.CodeTimeout: // no answer: was it the deadline?
 	default:
-		return withConfig(err, cfg.ConfigID) // the provider answered
+		return err // the provider answered
 	}
 	if ctx.Err() != nil {
 		return &spa.Error{Code: spa.CodeTimeout, ConfigID: cfg.ConfigID, Message: "the silent renewal was cancelled", Err: ctx.Err()}
@@ -145,21 +145,5 @@ func (r *Renewer) fail(ctx, rctx context.Context, cfg *spa.Config, err error, wh
 		return &spa.Error{Code: spa.CodeTimeout, ConfigID: cfg.ConfigID, Err: err, Message: fmt.Sprintf(
 			"silent renewal gave up after %g seconds (silentRenewTimeoutInSeconds): %s", cfg.SilentRenewTimeout.Seconds(), what)}
 	}
-	return withConfig(err, cfg.ConfigID)
-}
-
-// withConfig returns err as an *spa.Error naming the config: a copy when it
-// lacks the ID, or a CodeNetwork wrapper for an error that is not an *spa.Error
-// (a Frame that failed without an answer).
-func withConfig(err error, configID string) error {
-	var e *spa.Error
-	if !errors.As(err, &e) {
-		return &spa.Error{Code: spa.CodeNetwork, ConfigID: configID, Message: "silent renewal failed", Err: err}
-	}
-	if e.ConfigID != "" {
-		return err
-	}
-	c := *e
-	c.ConfigID = configID
-	return &c
+	return err
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/oidcwasm/oidcwasm/internal/fakeop"
-	"github.com/oidcwasm/oidcwasm/silentrefresh"
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 
@@ -52,12 +51,12 @@ func TestRenewOutcomes(t *testing.T) {
 			method:  spa.MethodRefreshToken, code: spa.CodeInvalidResponse},
 		{name: "iframe that fails without an answer keeps the session", cfg: iframeConfig(),
 			arrange: func(e *env) {
-				e.frame.answer = func(context.Context, string) (string, error) { return "", errors.New("iframe blocked") }
+				e.frame.answer = func(context.Context, spa.AuthRequest) (string, error) { return "", errors.New("iframe blocked") }
 			},
 			method: spa.MethodIframe, code: spa.CodeNetwork, navigation: true},
 		{name: "iframe that fails with a wrapped error of its own keeps its code and gets the config", cfg: iframeConfig(),
 			arrange: func(e *env) {
-				e.frame.answer = func(context.Context, string) (string, error) {
+				e.frame.answer = func(context.Context, spa.AuthRequest) (string, error) {
 					return "", fmt.Errorf("frame: %w", &spa.Error{Code: spa.CodeTimeout, Message: "the frame gave up"})
 				}
 			},
@@ -111,7 +110,7 @@ func TestIframeRenewalTimesOutWhenSilentRefreshHTMLDoesNotAnswer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := setup(t, spa.Config{SilentRenewTimeout: 7 * s}, true)
 		before := e.login()
-		e.frame.answer = func(ctx context.Context, _ string) (string, error) {
+		e.frame.answer = func(ctx context.Context, _ spa.AuthRequest) (string, error) {
 			<-ctx.Done()
 			return "", ctx.Err()
 		}
@@ -160,7 +159,7 @@ func TestIframeAnswerWithAnotherStateIsRejected(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				e.frame.answer = func(context.Context, string) (string, error) { return tc.answer(e, pendingLogin) }
+				e.frame.answer = func(context.Context, spa.AuthRequest) (string, error) { return tc.answer(e, pendingLogin) }
 				_, err = e.m.Renew(context.Background(), "app")
 				if spa.ErrorCode(err) != spa.CodeStateMismatch {
 					t.Fatalf("Renew: %v, want code state_mismatch", err)
@@ -311,7 +310,7 @@ func TestRenewerCancelledByItsCallerIsTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := setup(t, iframeConfig(), true)
 		e.login()
-		e.frame.answer = func(ctx context.Context, _ string) (string, error) {
+		e.frame.answer = func(ctx context.Context, _ spa.AuthRequest) (string, error) {
 			<-ctx.Done()
 			return "", ctx.Err()
 		}
@@ -353,9 +352,9 @@ func TestAFailedIframeRenewalDropsItsTransactionAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := setup(t, iframeConfig(), true)
 		e.login()
-		var asked string
-		e.frame.answer = func(ctx context.Context, u string) (string, error) {
-			asked = u
+		var asked spa.AuthRequest
+		e.frame.answer = func(ctx context.Context, req spa.AuthRequest) (string, error) {
+			asked = req
 			<-ctx.Done()
 			return "", ctx.Err()
 		}
@@ -365,11 +364,11 @@ func TestAFailedIframeRenewalDropsItsTransactionAtOnce(t *testing.T) {
 		if _, err := e.m.Renew(context.Background(), "app"); spa.ErrorCode(err) != spa.CodeTimeout {
 			t.Fatalf("Renew: %v, want timeout", err)
 		}
-		st := silentrefresh.StateOf(asked)
+		st := asked.State
 		if st == "" {
 			t.Fatal("the iframe was not asked to load an authorization request")
 		}
-		au, err := url.Parse(asked)
+		au, err := url.Parse(asked.URL)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -331,7 +331,7 @@ func TestSchedulerStopReturnsAtOnceDuringARenewalAndLeavesNoGoroutine(t *testing
 	synctest.Test(t, func(t *testing.T) {
 		e := setup(t, spa.Config{SilentRenewTimeout: 20 * s}, true)
 		e.login()
-		e.frame.answer = func(ctx context.Context, _ string) (string, error) {
+		e.frame.answer = func(ctx context.Context, _ spa.AuthRequest) (string, error) {
 			<-ctx.Done() // silent-refresh.html never answers
 			return "", ctx.Err()
 		}

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// TokenOptions say which access token a request needs (DESIGN.md, "Route
+// TokenOptions say which access token a request needs (docs/DESIGN.md, "Route
 // entries and tokens per API"): the zero value is the login's own access
 // token; otherwise a token for Resource (RFC 8707 §2) with Scope (space
 // separated, narrowing the granted scope, RFC 6749 §6) and TokenParams (extra
@@ -140,24 +140,23 @@ type APIToken struct {
 
 // Expired reports whether the token has expired at now.
 func (t *APIToken) Expired(now time.Time) bool {
-	return t == nil || t.AccessToken == "" || !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)
+	return t == nil || expired(t.AccessToken, t.ExpiresAt, now)
 }
 
 // RenewAt is when the token should be renewed (factor of its lifetime); zero
 // when the lifetime is unknown.
-func (t *APIToken) RenewAt(factor float64) time.Time {
-	if t.ExpiresAt.IsZero() {
-		return time.Time{}
-	}
-	return t.IssuedAt.Add(time.Duration(float64(t.ExpiresAt.Sub(t.IssuedAt)) * factor))
-}
+func (t *APIToken) RenewAt(factor float64) time.Time { return renewAt(t.IssuedAt, t.ExpiresAt, factor) }
 
 func (t *APIToken) stale(now time.Time, factor float64) bool {
-	if t.Expired(now) {
-		return true
+	return t == nil || needsRenewal(t.AccessToken, t.IssuedAt, t.ExpiresAt, now, factor)
+}
+
+// token is t's access token, "" for none.
+func (t *APIToken) token() string {
+	if t == nil {
+		return ""
 	}
-	at := t.RenewAt(factor)
-	return !at.IsZero() && !now.Before(at)
+	return t.AccessToken
 }
 
 // withAPIToken returns a copy of s holding t under key.
@@ -171,14 +170,13 @@ func (s *Session) withAPIToken(key string, t *APIToken) *Session {
 	return &next
 }
 
-// APITokenRenewer is a Renewer that can also obtain a per-API token for a
-// session without a refresh token (silentrefresh.Renewer does, with the
-// hidden iframe: prompt=none with the options, then the code exchange with
-// resource). It stores the token through Manager.Exchange of a callback
-// begun with SilentAuthorizeURLFor. The Manager calls it under the config's
-// renewal lock.
+// APITokenRenewer is a Renewer that can also obtain a per-API token
+// (r.Token()) for a session without a refresh token (silentrefresh.Renewer
+// does, with the hidden iframe: r.SilentRequest carries prompt=none with the
+// options, and r.Complete exchanges the code with resource and stores the
+// token). The Manager calls it under the config's renewal lock.
 type APITokenRenewer interface {
-	RenewAPIToken(ctx context.Context, r *Renewal, o TokenOptions) error
+	RenewAPIToken(ctx context.Context, r *Renewal) error
 }
 
 // AccessTokenFor returns a valid access token for o (AccessToken when o is
@@ -238,8 +236,8 @@ func (m *Manager) tokenFor(ctx context.Context, configID string, o TokenOptions,
 	if s == nil {
 		return "", newError(CodeLoginRequired, p.cfg.ConfigID, "not signed in")
 	}
-	if t := s.APITokens[key]; !force && t != nil && !t.stale(m.clock.Now(), p.cfg.TimeoutFactor) {
-		return t.AccessToken, nil
+	if tok, fresh := s.freshToken(o, m.clock.Now(), p.cfg.TimeoutFactor); fresh && !force {
+		return tok, nil
 	}
 	t, err := m.renewAPI(ctx, p, o, key, s.APITokens[key], force)
 	if err != nil {
@@ -259,7 +257,7 @@ func (m *Manager) renewAPI(ctx context.Context, p *provider, o TokenOptions, key
 	f := m.share(ctx, p.cfg.ConfigID+"\x00"+key, func(ctx context.Context, f *flight) {
 		ctx, cancel := context.WithTimeout(ctx, p.cfg.SilentRenewTimeout)
 		defer cancel()
-		f.api, f.err = m.renewAPILocked(ctx, p, o, key, seen, force)
+		f.api, f.err = m.lockAndRenewAPI(ctx, p, o, key, seen, force)
 	})
 	if f == nil {
 		return nil, wrapError(CodeTimeout, p.cfg.ConfigID, ctx.Err(), "gave up waiting for the token of resource %q", o.Resource)
@@ -267,7 +265,10 @@ func (m *Manager) renewAPI(ctx context.Context, p *provider, o TokenOptions, key
 	return f.api, f.err
 }
 
-func (m *Manager) renewAPILocked(ctx context.Context, p *provider, o TokenOptions, key string, seen *APIToken, force bool) (*APIToken, error) {
+// lockAndRenewAPI is lockAndRenew for the per-API token o (under key): with
+// the renewal lock held and the store re-read, the refresh grant when the
+// session has a refresh token, else the Renewer when it is an APITokenRenewer.
+func (m *Manager) lockAndRenewAPI(ctx context.Context, p *provider, o TokenOptions, key string, seen *APIToken, force bool) (*APIToken, error) {
 	id := p.cfg.ConfigID
 	var out *APIToken
 	noWay := false // no refresh token and no iframe: nothing the provider said
@@ -292,9 +293,9 @@ func (m *Manager) renewAPILocked(ctx context.Context, p *provider, o TokenOption
 			noWay = true
 			return newError(CodeLoginRequired, id, "the session has no refresh token and no iframe is available for the token of resource %q", o.Resource)
 		}
-		rn := &Renewal{m: m, p: p, s: cur}
-		err := r.RenewAPIToken(ctx, rn, o)
-		rn.over = true
+		rn := &Renewal{m: m, p: p, s: cur, o: o}
+		err := r.RenewAPIToken(ctx, rn)
+		rn.finish()
 		if err != nil {
 			return err
 		}
@@ -326,10 +327,15 @@ func renewLockName(p *provider) string {
 
 // refreshAPIToken asks for o's token with the refresh token (RFC 6749 §6,
 // RFC 8707 §2.2) and stores it with the rotated refresh token, if any. An ID
-// token in the answer is not used: the login's identity does not change.
+// token in the answer is verified as any refreshed one (verifyRefreshed: a
+// failure ends the session, nothing of the answer is kept), but not used: the
+// login's identity does not change with an API's token.
 func (m *Manager) refreshAPIToken(ctx context.Context, p *provider, cur *Session, o TokenOptions, key string) (*APIToken, error) {
 	tr, err := m.refreshGrant(ctx, p, cur.RefreshToken, o)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := m.verifyRefreshed(ctx, p, cur, tr); err != nil {
 		return nil, err
 	}
 	t := newAPIToken(o, tr)

@@ -2,6 +2,7 @@ package spa_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 	"sync"
@@ -119,14 +120,33 @@ func TestAuthorizationNamesEveryResourceOfTheConfig(t *testing.T) {
 	if got := strings.Join(q["resource"], " "); got != orders+" "+billing {
 		t.Errorf("authorization request resources %q, want both APIs once each", got)
 	}
-	u, err = e.m.SilentAuthorizeURLFor(context.Background(), "a", spa.TokenOptions{Resource: orders, Scope: "orders.read", TokenParams: map[string]string{"audience": "o"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	q = mustQuery(t, u)
+	q = mustQuery(t, silentRequestOf(t, e, spa.TokenOptions{Resource: orders, Scope: "orders.read", TokenParams: map[string]string{"audience": "o"}}).URL)
 	if got := strings.Join(q["resource"], " "); got != orders || q.Get("scope") != "openid orders.read" || q.Get("prompt") != "none" || q.Get("audience") != "o" {
 		t.Errorf("per-API silent request: resource %q scope %q prompt %q audience %q", got, q.Get("scope"), q.Get("prompt"), q.Get("audience"))
 	}
+}
+
+// silentRequestOf signs in to e's config "a" without a refresh token, asks
+// for a renewal of o's token (the login's when o is zero) through a
+// frameRenewer whose iframe never answers, and returns the silent request the
+// Renewal made. The session and e.m are as before the call.
+func silentRequestOf(t *testing.T, e *env, o spa.TokenOptions) spa.AuthRequest {
+	t.Helper()
+	prev := e.m
+	c, err := prev.Config("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := e.withFrame(noRefresh(c))
+	defer func() { e.m = prev }()
+	if s, _ := e.m.Session("a"); s == nil || s.RefreshToken != "" {
+		e.login("a")
+	}
+	f.answer = func(spa.AuthRequest) (string, error) { return "", errors.New("the test's iframe does not load") }
+	if _, err := e.m.RenewTokenFor(context.Background(), "a", o); spa.ErrorCode(err) != spa.CodeNetwork {
+		t.Fatalf("the renewal with an iframe that never answers: %v, want network", err)
+	}
+	return f.last(t)
 }
 
 // TestMaxAgeIsSentOnlyWhenAsked: AuthorizeOptions.MaxAge > 0 sends
@@ -143,9 +163,9 @@ func TestMaxAgeIsSentOnlyWhenAsked(t *testing.T) {
 		{"max age 30", func() (string, error) { return e.m.Authorize(ctx, "a", spa.AuthorizeOptions{MaxAge: 30}) }, "30"},
 		{"max age 1", func() (string, error) { return e.m.Authorize(ctx, "a", spa.AuthorizeOptions{MaxAge: 1}) }, "1"},
 		{"zero options", func() (string, error) { return e.m.Authorize(ctx, "a", spa.AuthorizeOptions{}) }, ""},
-		{"silent renewal", func() (string, error) { return e.m.SilentAuthorizeURL(ctx, "a") }, ""},
+		{"silent renewal", func() (string, error) { return silentRequestOf(t, e, spa.TokenOptions{}).URL, nil }, ""},
 		{"silent per-API token", func() (string, error) {
-			return e.m.SilentAuthorizeURLFor(ctx, "a", spa.TokenOptions{Resource: orders, Scope: "orders.read"})
+			return silentRequestOf(t, e, spa.TokenOptions{Resource: orders, Scope: "orders.read"}).URL, nil
 		}, ""},
 	} {
 		u, err := tt.url()
@@ -323,9 +343,20 @@ func (e *env) managerWithTokenHookOf(c spa.Config, before func(form string), aft
 		}
 		return resp, err
 	})
-	m := spa.NewManager(spa.Options{Fetcher: f, Stores: e.stores, Clock: e.clk})
+	return e.managerWith(spa.Options{Fetcher: f}, c)
+}
+
+// managerWith returns a Manager over e's stores, clock and events with o's
+// other options (Fetcher default: e's provider), configured with configs.
+func (e *env) managerWith(o spa.Options, configs ...spa.Config) *spa.Manager {
+	e.t.Helper()
+	if o.Fetcher == nil {
+		o.Fetcher = e.op.Fetcher()
+	}
+	o.Stores, o.Clock = e.stores, e.clk
+	m := spa.NewManager(o)
 	m.Subscribe(func(ev spa.Event) { e.mu.Lock(); e.events = append(e.events, ev); e.mu.Unlock() })
-	if err := m.Configure(context.Background(), []spa.Config{c}); err != nil {
+	if err := m.Configure(context.Background(), configs); err != nil {
 		e.t.Fatal(err)
 	}
 	return m

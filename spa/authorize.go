@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"golang.org/x/oauth2"
 )
 
 // AuthorizeOptions are the per-call settings of Manager.Authorize.
@@ -23,12 +25,23 @@ type AuthorizeOptions struct {
 	MaxAge    int
 	LoginHint string
 
-	token *TokenOptions // SilentAuthorizeURLFor
+	token *TokenOptions // silentRequest of a per-API token
 }
 
 // reservedAuthParams are set by the library alone, space separated (a
 // string, not a map: no table built at init in every wasm).
 const reservedAuthParams = " response_type client_id redirect_uri state nonce code_challenge code_challenge_method request_uri "
+
+// AuthRequest is an authorization request in flight (RFC 6749 §4.1.1): the
+// URL a window visits and the state its answer must carry. With pushed
+// authorization requests the URL holds only client_id and request_uri
+// (RFC 9126 §4), so the state is known from here alone; the answer is matched
+// against it as the answer to any request is.
+type AuthRequest struct {
+	ConfigID string
+	URL      string
+	State    string
+}
 
 // Authorize starts the authorization code flow with PKCE for a config: it saves
 // a transaction (state, nonce, S256 verifier) and returns the URL to navigate to
@@ -42,68 +55,73 @@ func (m *Manager) Authorize(ctx context.Context, configID string, o AuthorizeOpt
 	if err != nil {
 		return "", err
 	}
-	return m.authorizeURL(ctx, p, p.cfg.RedirectURL, ret, false, o)
+	req, err := m.authorizeRequest(ctx, p, p.cfg.RedirectURL, ret, false, o)
+	return req.URL, err
 }
 
-// AuthorizePopupURL is Authorize for a sign-in in a popup window: the same
+// AuthorizePopup is Authorize for a sign-in in a popup window: the same
 // transaction and parameters, with redirect_uri=PopupRedirectURL, whose page
-// hands the response to the opener. The callback is validated and exchanged
-// like any other (ValidateCallback, Exchange); a popup that fails or is closed
-// drops its transaction with DiscardTransaction. No ReturnURL: the page that
-// opened the popup never navigates.
-func (m *Manager) AuthorizePopupURL(ctx context.Context, configID string, o AuthorizeOptions) (string, error) {
+// hands the response to the opener; Complete validates and exchanges it, and
+// Discard drops a request whose popup failed or was closed. No ReturnURL: the
+// page that opened the popup never navigates.
+func (m *Manager) AuthorizePopup(ctx context.Context, configID string, o AuthorizeOptions) (AuthRequest, error) {
 	p, err := m.provider(configID)
 	if err != nil {
-		return "", err
+		return AuthRequest{}, err
 	}
 	if o.ReturnURL != "" {
-		return "", configError(p.cfg.ConfigID, "returnUrl", "has no meaning for a popup sign-in: the page that opened it stays where it is")
+		return AuthRequest{}, configError(p.cfg.ConfigID, "returnUrl", "has no meaning for a popup sign-in: the page that opened it stays where it is")
 	}
-	return m.authorizeURL(ctx, p, p.cfg.PopupRedirectURL, "", false, o)
+	return m.authorizeRequest(ctx, p, p.cfg.PopupRedirectURL, "", false, o)
 }
 
-// SilentAuthorizeURL returns the authorization URL of an iframe renewal:
+// silentRequest is the authorization request of an iframe renewal:
 // prompt=none and redirect_uri=SilentRenewURL (OpenID Connect Core §3.1.2.1).
-// Its callback is validated and exchanged like any other.
-func (m *Manager) SilentAuthorizeURL(ctx context.Context, configID string) (string, error) {
-	p, err := m.provider(configID)
-	if err != nil {
-		return "", err
+// For a per-API token (o not zero) it names only o's resource, asks for
+// "openid" plus o's scope (the config's scope when o has none) and carries o's
+// TokenParams; Exchange of its callback redeems the code with that resource
+// (RFC 8707 §2.2) and stores the token in the session, leaving the login token
+// as it is. Only a Renewal makes one (Renewal.SilentRequest): a silent sign-in
+// outside the renewal lock could race a renewal of another tab.
+func (m *Manager) silentRequest(ctx context.Context, p *provider, o TokenOptions) (AuthRequest, error) {
+	ao := AuthorizeOptions{Prompt: "none", MaxAge: -1}
+	if !o.IsZero() {
+		if err := o.validate(&p.cfg, "options"); err != nil {
+			return AuthRequest{}, err
+		}
+		ao.token = &o
 	}
-	return m.authorizeURL(ctx, p, p.cfg.SilentRenewURL, "", true, AuthorizeOptions{Prompt: "none", MaxAge: -1})
+	return m.authorizeRequest(ctx, p, p.cfg.SilentRenewURL, "", true, ao)
 }
 
-// SilentAuthorizeURLFor is SilentAuthorizeURL for a per-API token (o not
-// zero): the request names only o's resource, asks for "openid" plus o's
-// scope (the config's scope when o has none) and carries o's TokenParams;
-// Exchange of its callback redeems the code with that resource (RFC 8707
-// §2.2) and stores the token in the session, leaving the login token as it
-// is. An APITokenRenewer uses it.
-func (m *Manager) SilentAuthorizeURLFor(ctx context.Context, configID string, o TokenOptions) (string, error) {
-	if o.IsZero() {
-		return m.SilentAuthorizeURL(ctx, configID)
+// Complete validates answer, the URL a popup or an iframe handed back for req,
+// and exchanges it (ValidateCallback, then Exchange). The answer must carry
+// req's state: an answer to another request (a stale iframe's, another flow's)
+// is CodeStateMismatch and uses up nothing of that other request. On a failure
+// before the exchange req's transaction is dropped at once.
+func (m *Manager) Complete(ctx context.Context, req AuthRequest, answer string) (*Session, error) {
+	if st, ok := CallbackState(answer); !ok || st != req.State {
+		m.Discard(req)
+		return nil, newError(CodeStateMismatch, req.ConfigID, "the answer does not carry the state of its authorization request")
 	}
-	p, err := m.provider(configID)
+	cb, err := m.ValidateCallback(ctx, answer)
 	if err != nil {
-		return "", err
+		return nil, withConfig(err, req.ConfigID) // the transaction is used up: ValidateCallback took it
 	}
-	if err := o.validate(&p.cfg, "options"); err != nil {
-		return "", err
-	}
-	return m.authorizeURL(ctx, p, p.cfg.SilentRenewURL, "", true, AuthorizeOptions{Prompt: "none", MaxAge: -1, token: &o})
+	return m.Exchange(ctx, cb)
 }
 
-func (m *Manager) authorizeURL(ctx context.Context, p *provider, redirect, returnURL string, silent bool, o AuthorizeOptions) (string, error) {
+func (m *Manager) authorizeRequest(ctx context.Context, p *provider, redirect, returnURL string, silent bool, o AuthorizeOptions) (AuthRequest, error) {
 	c := &p.cfg
 	u, err := url.Parse(p.disc.AuthorizationEndpoint)
 	if err != nil {
-		return "", wrapError(CodeInvalidResponse, c.ConfigID, err, "discovery authorization_endpoint is not a URL")
+		return AuthRequest{}, wrapError(CodeInvalidResponse, c.ConfigID, err, "discovery authorization_endpoint is not a URL")
 	}
 	q := u.Query() // RFC 6749 §3.1: keep the endpoint's own query
 	for _, params := range []map[string]string{c.CustomParamsAuthRequest, o.CustomParams} {
 		for k, v := range params {
 			if strings.Contains(reservedAuthParams, " "+k+" ") {
-				return "", configError(c.ConfigID, "customParamsAuthRequest", "%q is set by the library and cannot be a custom parameter", k)
+				return AuthRequest{}, configError(c.ConfigID, "customParamsAuthRequest", "%q is set by the library and cannot be a custom parameter", k)
 			}
 			q.Set(k, v)
 		}
@@ -111,13 +129,13 @@ func (m *Manager) authorizeURL(ctx context.Context, p *provider, redirect, retur
 	t := &transaction{V: storeVersion, ConfigID: c.ConfigID, Authority: c.Authority, ClientID: c.ClientID,
 		RedirectURL: redirect, ReturnURL: returnURL, Silent: silent, Token: o.token, CreatedAt: m.clock.Now()}
 	if t.State, err = randomString(m.rand, 32); err != nil {
-		return "", err
+		return AuthRequest{}, err
 	}
 	if t.Nonce, err = randomString(m.rand, 32); err != nil {
-		return "", err
+		return AuthRequest{}, err
 	}
 	if t.Verifier, err = randomString(m.rand, 32); err != nil { // 43 characters, RFC 7636 §4.1
-		return "", err
+		return AuthRequest{}, err
 	}
 	q.Set("response_type", "code")
 	q.Set("client_id", c.ClientID)
@@ -146,7 +164,7 @@ func (m *Manager) authorizeURL(ctx context.Context, p *provider, redirect, retur
 	}
 	q.Set("state", t.State)
 	q.Set("nonce", t.Nonce)
-	q.Set("code_challenge", s256(t.Verifier))
+	q.Set("code_challenge", oauth2.S256ChallengeFromVerifier(t.Verifier)) // RFC 7636 §4.2
 	q.Set("code_challenge_method", "S256")
 	if o.Prompt != "" {
 		q.Set("prompt", o.Prompt)
@@ -160,7 +178,7 @@ func (m *Manager) authorizeURL(ctx context.Context, p *provider, redirect, retur
 	if c.UsePushedAuthorisationRequests || p.disc.RequirePAR {
 		uri, err := m.pushAuthorization(ctx, p, q)
 		if err != nil {
-			return "", err
+			return AuthRequest{}, err
 		}
 		q = u.Query() // RFC 9126 §4: the endpoint's own query, client_id and request_uri
 		q.Set("client_id", c.ClientID)
@@ -170,10 +188,10 @@ func (m *Manager) authorizeURL(ctx context.Context, p *provider, redirect, retur
 	err = m.saveTx(t)
 	m.txMu.Unlock()
 	if err != nil {
-		return "", wrapError(CodeStorage, c.ConfigID, err, "cannot store the authorization request")
+		return AuthRequest{}, wrapError(CodeStorage, c.ConfigID, err, "cannot store the authorization request")
 	}
 	u.RawQuery = q.Encode()
-	return u.String(), nil
+	return AuthRequest{ConfigID: c.ConfigID, URL: u.String(), State: t.State}, nil
 }
 
 // pushAuthorization posts the authorization parameters to the provider's

@@ -16,8 +16,13 @@ const (
 	DefaultSilentRenewPath    = "/silent-refresh.html"
 )
 
+// NoClockSkew as Config.ClockSkew allows no leeway at all on the ID token's
+// time claims: the zero value means DefaultClockSkew, so "none" needs a
+// value of its own (the bridge's clockSkewInSeconds: 0).
+const NoClockSkew time.Duration = -1
+
 // Config is one OpenID Provider configuration of a single-page application.
-// Field names mirror angular-auth-oidc-client's (see DESIGN.md); the zero value
+// Field names mirror angular-auth-oidc-client's (see docs/DESIGN.md); the zero value
 // of every optional field means its documented default.
 type Config struct {
 	// ConfigID names the configuration; required when there are several.
@@ -57,8 +62,7 @@ type Config struct {
 	// Storage is StorageSession (default), StorageLocal or StorageMemory.
 	Storage string
 	// ClockSkew is allowed on the ID token's time claims; 0 means the
-	// default, 60 s (zero-value configs work). For no leeway give
-	// time.Nanosecond, as the bridge does for clockSkewInSeconds: 0.
+	// default, 60 s (zero-value configs work), NoClockSkew none.
 	ClockSkew time.Duration
 	// DisableAutoUserInfo skips the userinfo request after login (JS: autoUserInfo: false).
 	DisableAutoUserInfo bool
@@ -145,8 +149,8 @@ func (c *Config) validate() error {
 	if c.SilentRenewTimeout < 0 {
 		return configError(id, "silentRenewTimeoutInSeconds", "must not be negative")
 	}
-	if c.ClockSkew < 0 {
-		return configError(id, "clockSkewInSeconds", "must not be negative")
+	if c.ClockSkew < 0 && c.ClockSkew != NoClockSkew {
+		return configError(id, "clockSkewInSeconds", "must not be negative (NoClockSkew allows none)")
 	}
 	switch c.Storage {
 	case StorageSession, StorageLocal, StorageMemory:

@@ -73,4 +73,9 @@ func TestConfigDefaults(t *testing.T) {
 		c.ClockSkew != time.Minute || c.SilentRenewTimeout != 20*time.Second || c.SilentRenewURL != "https://app.example.com/silent-refresh.html" {
 		t.Fatalf("defaults: %+v", c)
 	}
+	none := validConfig("a")
+	none.ClockSkew = NoClockSkew
+	if got, err := validateConfigs([]Config{none}); err != nil || got[0].ClockSkew != NoClockSkew {
+		t.Fatalf("NoClockSkew: %v, ClockSkew %v; want accepted and kept", err, got[0].ClockSkew)
+	}
 }

@@ -153,16 +153,3 @@ func (d *discovery) check(c *Config) error {
 }
 
 func quote(s string) string { return `"` + s + `"` }
-
-// withConfig sets ConfigID on an *Error that lacks one, or wraps a plain error as network.
-func withConfig(err error, configID string) error {
-	if e, ok := err.(*Error); ok {
-		if e.ConfigID == "" {
-			c := *e
-			c.ConfigID = configID
-			return &c
-		}
-		return e
-	}
-	return wrapError(CodeNetwork, configID, err, "request failed")
-}

@@ -2,6 +2,7 @@ package spa
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -27,7 +28,8 @@ type DPoPKey interface {
 // on first use, and the same one afterwards (across reloads, where the
 // implementation stores it); Delete forgets it, at logoff. Delete must not
 // block on I/O (it may be called where the browser cannot wait): a Key call
-// after it waits for the deletion and makes a new key.
+// that begins after it returns waits for the deletion and makes a new key.
+// An implementation need not cache: the Manager keeps the keys it got.
 type DPoPKeys interface {
 	Key(ctx context.Context, configID string) (DPoPKey, error)
 	Delete(configID string)
@@ -37,7 +39,7 @@ type DPoPKeys interface {
 // Make it with NewDPoP. The zero value signs nothing, and Configure refuses
 // a config with DPoP then; natively NewManager defaults to keys in memory.
 // An option rather than a built-in so that an app without DPoP does not
-// carry its code (the wasm size budget, DESIGN.md).
+// carry its code (the wasm size budget, docs/DESIGN.md).
 type DPoP struct{ p prover }
 
 // NewDPoP returns the DPoP option over a key store: in the browser
@@ -53,25 +55,31 @@ type prover interface {
 	forget(configID string)
 }
 
-// keyProver is the prover of NewDPoP.
+// keyProver is the prover of NewDPoP. It is the one cache of the keys the
+// store gave, per config; a store (web's IndexedDB, memory) keeps none.
 type keyProver struct {
 	keys   DPoPKeys
 	nonces dpopNonces
 	mu     sync.Mutex
 	cache  map[string]DPoPKey // the keys got from keys, per config
-	gen    int                // forgets so far, of any config
+	gen    map[string]uint64  // forgets so far, per config
 }
 
-// forget drops the config's key, in the store and then here. A key lookup
-// that began before the cache entry went is not cached when it ends (see
-// key): the store may have handed it the key just deleted, and a later
-// session must get a new one.
+// forget drops the config's key, here and in the store, in one step under
+// k.mu (DPoPKeys.Delete does not block): no lookup can see the store between
+// the deletion and the new generation. A lookup that began before it loads
+// again when it ends (see key), so the deleted key is never cached, nor
+// used for a proof after its session ended (RFC 9449 §2: tokens bound to it
+// are over).
 func (k *keyProver) forget(configID string) {
-	k.keys.Delete(configID)
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	delete(k.cache, configID)
-	k.gen++
+	if k.gen == nil {
+		k.gen = map[string]uint64{}
+	}
+	k.gen[configID]++
+	k.keys.Delete(configID)
 }
 
 // AuthHeaders are the headers a request to a secure route carries.
@@ -188,28 +196,33 @@ func (k *keyProver) proof(ctx context.Context, m *Manager, id, method, target, a
 	return input + "." + b64url(sig), nil
 }
 
-// key is the config's key from the store, kept for input.
+// key is the config's key from the store, kept for input. A key whose
+// lookup overlapped a forget of the config may be the deleted one: it is
+// neither cached nor returned, and the store is asked again (a Key call that
+// begins after Delete gets a new key).
 func (k *keyProver) key(ctx context.Context, id string) (DPoPKey, error) {
-	k.mu.Lock()
-	key, gen := k.cache[id], k.gen
-	k.mu.Unlock()
-	if key != nil {
-		return key, nil
+	for {
+		k.mu.Lock()
+		key, gen := k.cache[id], k.gen[id]
+		k.mu.Unlock()
+		if key != nil {
+			return key, nil
+		}
+		key, err := k.keys.Key(ctx, id)
+		if err != nil {
+			return nil, wrapError(CodeStorage, id, err, "cannot get the config's DPoP key")
+		}
+		k.mu.Lock()
+		if k.gen[id] == gen {
+			if k.cache == nil {
+				k.cache = map[string]DPoPKey{}
+			}
+			k.cache[id] = key
+			k.mu.Unlock()
+			return key, nil
+		}
+		k.mu.Unlock()
 	}
-	key, err := k.keys.Key(ctx, id)
-	if err != nil {
-		return nil, wrapError(CodeStorage, id, err, "cannot get the config's DPoP key")
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.gen != gen {
-		return key, nil // maybe forgotten meanwhile: good for this proof, not for later ones
-	}
-	if k.cache == nil {
-		k.cache = map[string]DPoPKey{}
-	}
-	k.cache[id] = key
-	return key, nil
 }
 
 // input is proof without waiting: the signing input with the key to sign
@@ -240,7 +253,8 @@ func (k *keyProver) signingInput(m *Manager, id string, key DPoPKey, method, tar
 		return "", err
 	}
 	if accessToken != "" {
-		c.ATH = s256(accessToken) // base64url(SHA-256(ASCII(token))), §4.2
+		sum := sha256.Sum256([]byte(accessToken))
+		c.ATH = base64.RawURLEncoding.EncodeToString(sum[:]) // base64url(SHA-256(ASCII(token))), §4.2
 	}
 	claims, err := json.Marshal(c)
 	if err != nil {
@@ -358,15 +372,9 @@ func (m *Manager) RouteProof(r RouteMatch, method, target string) (authorization
 	if s == nil {
 		return "", "", nil, false
 	}
-	now, tok := m.clock.Now(), s.AccessToken
-	if o := r.Route.TokenOptions(); o.IsZero() {
-		if s.stale(now, p.cfg.TimeoutFactor) {
-			return "", "", nil, false
-		}
-	} else if t := s.APITokens[o.Key()]; t == nil || t.stale(now, p.cfg.TimeoutFactor) {
+	tok, fresh := s.freshToken(r.Route.TokenOptions(), m.clock.Now(), p.cfg.TimeoutFactor)
+	if !fresh {
 		return "", "", nil, false
-	} else {
-		tok = t.AccessToken
 	}
 	input, key, ok = m.dpop.input(m, p.cfg.ConfigID, method, target, tok)
 	return "DPoP " + tok, input, key, ok

@@ -129,8 +129,14 @@ func TestDPoPProofHTU(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.op.CheckProof(h.DPoP, "GET", tt.want, strings.TrimPrefix(h.Authorization, "DPoP ")); err != nil {
+		p, err := e.op.CheckProof(h.DPoP, "GET", tt.want, strings.TrimPrefix(h.Authorization, "DPoP "))
+		if err != nil {
 			t.Errorf("%s: %v", tt.target, err)
+		}
+		// The server normalises both sides (§4.3 check 9); the proof itself
+		// must already be in normal form, for servers that compare strings.
+		if p.Claims["htu"] != tt.want {
+			t.Errorf("%s: htu %v, want %s", tt.target, p.Claims["htu"], tt.want)
 		}
 	}
 }
@@ -341,24 +347,25 @@ func TestPushedAuthorizationRequiredByTheProvider(t *testing.T) {
 	if err := e.m.Configure(context.Background(), []spa.Config{cfg("a")}); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := e.m.SilentAuthorizeURL(context.Background(), "a")
-	if err != nil {
-		t.Fatal(err)
+	f := e.withFrame(noRefresh(cfg("a")))
+	e.login("a")
+	f.answer = func(req spa.AuthRequest) (string, error) {
+		u, _ := url.Parse(req.URL)
+		if q := u.Query(); len(q) != 2 || q.Get("request_uri") == "" || q.Get("client_id") == "" {
+			t.Errorf("the iframe navigates with %v, want client_id and request_uri only", q)
+		}
+		if req.State == "" {
+			t.Error("the silent request carries no state to check its answer against")
+		}
+		e.op.ExpirePushed()
+		return e.op.Authorize(req.URL)
 	}
-	u, _ := url.Parse(raw)
-	if q := u.Query(); len(q) != 2 || q.Get("request_uri") == "" {
-		t.Fatalf("the iframe navigates with %v, want client_id and request_uri only", q)
-	}
-	if p := e.op.Pushes(); len(p) != 1 || p[0].Get("prompt") != "none" {
-		t.Fatalf("pushed %v, want one request with prompt=none", p)
-	}
-	e.op.ExpirePushed()
-	back, err := e.op.Authorize(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = e.m.ValidateCallback(context.Background(), back)
+	pushes := len(e.op.Pushes())
+	_, err := e.m.Renew(context.Background(), "a")
 	wantCode(t, err, "invalid_request_uri")
+	if p := e.op.Pushes(); len(p) != pushes+1 || p[pushes].Get("prompt") != "none" {
+		t.Fatalf("pushed %v, want one more request, with prompt=none", p)
+	}
 }
 
 // PAR asked for of a provider without the endpoint is a configure error
@@ -443,7 +450,7 @@ func (k *heldKeys) Key(ctx context.Context, id string) (spa.DPoPKey, error) {
 }
 
 // A key lookup in flight when the session ends must not bring the dead key
-// back: the next sign-in still proves a new key.
+// back: neither the proof it was for nor the next sign-in is signed with it.
 func TestDPoPKeyLookupDuringLogoffDoesNotRevive(t *testing.T) {
 	keys := &heldKeys{MemoryDPoPKeys: spa.NewMemoryDPoPKeys()}
 	e := newEnv(t)
@@ -462,20 +469,29 @@ func TestDPoPKeyLookupDuringLogoffDoesNotRevive(t *testing.T) {
 	e.m = newManager() // a reload: the key is not at hand yet
 	keys.looked, keys.release = make(chan struct{}), make(chan struct{})
 	looked := keys.looked
-	done := make(chan error, 1)
+	type headers struct {
+		h   spa.AuthHeaders
+		err error
+	}
+	done := make(chan headers, 1)
 	go func() {
 		target := "https://api.example/a/x"
 		r, _ := e.m.MatchRequest(target, "GET", nil)
-		_, _, err := e.m.RouteHeaders(context.Background(), r, "GET", target, false)
-		done <- err
+		h, _, err := e.m.RouteHeaders(context.Background(), r, "GET", target, false)
+		done <- headers{h, err}
 	}()
 	<-looked
 	if err := e.m.LogoffLocal("a"); err != nil {
 		t.Fatal(err)
 	}
 	close(keys.release)
-	if err := <-done; err != nil {
-		t.Fatalf("the proof whose lookup was in flight: %v", err)
+	got := <-done
+	if got.err != nil {
+		t.Fatalf("the proof whose lookup was in flight: %v", got.err)
+	}
+	// That proof is not signed with the key the logoff deleted either.
+	if p, err := e.op.CheckProof(got.h.DPoP, "GET", "https://api.example/a/x", strings.TrimPrefix(got.h.Authorization, "DPoP ")); p.JKT == first {
+		t.Errorf("the proof whose lookup overlapped the logoff is signed with the deleted key (%v)", err)
 	}
 	e.login("a")
 	ps := e.op.Proofs()

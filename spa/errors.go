@@ -126,3 +126,20 @@ func EndsSession(code string) bool {
 	}
 	return false
 }
+
+// withConfig returns err as an *Error that names the config: err itself when
+// it (or the *Error it wraps) names one, a copy of the *Error it wraps with
+// configID set when it names none, or a CodeNetwork wrapper for an error that
+// is no *Error (a request or a window that failed without an answer).
+func withConfig(err error, configID string) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return wrapError(CodeNetwork, configID, err, "request failed")
+	}
+	if e.ConfigID != "" {
+		return err
+	}
+	c := *e
+	c.ConfigID = configID
+	return &c
+}

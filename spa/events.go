@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// EventType names an event of the JS contract (DESIGN.md, "Events").
+// EventType names an event of the JS contract (docs/DESIGN.md, "Events").
 type EventType string
 
 const (

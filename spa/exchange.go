@@ -18,13 +18,10 @@ func (m *Manager) Exchange(ctx context.Context, cb *Callback) (*Session, error) 
 	if err != nil {
 		return nil, err
 	}
-	// The requests that do not depend on each other overlap: the JWKS
-	// (when not cached) is fetched during the code exchange, and userinfo
-	// during the ID token's verification. The access token goes to the
-	// userinfo endpoint of the provider whose token endpoint just issued it,
-	// so nothing reaches another party early; the session is stored only
-	// when every check has passed, and a failed verification wins over any
-	// userinfo answer.
+	// The JWKS (when not cached) is fetched during the code exchange: it
+	// sends nothing of the answer. Nothing of the answer leaves the page
+	// before every check on it has passed (docs/DESIGN.md "Verification": verify,
+	// then use), so userinfo waits for the ID token's verification.
 	p.keys.prefetch(ctx)
 	tr, err := m.exchangeCode(ctx, p, cb)
 	if err != nil {
@@ -32,12 +29,6 @@ func (m *Manager) Exchange(ctx context.Context, cb *Callback) (*Session, error) 
 	}
 	if tr.IDToken == "" {
 		return nil, newError(CodeInvalidResponse, p.cfg.ConfigID, "the token response has no id_token (OpenID Connect Core §3.1.3.3)")
-	}
-	var userInfo func() (map[string]any, error)
-	if cb.tx.Token == nil {
-		uctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		userInfo = m.startUserInfo(uctx, p, tr.AccessToken)
 	}
 	claims, err := m.verify(ctx, p, tr.IDToken, cb.tx.Nonce, tr.AccessToken)
 	if err != nil {
@@ -58,7 +49,7 @@ func (m *Manager) Exchange(ctx context.Context, cb *Callback) (*Session, error) 
 	if cb.tx.Silent && prev != nil {
 		s.APITokens = prev.APITokens // the same user's per-API tokens stay valid
 	}
-	if err := m.mergeUserInfo(p, s, userInfo); err != nil {
+	if err := m.addUserInfo(ctx, p, s); err != nil {
 		return nil, err
 	}
 	if err := m.commit(p, s); err != nil {
@@ -85,19 +76,9 @@ func (m *Manager) refresh(ctx context.Context, p *provider) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	// From here on the provider has used up the old refresh token (rotation):
-	// an answer that fails a check leaves no usable session, so the error
-	// ends it (spentGrant) rather than keep a dead token signed in.
-	claims := prev.Claims
-	if tr.IDToken != "" {
-		next, err := m.verify(ctx, p, tr.IDToken, "", tr.AccessToken)
-		if err != nil {
-			return nil, spentGrant(err)
-		}
-		if err := verifyRefreshedIDToken(prev.Claims, next, p.cfg.ConfigID); err != nil {
-			return nil, spentGrant(err)
-		}
-		claims = next
+	claims, err := m.verifyRefreshed(ctx, p, prev, tr)
+	if err != nil {
+		return nil, err
 	}
 	s := m.newSession(p, tr, claims)
 	if tr.IDToken == "" {
@@ -116,6 +97,27 @@ func (m *Manager) refresh(ctx context.Context, p *provider) (*Session, error) {
 	}
 	m.emit(Event{Type: EventTokenRefreshed, ConfigID: p.cfg.ConfigID, ExpiresAt: s.ExpiresAt})
 	return s, nil
+}
+
+// verifyRefreshed checks the ID token of a refresh-token answer, when it
+// has one, and returns its claims (prev's when it has none): verifyIDToken,
+// at_hash against the answer's access token, and the same user as the
+// session's (OpenID Connect Core §12.2). The provider has already used up the
+// old refresh token (rotation): an answer that fails a check leaves no usable
+// session, so its error ends the session (spentGrant) rather than keep a dead
+// token signed in, and nothing of the answer is stored or sent anywhere.
+func (m *Manager) verifyRefreshed(ctx context.Context, p *provider, prev *Session, tr *tokenResponse) (*IDTokenClaims, error) {
+	if tr.IDToken == "" {
+		return prev.Claims, nil
+	}
+	next, err := m.verify(ctx, p, tr.IDToken, "", tr.AccessToken)
+	if err != nil {
+		return nil, spentGrant(err)
+	}
+	if err := verifyRefreshedIDToken(prev.Claims, next, p.cfg.ConfigID); err != nil {
+		return nil, spentGrant(err)
+	}
+	return next, nil
 }
 
 // storeSilentAPIToken stores the per-API token a silent callback brought

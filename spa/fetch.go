@@ -20,7 +20,7 @@ type Request struct {
 	// NoRedirects asks the fetcher not to follow a redirect (window.fetch's
 	// redirect: "manual"): the answer is then a Response with Redirect set. A
 	// request that carries a token uses it, since browsers keep Authorization
-	// on same-origin hops (DESIGN.md, "The fetch wrapper").
+	// on same-origin hops (docs/DESIGN.md, "The fetch wrapper").
 	NoRedirects bool
 }
 

@@ -48,7 +48,7 @@ func withoutEndpoints(t *testing.T, e *env, members ...string) *spa.Manager {
 // TestLogoffAndRevokeTokensRevokesThenEndsTheSessionAtTheProvider: the
 // refresh token is revoked first (it outlives the access token), then the
 // access token, then the end-session URL carries the ID token of the session
-// that just ended (DESIGN.md, "Sessions across windows").
+// that just ended (docs/DESIGN.md, "Sessions across windows").
 func TestLogoffAndRevokeTokensRevokesThenEndsTheSessionAtTheProvider(t *testing.T) {
 	e := newEnv(t)
 	s := e.login("a")

@@ -17,7 +17,7 @@ const (
 // revokes the session's token of that kind and then drops it locally: a revoked
 // access token is replaced at the next AccessToken call by a renewal; a
 // revoked refresh token ends the session (EventLoggedOut, and so in every tab:
-// DESIGN.md, "Sessions across windows"), because the session it renewed is
+// docs/DESIGN.md, "Sessions across windows"), because the session it renewed is
 // over at the provider's side too.
 func (m *Manager) Revoke(ctx context.Context, configID, hint, token string) error {
 	p, err := m.provider(configID)

@@ -14,7 +14,7 @@ import (
 
 // NetHTTPFetcher is a Fetcher over net/http, for native programs and tests.
 // It is not built for GOOS=js: a WebAssembly build uses window.fetch (package
-// web), because net/http's client would add most of a megabyte (DESIGN.md,
+// web), because net/http's client would add most of a megabyte (docs/DESIGN.md,
 // "Size rules"). The zero value uses http.DefaultClient.
 type NetHTTPFetcher struct {
 	Client *http.Client // nil means http.DefaultClient

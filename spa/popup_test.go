@@ -2,6 +2,7 @@ package spa_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -21,43 +22,80 @@ func TestPopupSignInUsesThePopupRedirectURI(t *testing.T) {
 			conf := cfg("a")
 			conf.PopupRedirectURL = c.popup
 			e := newEnv(t, conf)
-			raw, err := e.m.AuthorizePopupURL(context.Background(), "a", spa.AuthorizeOptions{})
+			req, err := e.m.AuthorizePopup(context.Background(), "a", spa.AuthorizeOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			u, _ := url.Parse(raw)
+			u, _ := url.Parse(req.URL)
 			if got := u.Query().Get("redirect_uri"); got != c.want {
 				t.Fatalf("redirect_uri %q, want %q", got, c.want)
 			}
 			if u.Query().Has("prompt") {
 				t.Errorf("a popup sign-in asks prompt=%s: the user must be able to sign in", u.Query().Get("prompt"))
 			}
-			back, err := e.op.Authorize(raw)
+			back, err := e.op.Authorize(req.URL)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !strings.HasPrefix(back, c.want+"?") {
 				t.Fatalf("the provider answered at %s", back)
 			}
-			cb, err := e.m.ValidateCallback(context.Background(), back)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := e.m.Exchange(context.Background(), cb); err != nil {
+			if _, err := e.m.Complete(context.Background(), req, back); err != nil {
 				t.Fatal(err)
 			}
 			if !e.m.IsAuthenticated("a") {
 				t.Error("not signed in after the popup's answer")
 			}
 			// The same answer, at the page's redirectUrl instead, is refused.
-			raw2, _ := e.m.AuthorizePopupURL(context.Background(), "a", spa.AuthorizeOptions{})
-			back2, _ := e.op.Authorize(raw2)
+			req2, _ := e.m.AuthorizePopup(context.Background(), "a", spa.AuthorizeOptions{})
+			back2, _ := e.op.Authorize(req2.URL)
 			moved := strings.Replace(back2, c.want, "https://app.example/cb", 1)
-			_, err = e.m.ValidateCallback(context.Background(), moved)
+			_, err = e.m.Complete(context.Background(), req2, moved)
 			wantCode(t, err, spa.CodeStateMismatch)
 		})
 	}
 	e := newEnv(t)
-	_, err := e.m.AuthorizePopupURL(context.Background(), "a", spa.AuthorizeOptions{ReturnURL: "/x"})
+	_, err := e.m.AuthorizePopup(context.Background(), "a", spa.AuthorizeOptions{ReturnURL: "/x"})
 	wantCode(t, err, spa.CodeInvalidConfig)
+}
+
+// TestCompleteTakesOnlyTheAnswerToItsRequest: an answer that carries another
+// request's state (a stale iframe's, another flow's window) is
+// state_mismatch, uses up nothing of that other request, and drops the
+// request it was offered for; a request Discard dropped takes no answer.
+func TestCompleteTakesOnlyTheAnswerToItsRequest(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	mine, err := e.m.AuthorizePopup(ctx, "a", spa.AuthorizeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := e.m.AuthorizePopup(ctx, "a", spa.AuthorizeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherAnswer, err := e.op.Authorize(other.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.m.Complete(ctx, mine, otherAnswer)
+	wantCode(t, err, spa.CodeStateMismatch)
+	if se := (*spa.Error)(nil); !errors.As(err, &se) || se.ConfigID != "a" {
+		t.Errorf("the refusal %v does not name config a", err)
+	}
+	if _, err := e.m.Complete(ctx, other, otherAnswer); err != nil {
+		t.Fatalf("the other request's own answer after the refusal: %v, want signed in", err)
+	}
+	myAnswer, err := e.op.Authorize(mine.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.m.Complete(ctx, mine, myAnswer)
+	wantCode(t, err, spa.CodeStateMismatch) // dropped by the refused answer
+
+	late, _ := e.m.AuthorizePopup(ctx, "a", spa.AuthorizeOptions{})
+	lateAnswer, _ := e.op.Authorize(late.URL)
+	e.m.Discard(late)
+	_, err = e.m.Complete(ctx, late, lateAnswer)
+	wantCode(t, err, spa.CodeStateMismatch)
 }

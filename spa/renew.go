@@ -7,31 +7,40 @@ import (
 
 // Renewer obtains new tokens for a config's session, by refresh token or by
 // silent authorization (package silentrefresh). The Manager calls it with the
-// config's renewal lock held, after re-reading the store; it renews through
-// r (Refresh, or r.Manager's SilentAuthorizeURL, ValidateCallback and
-// Exchange) and returns nil, or an error whose Code says why it could not.
+// config's renewal lock held, after re-reading the store; it renews through r
+// alone (Refresh, or SilentRequest and Complete) and returns nil, or an error
+// whose Code says why it could not.
 type Renewer interface {
 	Renew(ctx context.Context, r *Renewal) error
 }
 
 // Renewal is one renewal in progress, handed to a Renewer under the config's
-// renewal lock: the session it renews and the steps only a renewal may take
-// (announce itself, spend the refresh token). Nothing else can make one, so
-// no caller of the Manager can emit renewal events or redeem a refresh token
-// outside the lock; once Renew has returned, its Renewal refuses to act.
+// renewal lock: what it renews (the session, the config, the token) and the
+// steps only a renewal may take: announce itself, spend the refresh token,
+// make a silent authorization request and complete its answer. Nothing else
+// can make one, so no caller of the Manager can emit renewal events, redeem a
+// refresh token or exchange a silent answer outside the lock; once Renew has
+// returned, its Renewal refuses to act, and the authorization requests it made
+// that no answer completed are dropped.
 type Renewal struct {
 	_    noCompare // no == (and no equality function in the wasm)
 	m    *Manager
 	p    *provider
 	s    *Session
-	over bool // Renew returned: the lock is no longer held
+	o    TokenOptions  // zero: the login's token
+	reqs []AuthRequest // made by SilentRequest
+	over bool          // Renew returned: the lock is no longer held
 }
-
-// Manager is the Manager whose session is being renewed.
-func (r *Renewal) Manager() *Manager { return r.m }
 
 // Session is the session being renewed, as re-read from the store.
 func (r *Renewal) Session() *Session { return r.s }
+
+// Config is the config of the session (with defaults applied).
+func (r *Renewal) Config() Config { return r.p.cfg }
+
+// Token is the per-API token being renewed (APITokenRenewer), or zero for the
+// login's token.
+func (r *Renewal) Token() TokenOptions { return r.o }
 
 // Started emits EventSilentRenewStarted with the renewal's method
 // (MethodRefreshToken or MethodIframe).
@@ -41,14 +50,59 @@ func (r *Renewal) Started(method string) {
 	}
 }
 
-// Refresh renews the session with its refresh token (RFC 6749 §6), storing
-// the new session; see Manager.refresh.
+// Refresh renews the login's session with its refresh token (RFC 6749 §6),
+// storing the new session; see Manager.refresh. A per-API token's refresh
+// grant is the Manager's own (it needs no Renewer), so Refresh refuses one.
 func (r *Renewal) Refresh(ctx context.Context) error {
-	if r.over {
-		return newError(CodeInvalidConfig, r.p.cfg.ConfigID, "Renewal.Refresh called after Renew returned: the renewal lock is no longer held")
+	if err := r.usable("Refresh"); err != nil {
+		return err
+	}
+	if !r.o.IsZero() {
+		return newError(CodeInvalidConfig, r.p.cfg.ConfigID, "Renewal.Refresh renews the login's token; the Manager refreshes the token of resource %q itself", r.o.Resource)
 	}
 	_, err := r.m.refresh(ctx, r.p)
 	return err
+}
+
+// SilentRequest makes the prompt=none authorization request of what r renews
+// (OpenID Connect Core §3.1.2.1), for a hidden iframe to load; with pushed
+// authorization requests its URL has no state, which the AuthRequest carries.
+func (r *Renewal) SilentRequest(ctx context.Context) (AuthRequest, error) {
+	if err := r.usable("SilentRequest"); err != nil {
+		return AuthRequest{}, err
+	}
+	req, err := r.m.silentRequest(ctx, r.p, r.o)
+	if err == nil {
+		r.reqs = append(r.reqs, req)
+	}
+	return req, err
+}
+
+// Complete validates and exchanges answer, the URL the iframe handed back for
+// req (Manager.Complete: it must carry req's state), and stores what it
+// brought: the renewed session, or the per-API token.
+func (r *Renewal) Complete(ctx context.Context, req AuthRequest, answer string) error {
+	if err := r.usable("Complete"); err != nil {
+		return err
+	}
+	_, err := r.m.Complete(ctx, req, answer)
+	return err
+}
+
+func (r *Renewal) usable(step string) error {
+	if r.over {
+		return newError(CodeInvalidConfig, r.p.cfg.ConfigID, "Renewal.%s called after Renew returned: the renewal lock is no longer held", step)
+	}
+	return nil
+}
+
+// finish ends r when its Renewer returned: it refuses to act from now on, and
+// drops the transactions of the requests no answer completed.
+func (r *Renewal) finish() {
+	r.over = true
+	for _, req := range r.reqs {
+		r.m.Discard(req)
+	}
 }
 
 // RefreshOnly renews with the session's refresh token and fails with
@@ -189,7 +243,7 @@ func (m *Manager) Renew(ctx context.Context, configID string) (*Session, error) 
 func (m *Manager) renew(ctx context.Context, p *provider, seen *Session, force bool) (*Session, error) {
 	// The flight's own bound is the renewer's (e.g. silentRenewTimeoutInSeconds).
 	f := m.share(ctx, p.cfg.ConfigID, func(ctx context.Context, f *flight) {
-		f.sess, f.err = m.renewLocked(ctx, p, seen, force)
+		f.sess, f.err = m.lockAndRenew(ctx, p, seen, force)
 	})
 	if f == nil {
 		return nil, wrapError(CodeTimeout, p.cfg.ConfigID, ctx.Err(), "gave up waiting for the renewal")
@@ -228,7 +282,12 @@ func (m *Manager) share(ctx context.Context, key string, run func(ctx context.Co
 	}
 }
 
-func (m *Manager) renewLocked(ctx context.Context, p *provider, seen *Session, force bool) (*Session, error) {
+// lockAndRenew takes the config's renewal lock (withRenewLock), re-reads the
+// session from the store, and renews it through the Renewer unless another tab
+// renewed it meanwhile (or it needs no renewal and force is not set). A
+// failure emits EventSilentRenewFailed and ends the session when its code says
+// the grant is gone (endsSessionErr).
+func (m *Manager) lockAndRenew(ctx context.Context, p *provider, seen *Session, force bool) (*Session, error) {
 	id := p.cfg.ConfigID
 	var out *Session
 	err := m.withRenewLock(ctx, p, func(ctx context.Context) error {
@@ -247,7 +306,7 @@ func (m *Manager) renewLocked(ctx context.Context, p *provider, seen *Session, f
 		}
 		r := &Renewal{m: m, p: p, s: cur}
 		err := m.renewer.Renew(ctx, r)
-		r.over = true
+		r.finish()
 		if err != nil {
 			return err
 		}

@@ -37,7 +37,7 @@ func editTokenAnswer(t *testing.T, match string, edit func(body map[string]any))
 
 // TestAccessTokenExpiryCountsFromWhenTheRequestWasSent: a token answer that
 // takes 30 s must not give the token 30 s more than the provider does
-// (DESIGN.md "Contract details").
+// (docs/DESIGN.md "Contract details").
 func TestAccessTokenExpiryCountsFromWhenTheRequestWasSent(t *testing.T) {
 	e := newEnv(t)
 	e.op.SetAccessTTL(60 * time.Second)
@@ -65,7 +65,7 @@ func TestAccessTokenExpiryCountsFromWhenTheRequestWasSent(t *testing.T) {
 
 // TestARefreshAnswerThatFailsVerificationEndsTheSession: the provider has
 // already used up the old refresh token, so keeping the session would leave a
-// signed-in look with a dead token (DESIGN.md "Renewal").
+// signed-in look with a dead token (docs/DESIGN.md "Renewal").
 func TestARefreshAnswerThatFailsVerificationEndsTheSession(t *testing.T) {
 	e := newEnv(t)
 	m := e.managerWithTokenHook(nil, editTokenAnswer(t, "grant_type=refresh_token", func(body map[string]any) {
@@ -144,7 +144,7 @@ func TestEachCallersContextBoundsItsOwnWaitForASharedRenewal(t *testing.T) {
 
 // TestCleanAddressLeavesTheAddressAtTheConfiguredRedirectURL: whatever the
 // provider appends (scope, session_state, authuser, …) leaves with code and
-// state, and the app's own parameters stay (DESIGN.md, checkAuth).
+// state, and the app's own parameters stay (docs/DESIGN.md, checkAuth).
 func TestCleanAddressLeavesTheAddressAtTheConfiguredRedirectURL(t *testing.T) {
 	withOwn := cfg("b")
 	withOwn.RedirectURL = "https://app.example/cb2?app=1&lang=de"
@@ -279,7 +279,7 @@ func (k *keepRenewal) Renew(ctx context.Context, r *spa.Renewal) error {
 }
 
 // RenewAPIToken keeps its Renewal too, and fails as an iframe that timed out.
-func (k *keepRenewal) RenewAPIToken(_ context.Context, r *spa.Renewal, _ spa.TokenOptions) error {
+func (k *keepRenewal) RenewAPIToken(_ context.Context, r *spa.Renewal) error {
 	k.kept = r
 	if k.succeed {
 		return nil
@@ -290,7 +290,7 @@ func (k *keepRenewal) RenewAPIToken(_ context.Context, r *spa.Renewal, _ spa.Tok
 // TestARenewalActsOnlyWhileItsLockIsHeld: the steps a Renewer gets (announce
 // a renewal, spend the refresh token) are refused once Renew has returned,
 // so nothing can emit renewal events or redeem the refresh token outside the
-// renewal lock (DESIGN.md "Renewal").
+// renewal lock (docs/DESIGN.md "Renewal").
 func TestARenewalActsOnlyWhileItsLockIsHeld(t *testing.T) {
 	e := newEnv(t)
 	k := &keepRenewal{}
@@ -346,10 +346,45 @@ func TestARenewalActsOnlyWhileItsLockIsHeld(t *testing.T) {
 	if err := k.kept.Refresh(context.Background()); err == nil || !strings.Contains(err.Error(), "after Renew returned") {
 		t.Errorf("Refresh on a finished per-API renewal: %v, want refused", err)
 	}
+	if _, err := k.kept.SilentRequest(context.Background()); err == nil || !strings.Contains(err.Error(), "after Renew returned") {
+		t.Errorf("SilentRequest on a finished per-API renewal: %v, want refused", err)
+	}
 	// A Renewer that says it succeeded but stored no token is not believed.
 	k.succeed = true
 	if _, err := m.AccessTokenFor(context.Background(), "b", spa.TokenOptions{Resource: "https://api.example/orders"}); spa.ErrorCode(err) != spa.CodeLoginRequired || !strings.Contains(err.Error(), "left no token") {
 		t.Errorf("AccessTokenFor after a renewal that stored nothing: %v, want login_required saying so", err)
+	}
+}
+
+// TestARenewalDropsTheRequestsNoAnswerCompleted: a silent request whose
+// iframe never answered is dropped when its renewal ends, so a late (or
+// forged) answer cannot complete it; a kept Renewal cannot complete one.
+func TestARenewalDropsTheRequestsNoAnswerCompleted(t *testing.T) {
+	e := newEnv(t)
+	f := e.withFrame(noRefresh(cfg("a")))
+	e.login("a")
+	var kept *spa.Renewal
+	f.answer = func(spa.AuthRequest) (string, error) { return "", errors.New("no answer") }
+	if _, err := e.m.Renew(context.Background(), "a"); spa.ErrorCode(err) != spa.CodeNetwork {
+		t.Fatalf("Renew with an iframe that never answers: %v, want network", err)
+	}
+	req := f.last(t)
+	late, err := e.op.Authorize(req.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.m.Complete(context.Background(), req, late)
+	wantCode(t, err, spa.CodeStateMismatch)
+
+	// A Renewer that keeps its Renewal cannot use it afterwards.
+	k := &keepRenewal{succeed: true}
+	m := e.managerWith(spa.Options{Renewer: k}, noRefresh(cfg("a")))
+	m.RenewTokenFor(context.Background(), "a", spa.TokenOptions{Resource: "https://api.example/orders"})
+	if kept = k.kept; kept == nil {
+		t.Fatal("the Renewer was not asked")
+	}
+	if err := kept.Complete(context.Background(), req, late); err == nil || !strings.Contains(err.Error(), "after Renew returned") {
+		t.Errorf("Complete on a finished renewal: %v, want refused", err)
 	}
 }
 

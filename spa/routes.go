@@ -13,7 +13,7 @@ import (
 // Every popular JavaScript library decides this with a string prefix, so a route
 // "https://api.example.com" also hands the token to "https://api.example.com.evil.net/"
 // and to "https://api.example.com@evil.net/". A RouteTable parses routes and
-// requests and compares their parts instead (DESIGN.md, "Secure routes: safe by
+// requests and compares their parts instead (docs/DESIGN.md, "Secure routes: safe by
 // construction"). Wherever Go's URL parser and the browser's (the WHATWG URL
 // Standard) could read a request differently, it does not match: no route, no token.
 //
@@ -121,7 +121,7 @@ type routeEntry struct {
 	route    Route
 }
 
-// Route is one secure-route entry (DESIGN.md, "Route entries and tokens per
+// Route is one secure-route entry (docs/DESIGN.md, "Route entries and tokens per
 // API"). Its identity is the normalised URL plus its methods.
 type Route struct {
 	// URL follows the rules of RouteTable.
@@ -291,7 +291,7 @@ func (s *routeSlot) add(e *routeEntry, field string) error {
 }
 
 // routeMethods validates and upper-cases an entry's methods (RFC 9110 §9.1:
-// a method is a token; compared case-insensitively here, as DESIGN.md says).
+// a method is a token; compared case-insensitively here, as docs/DESIGN.md says).
 func routeMethods(configID, field string, methods []string) ([]string, error) {
 	if methods == nil {
 		return nil, nil

@@ -8,7 +8,7 @@ import (
 // TestRouteEntriesWithMethods: an entry with methods covers only those
 // methods (case-insensitively) and beats an entry without methods on the same
 // route; a request whose method no entry of the longest route lists falls to
-// a shorter route (DESIGN.md, "Route entries and tokens per API").
+// a shorter route (docs/DESIGN.md, "Route entries and tokens per API").
 func TestRouteEntriesWithMethods(t *testing.T) {
 	tbl, err := NewRouteTableOf(map[string][]Route{
 		"reader": {{URL: "https://api.example/v1"}},

@@ -330,7 +330,7 @@ func parseRefRoute(raw string) (r refRoute, ok bool) {
 	return r, true
 }
 
-// covers reports whether the route covers the request: the rule of DESIGN.md
+// covers reports whether the route covers the request: the rule of docs/DESIGN.md
 // written out directly.
 func (r refRoute) covers(q refRequest) bool {
 	if r.scheme != q.scheme || r.port != q.port || q.userinfo {

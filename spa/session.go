@@ -23,27 +23,49 @@ type Session struct {
 }
 
 // Expired reports whether the access token has expired at now.
-func (s *Session) Expired(now time.Time) bool {
-	return s.AccessToken == "" || !s.ExpiresAt.IsZero() && !now.Before(s.ExpiresAt)
-}
+func (s *Session) Expired(now time.Time) bool { return expired(s.AccessToken, s.ExpiresAt, now) }
 
 // RenewAt is when the access token should be renewed: factor of its lifetime
 // after it was issued. Zero when the lifetime is unknown.
-func (s *Session) RenewAt(factor float64) time.Time {
-	if s.ExpiresAt.IsZero() {
-		return time.Time{}
-	}
-	life := s.ExpiresAt.Sub(s.IssuedAt)
-	return s.IssuedAt.Add(time.Duration(float64(life) * factor))
-}
+func (s *Session) RenewAt(factor float64) time.Time { return renewAt(s.IssuedAt, s.ExpiresAt, factor) }
 
 // stale reports whether the access token is missing, expired, or past the
 // renewal point.
 func (s *Session) stale(now time.Time, factor float64) bool {
-	if s.Expired(now) {
+	return needsRenewal(s.AccessToken, s.IssuedAt, s.ExpiresAt, now, factor)
+}
+
+// freshToken is s's access token for o (the login's when o is zero, else
+// the per-API token under o.Key) when it needs no renewal at now.
+func (s *Session) freshToken(o TokenOptions, now time.Time, factor float64) (string, bool) {
+	if o.IsZero() {
+		return s.AccessToken, !s.stale(now, factor)
+	}
+	t := s.APITokens[o.Key()]
+	return t.token(), !t.stale(now, factor)
+}
+
+// The lifetime rules of every access token, the login's and each per-API one
+// (README, "Renewal"): expired at expires_in after the request was sent,
+// renewed from factor (timeoutFactor) of that lifetime on; a token of unknown
+// lifetime is renewed only once it is gone.
+
+func expired(token string, expires, now time.Time) bool {
+	return token == "" || !expires.IsZero() && !now.Before(expires)
+}
+
+func renewAt(issued, expires time.Time, factor float64) time.Time {
+	if expires.IsZero() {
+		return time.Time{}
+	}
+	return issued.Add(time.Duration(float64(expires.Sub(issued)) * factor))
+}
+
+func needsRenewal(token string, issued, expires, now time.Time, factor float64) bool {
+	if expired(token, expires, now) {
 		return true
 	}
-	at := s.RenewAt(factor)
+	at := renewAt(issued, expires, factor)
 	return !at.IsZero() && !now.Before(at)
 }
 

@@ -28,7 +28,7 @@ type transaction struct {
 	ReturnURL   string    `json:"return_url,omitempty"`
 	Silent      bool      `json:"silent,omitempty"`
 	// Token is set for the silent request of a per-API token
-	// (SilentAuthorizeURLFor): its callback stores that token only.
+	// (silentRequest): its callback stores that token only.
 	Token     *TokenOptions `json:"token,omitempty"`
 	CreatedAt time.Time     `json:"created_at"`
 }
@@ -84,17 +84,17 @@ func (m *Manager) readTx(key string) (*transaction, bool) {
 	return &t, true
 }
 
-// DiscardTransaction drops the pending authorization request whose state is
-// given (StateOf of its URL), at once: an iframe or popup that failed or timed
-// out must not leave a usable transaction behind for 15 minutes. Discarding
-// one that is gone or never existed does nothing.
-func (m *Manager) DiscardTransaction(state string) {
-	if state == "" {
+// Discard drops req's transaction at once: a popup or iframe that failed or
+// timed out must not leave a usable authorization request behind for
+// TransactionLifetime. Discarding one that is gone (used, expired, never
+// made) does nothing.
+func (m *Manager) Discard(req AuthRequest) {
+	if req.State == "" {
 		return
 	}
 	m.txMu.Lock()
 	defer m.txMu.Unlock()
-	m.txStore.Remove(txPrefix + state)
+	m.txStore.Remove(txPrefix + req.State)
 }
 
 // takeTx removes and returns the transaction for state, if it exists and has not expired.

@@ -5,37 +5,17 @@ import (
 	"net/http"
 )
 
-// startUserInfo starts fetching the UserInfo endpoint (OpenID Connect Core
-// §5.3) with a new access token and returns the function that waits for the
-// answer; it returns nil when the config or the provider has no automatic
-// userinfo. The wait ends with ctx.
-func (m *Manager) startUserInfo(ctx context.Context, p *provider, accessToken string) func() (map[string]any, error) {
+// addUserInfo fetches the UserInfo endpoint (OpenID Connect Core §5.3) with
+// s's access token, when the config and the provider have automatic userinfo,
+// and merges its claims into s.UserData. The caller has verified every part of
+// the token answer s came from: the access token is sent nowhere before that.
+// The answer's sub MUST equal the ID token's (§5.3.2); otherwise it is
+// discarded with an error.
+func (m *Manager) addUserInfo(ctx context.Context, p *provider, s *Session) error {
 	if p.cfg.DisableAutoUserInfo || p.disc.UserinfoEndpoint == "" {
 		return nil
 	}
-	type answer struct {
-		claims map[string]any
-		err    error
-	}
-	ch := make(chan answer, 1)
-	go func() {
-		claims, err := m.fetchUserInfo(ctx, p, accessToken)
-		ch <- answer{claims, err}
-	}()
-	return func() (map[string]any, error) {
-		a := <-ch
-		return a.claims, a.err
-	}
-}
-
-// mergeUserInfo waits for the answer of startUserInfo (none when wait is nil)
-// and merges its claims into s.UserData. Its sub MUST equal the ID token's
-// (§5.3.2); otherwise the answer is discarded with an error.
-func (m *Manager) mergeUserInfo(p *provider, s *Session, wait func() (map[string]any, error)) error {
-	if wait == nil {
-		return nil
-	}
-	claims, err := wait()
+	claims, err := m.fetchUserInfo(ctx, p, s.AccessToken)
 	if err != nil {
 		return err
 	}

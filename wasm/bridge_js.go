@@ -434,13 +434,9 @@ func (b *bridge) getAccessToken(ctx context.Context, args []js.Value) (any, erro
 // signed out, or no entry any more after a configure). force renews first:
 // the 401 retry.
 func (b *bridge) routeHeaders(ctx context.Context, args []js.Value) (any, error) {
-	m, ok := b.routeEntry(args)
+	m, method, ok := b.routeEntry(args)
 	if !ok {
 		return nil, nil
-	}
-	method := "GET"
-	if v := arg(args, 1); v.Type() == js.TypeString {
-		method = v.String()
 	}
 	h, ok, err := b.client.RouteHeaders(ctx, m, method, args[0].String(), arg(args, 2).Truthy())
 	if err != nil || !ok {
@@ -457,13 +453,9 @@ func (b *bridge) routeHeaders(ctx context.Context, args []js.Value) (any, error)
 // The key stays non-extractable; any script of the origin can reach the
 // same CryptoKey in IndexedDB anyway.
 func (b *bridge) routeProof(this js.Value, args []js.Value) any {
-	m, ok := b.routeEntry(args)
+	m, method, ok := b.routeEntry(args)
 	if !ok {
 		return js.Null()
-	}
-	method := "GET"
-	if v := arg(args, 1); v.Type() == js.TypeString {
-		method = v.String()
 	}
 	auth, input, key, ok := b.client.RouteProof(m, method, args[0].String())
 	ck, isWeb := key.(interface{ CryptoKey() js.Value })
@@ -618,7 +610,7 @@ func endSessionArgs(args []js.Value) (string, spa.EndSessionOptions, error) {
 // matchRoute is synchronous: the configId whose token a request to a URL
 // (with the method given second, GET by default) would get, or null.
 func (b *bridge) matchRoute(this js.Value, args []js.Value) any {
-	m, ok := b.routeEntry(args)
+	m, _, ok := b.routeEntry(args)
 	if !ok {
 		return js.Null()
 	}
@@ -631,27 +623,31 @@ func (b *bridge) matchRoute(this js.Value, args []js.Value) any {
 // key is opaque to oidc.js: it only looks the token up in the cache push
 // fills. A DPoP request needs a proof from Go each time, so no cache.
 func (b *bridge) routeOf(this js.Value, args []js.Value) any {
-	m, ok := b.routeEntry(args)
+	m, _, ok := b.routeEntry(args)
 	if !ok {
 		return js.Null()
 	}
 	return []any{m.ConfigID, m.Route.FollowRedirects, m.Route.URL, m.Route.TokenOptions().Key(), b.client.DPoP(m.ConfigID)}
 }
 
-func (b *bridge) routeEntry(args []js.Value) (spa.RouteMatch, bool) {
+// routeEntry reads the (url, method) every route call of oidc.js starts
+// with (method GET when not a string) and returns the route entry the
+// request matches, with the method.
+func (b *bridge) routeEntry(args []js.Value) (m spa.RouteMatch, method string, ok bool) {
 	v := arg(args, 0)
 	if v.Type() != js.TypeString {
-		return spa.RouteMatch{}, false
+		return spa.RouteMatch{}, "", false
 	}
-	method := "GET"
-	if m := arg(args, 1); m.Type() == js.TypeString {
-		method = m.String()
+	method = "GET"
+	if a := arg(args, 1); a.Type() == js.TypeString {
+		method = a.String()
 	}
 	base, err := url.Parse(js.Global().Get("document").Get("baseURI").String())
 	if err != nil {
-		return spa.RouteMatch{}, false
+		return spa.RouteMatch{}, "", false
 	}
-	return b.client.MatchRequest(v.String(), method, base)
+	m, ok = b.client.MatchRequest(v.String(), method, base)
+	return m, method, ok
 }
 
 // eventDetail is an event's detail object: configId and the facts, never a token.

@@ -81,7 +81,7 @@ var configFields = map[string]fieldParser{
 		case s < 0:
 			p.fail("must not be negative")
 		case s == 0:
-			c.ClockSkew = time.Nanosecond // spa reads 0 as "the default, 60 s"; JS 0 means none
+			c.ClockSkew = spa.NoClockSkew // Go's zero value means the default, JS 0 means none
 		default:
 			c.ClockSkew = seconds(s)
 		}

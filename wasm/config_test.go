@@ -32,7 +32,7 @@ func TestParseConfigsReadsEveryField(t *testing.T) {
 	}
 	c := got[0]
 	if c.ConfigID != "a" || c.PostLogoutRedirectURI != "https://app.example/bye" || !c.UseRefreshToken || !c.DisableSilentRenew ||
-		c.SilentRenewTimeout != 5*time.Second || c.TimeoutFactor != 0.5 || c.Storage != "local" || c.ClockSkew != time.Nanosecond ||
+		c.SilentRenewTimeout != 5*time.Second || c.TimeoutFactor != 0.5 || c.Storage != "local" || c.ClockSkew != spa.NoClockSkew ||
 		!c.DisableAutoUserInfo || c.SecureRoutes[0].URL != "https://api.example/" || c.CustomParamsAuthRequest["max_age"] != "30" ||
 		c.CustomParamsAuthRequest["flag"] != "true" || c.CustomParamsRefreshTokenRequest["resource"] != "x" ||
 		c.CustomParamsEndSessionRequest["logout_hint"] != "y" {

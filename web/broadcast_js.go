@@ -34,7 +34,7 @@ const (
 //
 // Configs in sessionStorage or memory keep a session per tab, but the tabs
 // share the user's session at the provider, so a session that ends in one tab
-// ends in all (DESIGN.md, "Sessions across windows"): only loggedOut is posted
+// ends in all (docs/DESIGN.md, "Sessions across windows"): only loggedOut is posted
 // for them, and the receiving tab ends its own session of that config
 // (spa.Manager.LogoffLocal), which emits loggedOut there. Their sign-ins and
 // renewals are their own and are never told.

@@ -23,12 +23,15 @@ const (
 // access token is useless without it (RFC 9449 §2), though a script on the
 // page can still have proofs signed by calling oidc.fetch. The key outlives
 // reloads and is shared by the origin's tabs, like a localStorage session;
-// Delete (at logoff) removes it.
+// Delete (at logoff) removes it. It keeps no cache of its own: the spa
+// Manager keeps the keys it got (one cache, one rule for a logoff during a
+// lookup).
 type DPoPKeys struct {
-	mu   sync.Mutex // guards keys and gen; never held across an await
-	keys map[string]*dpopKey
-	gen  map[string]int // Delete calls so far, per config
-	db   js.Value       // the open database, once opened
+	mu sync.Mutex // guards db and deleting; never held across an await
+	db js.Value   // the open database, once opened
+	// deleting holds, per config, the deletions asked for before the
+	// database was open, until they are done: a Key call waits for them.
+	deleting map[string]chan struct{}
 }
 
 // NewDPoPKeys returns DPoPKeys over the page's IndexedDB.
@@ -60,52 +63,53 @@ func (k *dpopKey) Sign(ctx context.Context, input []byte) ([]byte, error) {
 }
 
 // Key returns configID's key: the one in IndexedDB, else a new one, stored
-// with add so that two tabs making one at once end up with the same.
+// with add so that two tabs making one at once end up with the same. It
+// waits for a deletion Delete queued before the database was open; a
+// deletion queued on the open database runs before Key's own transaction
+// (IndexedDB runs a store's transactions in the order they were made).
 func (k *DPoPKeys) Key(ctx context.Context, configID string) (spa.DPoPKey, error) {
-	for {
-		k.mu.Lock()
-		if key := k.keys[configID]; key != nil {
-			k.mu.Unlock()
-			return key, nil
+	k.mu.Lock()
+	wait := k.deleting[configID]
+	k.mu.Unlock()
+	if wait != nil {
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-		gen := k.gen[configID]
-		k.mu.Unlock()
-		key, err := k.load(ctx, configID)
-		if err != nil {
-			return nil, err
-		}
-		k.mu.Lock()
-		if k.gen[configID] == gen { // no Delete meanwhile
-			if k.keys == nil {
-				k.keys = map[string]*dpopKey{}
-			}
-			k.keys[configID] = key
-			k.mu.Unlock()
-			return key, nil
-		}
-		k.mu.Unlock()
 	}
+	return k.load(ctx, configID)
 }
 
-// Delete forgets configID's key and removes it from IndexedDB. It does not
-// wait: the delete is queued before any later transaction of Key, which
-// IndexedDB runs in order.
+// Delete removes configID's key from IndexedDB. It does not wait: on the
+// open database the delete is queued at once, before any later transaction
+// of Key; before the database is open, it opens it and deletes, and Key
+// waits for that.
 func (k *DPoPKeys) Delete(configID string) {
 	k.mu.Lock()
-	delete(k.keys, configID)
-	if k.gen == nil {
-		k.gen = map[string]int{}
-	}
-	k.gen[configID]++
 	db := k.db
-	k.mu.Unlock()
 	if db.Truthy() {
+		k.mu.Unlock()
 		_ = catchCall(func() { objectStore(db, "readwrite").Call("delete", configID) })
 		return
 	}
-	go func() { // not opened yet: open, then delete
+	done := make(chan struct{})
+	if k.deleting == nil {
+		k.deleting = map[string]chan struct{}{}
+	}
+	k.deleting[configID] = done
+	k.mu.Unlock()
+	go func() {
+		defer func() {
+			k.mu.Lock()
+			if k.deleting[configID] == done {
+				delete(k.deleting, configID)
+			}
+			k.mu.Unlock()
+			close(done)
+		}()
 		if db, err := k.open(context.Background()); err == nil {
-			_ = catchCall(func() { objectStore(db, "readwrite").Call("delete", configID) })
+			_, _ = idbAwait(context.Background(), func() js.Value { return objectStore(db, "readwrite").Call("delete", configID) })
 		}
 	}()
 }

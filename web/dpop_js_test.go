@@ -149,6 +149,28 @@ func TestDPoPKeysDelete(t *testing.T) {
 	}
 }
 
+// A Delete on an instance that has not opened the database yet (the first
+// thing a page does may be a logoff) still comes before the next Key, which
+// makes a new key instead of loading the deleted one.
+func TestDPoPKeysDeleteBeforeTheDatabaseIsOpen(t *testing.T) {
+	needBrowser(t)
+	ctx := context.Background()
+	id := dpopConfigID()
+	k, err := web.NewDPoPKeys().Key(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := web.NewDPoPKeys() // a reload: nothing opened yet
+	fresh.Delete(id)
+	k2, err := fresh.Key(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(k2.PublicJWK()) == string(k.PublicJWK()) {
+		t.Fatal("Key right after Delete on a fresh instance gave the deleted key")
+	}
+}
+
 // Two instances (two tabs) asking at once end up with one key.
 func TestDPoPKeysTwoTabsOneKey(t *testing.T) {
 	needBrowser(t)

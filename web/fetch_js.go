@@ -18,7 +18,7 @@ const MaxResponseBody = spa.MaxResponseBody
 
 // Fetcher is the spa.Fetcher of the browser: window.fetch, through
 // syscall/js, so that wasm builds never link net/http's client (see the size
-// rules in DESIGN.md). The zero value is ready to use.
+// rules in docs/DESIGN.md). The zero value is ready to use.
 //
 // Each request is sent with
 //   - the headers of spa.Request.Header, all values of each;

@@ -7,6 +7,7 @@ import (
 	"syscall/js"
 
 	"github.com/oidcwasm/oidcwasm/silentrefresh"
+	"github.com/oidcwasm/oidcwasm/spa"
 )
 
 // IframeFrame is the silentrefresh.Frame of the browser: it loads the
@@ -19,10 +20,11 @@ type IframeFrame struct{}
 var _ silentrefresh.Frame = IframeFrame{}
 
 // Navigate implements silentrefresh.Frame. It appends a hidden iframe that
-// loads authorizeURL and listens to message events on window. It accepts a
+// loads req.URL and listens to message events on window. It accepts a
 // message only when silentrefresh.AcceptMessage says so, given location.origin,
 // event.origin, whether event.source is this iframe's window, event.data and
-// silentrefresh.StateOf(authorizeURL); every other message is ignored, and
+// req.State (with pushed authorization requests the URL has no state of its
+// own, RFC 9126 §4); every other message is ignored, and
 // Navigate keeps waiting. So concurrent renewals (two configs) each get the
 // answer of their own iframe, and neither a script of another window nor a
 // stale answer can stand in for it.
@@ -36,18 +38,19 @@ var _ silentrefresh.Frame = IframeFrame{}
 // throttle frames that are not rendered. It is 0×0, absolutely positioned,
 // visibility:hidden, without a border, out of the tab order, aria-hidden, and
 // titled for assistive technology that finds it anyway.
-func (IframeFrame) Navigate(ctx context.Context, authorizeURL string) (string, error) {
+func (IframeFrame) Navigate(ctx context.Context, req spa.AuthRequest) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
 	// Only a web URL may load in a frame of our origin's page: a javascript:
 	// URL would run in the page's origin.
+	authorizeURL := req.URL
 	if u, err := url.Parse(authorizeURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return "", errors.New("oidcwasm: web: the silent renewal's authorization URL is not an http(s) URL")
 	}
-	state := silentrefresh.StateOf(authorizeURL)
+	state := req.State
 	if state == "" {
-		return "", errors.New("oidcwasm: web: the silent renewal's authorization URL has no state parameter")
+		return "", errors.New("oidcwasm: web: the silent renewal's authorization request has no state to check its answer against")
 	}
 	win := js.Global()
 	doc := win.Get("document")

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oidcwasm/oidcwasm/spa"
 	"github.com/oidcwasm/oidcwasm/web"
 )
 
@@ -22,20 +23,22 @@ import (
 // it), and the test makes that document post what silent-refresh.html would,
 // from a script inside it: so event.origin, event.source and the iframe are
 // the real ones. blob: URLs do not work for this (a blob URL with a query,
-// where StateOf reads the state, does not load), and data: pages have an
+// does not load), and data: pages have an
 // opaque origin, whose messages must be ignored; one case checks that.
 
 var frameSeq atomic.Int64
 
-// frameURLs returns a same-origin authorize URL with a fresh state, and the
-// response URL silent-refresh.html would post for it with code.
-func frameURLs(t *testing.T) (authorizeURL, state string, answer func(code string) string) {
+// frameURLs returns a same-origin authorization request with a fresh state,
+// and the response URL silent-refresh.html would post for it with code. Its
+// URL carries no state, as a pushed request's does not (RFC 9126 §4): the
+// iframe must take the state from the request.
+func frameURLs(t *testing.T) (req spa.AuthRequest, answer func(code string) string) {
 	t.Helper()
 	inPage(t)
 	origin := js.Global().Get("location").Get("origin").String()
-	state = "st" + strconv.FormatInt(frameSeq.Add(1), 10)
-	authorizeURL = origin + "/status/200?client_id=spa&prompt=none&state=" + state
-	return authorizeURL, state, func(code string) string {
+	state := "st" + strconv.FormatInt(frameSeq.Add(1), 10)
+	req = spa.AuthRequest{URL: origin + "/status/200?client_id=spa&request_uri=urn%3Aexample%3A" + state, State: state}
+	return req, func(code string) string {
 		return origin + "/silent-refresh.html?" + url.Values{"code": {code}, "state": {state}}.Encode()
 	}
 }
@@ -128,10 +131,10 @@ type navigation struct {
 }
 
 // navigate runs Navigate in a goroutine.
-func navigate(ctx context.Context, authorizeURL string) <-chan navigation {
+func navigate(ctx context.Context, req spa.AuthRequest) <-chan navigation {
 	done := make(chan navigation, 1)
 	go func() {
-		u, err := web.IframeFrame{}.Navigate(ctx, authorizeURL)
+		u, err := web.IframeFrame{}.Navigate(ctx, req)
 		done <- navigation{u, err}
 	}()
 	return done
@@ -191,8 +194,8 @@ func noGoroutineLeft(t *testing.T) {
 
 func TestIframeFrameReturnsTheAnswerOfItsFrameAndRemovesIt(t *testing.T) {
 	noGoroutineLeft(t)
-	authURL, _, answer := frameURLs(t)
-	done := navigate(context.Background(), authURL)
+	req, answer := frameURLs(t)
+	done := navigate(context.Background(), req)
 
 	eventually(t, "the iframe", func() bool { return iframeCount() == 1 })
 	f := js.Global().Get("document").Call("querySelector", "iframe")
@@ -205,7 +208,7 @@ func TestIframeFrameReturnsTheAnswerOfItsFrameAndRemovesIt(t *testing.T) {
 	}
 
 	want := answer("c1")
-	postFromFrame(t, authURL, want)
+	postFromFrame(t, req.URL, want)
 	if n := settled(t, done); n.err != nil || n.url != want {
 		t.Fatalf("Navigate = %q, %v; want %q", n.url, n.err, want)
 	}
@@ -266,13 +269,13 @@ func TestIframeFrameIgnoresMessagesItMustNotAccept(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			noGoroutineLeft(t)
-			authURL, _, answer := frameURLs(t)
-			done := navigate(context.Background(), authURL)
-			tt.noise(t, authURL, answer)
+			req, answer := frameURLs(t)
+			done := navigate(context.Background(), req)
+			tt.noise(t, req.URL, answer)
 			stillWaiting(t, done, "a message "+tt.name)
 
 			want := answer("ours")
-			postFromFrame(t, authURL, want)
+			postFromFrame(t, req.URL, want)
 			if n := settled(t, done); n.err != nil || n.url != want {
 				t.Fatalf("Navigate = %q, %v; want %q", n.url, n.err, want)
 			}
@@ -282,7 +285,7 @@ func TestIframeFrameIgnoresMessagesItMustNotAccept(t *testing.T) {
 
 func TestIframeFrameIgnoresItsFrameOnceItHasAnOpaqueOrigin(t *testing.T) {
 	noGoroutineLeft(t)
-	authURL, _, answer := frameURLs(t)
+	req, answer := frameURLs(t)
 	// The frame navigates itself to a data: page, whose origin is opaque: its
 	// message comes from the same window (contentWindow stays) with the right
 	// state, but with origin "null", and must be ignored.
@@ -300,9 +303,9 @@ func TestIframeFrameIgnoresItsFrameOnceItHasAnOpaqueOrigin(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	done := navigate(ctx, authURL)
+	done := navigate(ctx, req)
 	eventually(t, "the iframe to load", func() bool {
-		return js.Global().Call("__oidcwasmRunInFrame", authURL,
+		return js.Global().Call("__oidcwasmRunInFrame", req.URL,
 			"location.href = "+strconv.Quote("data:text/html,"+url.PathEscape(page))).Bool()
 	})
 	n := settled(t, done)
@@ -317,14 +320,14 @@ func TestIframeFrameIgnoresItsFrameOnceItHasAnOpaqueOrigin(t *testing.T) {
 
 func TestIframeFrameRefusesURLsThatAreNotHTTP(t *testing.T) {
 	inPage(t)
-	for _, u := range []string{
-		"javascript:parent.alert(1)//?state=s",
-		"data:text/html,x?state=s",
-		"https://op.example/authorize?client_id=spa", // no state
-		"/authorize?state=s",
+	for _, req := range []spa.AuthRequest{
+		{URL: "javascript:parent.alert(1)//?state=s", State: "s"},
+		{URL: "data:text/html,x?state=s", State: "s"},
+		{URL: "https://op.example/authorize?client_id=spa&state=s"}, // no state to check the answer against
+		{URL: "/authorize?state=s", State: "s"},
 	} {
-		if _, err := (web.IframeFrame{}).Navigate(context.Background(), u); err == nil {
-			t.Errorf("Navigate(%q) succeeded", u)
+		if _, err := (web.IframeFrame{}).Navigate(context.Background(), req); err == nil {
+			t.Errorf("Navigate(%+v) succeeded", req)
 		}
 	}
 	if c := iframeCount(); c != 0 {
@@ -349,11 +352,11 @@ func TestIframeFrameGivesUpWhenTheContextEnds(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			noGoroutineLeft(t)
-			authURL, _, _ := frameURLs(t) // loads, and never answers
+			req, _ := frameURLs(t) // loads, and never answers
 			ctx, cancel := tt.ctx()
 			defer cancel()
 			start := time.Now()
-			n := settled(t, navigate(ctx, authURL))
+			n := settled(t, navigate(ctx, req))
 			if !errors.Is(n.err, tt.want) || n.url != "" {
 				t.Fatalf("Navigate = %q, %v; want %v", n.url, n.err, tt.want)
 			}
@@ -366,25 +369,25 @@ func TestIframeFrameGivesUpWhenTheContextEnds(t *testing.T) {
 
 func TestIframeFrameConcurrentNavigationsGetTheirOwnAnswers(t *testing.T) {
 	noGoroutineLeft(t)
-	urlA, _, answerA := frameURLs(t)
-	urlB, _, answerB := frameURLs(t)
-	doneA := navigate(context.Background(), urlA)
-	doneB := navigate(context.Background(), urlB)
+	reqA, answerA := frameURLs(t)
+	reqB, answerB := frameURLs(t)
+	doneA := navigate(context.Background(), reqA)
+	doneB := navigate(context.Background(), reqB)
 
 	// Each frame first posts the other's answer: the right state from the
 	// wrong window (for the other) and the wrong state (for itself).
-	postFromFrame(t, urlA, answerB("crossed"))
-	postFromFrame(t, urlB, answerA("crossed"))
+	postFromFrame(t, reqA.URL, answerB("crossed"))
+	postFromFrame(t, reqB.URL, answerA("crossed"))
 	stillWaiting(t, doneA, "the other frame's answer")
 	stillWaiting(t, doneB, "the other frame's answer")
 
 	wantB, wantA := answerB("b"), answerA("a")
-	postFromFrame(t, urlB, wantB)
+	postFromFrame(t, reqB.URL, wantB)
 	if n := <-doneB; n.err != nil || n.url != wantB {
 		t.Errorf("B: Navigate = %q, %v; want %q", n.url, n.err, wantB)
 	}
 	stillWaiting(t, doneA, "B's answer")
-	postFromFrame(t, urlA, wantA)
+	postFromFrame(t, reqA.URL, wantA)
 	if n := settled(t, doneA); n.err != nil || n.url != wantA {
 		t.Errorf("A: Navigate = %q, %v; want %q", n.url, n.err, wantA)
 	}

@@ -64,35 +64,28 @@ func OpenPopup(configID string, o PopupOptions) (js.Value, error) {
 // message on PopupChannelName (same origin by construction), carrying the
 // pending state. Anything else is ignored. A popup the user closes before it
 // answers is CodePopupClosed. On every failure the transaction is dropped at
-// once (spa.Manager.DiscardTransaction), and the popup is closed on return.
+// once (spa.Manager.Discard), and the popup is closed on return.
 func SignInWithPopup(ctx context.Context, m *spa.Manager, popup js.Value, configID string, o spa.AuthorizeOptions) (*spa.Session, error) {
 	defer popup.Call("close")
 	// A popup left open with no answer gives up with its transaction.
 	ctx, cancel := context.WithTimeout(ctx, spa.TransactionLifetime)
 	defer cancel()
-	authorizeURL, err := m.AuthorizePopupURL(ctx, configID, o)
+	req, err := m.AuthorizePopup(ctx, configID, o)
 	if err != nil {
 		return nil, err
 	}
-	cfg, _ := m.Config(configID) // configured: AuthorizePopupURL found it
-	state := silentrefresh.StateOf(authorizeURL)
-	answer, err := waitPopup(ctx, popup, authorizeURL, state)
+	answer, err := waitPopup(ctx, popup, req.URL, req.State)
 	if err != nil {
-		m.DiscardTransaction(state)
+		m.Discard(req)
 		if errors.Is(err, errPopupClosed) {
-			return nil, &spa.Error{Code: spa.CodePopupClosed, ConfigID: cfg.ConfigID, Message: "the sign-in popup was closed before the provider answered"}
+			return nil, &spa.Error{Code: spa.CodePopupClosed, ConfigID: req.ConfigID, Message: "the sign-in popup was closed before the provider answered"}
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, &spa.Error{Code: spa.CodeTimeout, ConfigID: cfg.ConfigID, Message: "the sign-in popup got no answer in " + spa.TransactionLifetime.String()}
+			return nil, &spa.Error{Code: spa.CodeTimeout, ConfigID: req.ConfigID, Message: "the sign-in popup got no answer in " + spa.TransactionLifetime.String()}
 		}
 		return nil, err
 	}
-	cb, err := m.ValidateCallback(ctx, answer)
-	if err != nil {
-		m.DiscardTransaction(state)
-		return nil, err
-	}
-	return m.Exchange(ctx, cb)
+	return m.Complete(ctx, req, answer)
 }
 
 var errPopupClosed = errors.New("popup closed")

@@ -6,7 +6,7 @@
 // the WebAssembly name section (symbol sizes of a non-stripped Go build, which
 // `go tool nm` cannot read), a parser of `go test -bench` output, and medians.
 //
-// Sizes follow DESIGN.md: builds use -trimpath -ldflags='-s -w', brotli runs at
+// Sizes follow docs/DESIGN.md: builds use -trimpath -ldflags='-s -w', brotli runs at
 // quality 11 with a 4 MiB window (the brotli CLI's defaults), and 1 MB is
 // 1,000,000 bytes, 1 KB is 1,000 bytes.
 package bench

@@ -1,8 +1,6 @@
 package demo
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -10,7 +8,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/oidcwasm/oidcwasm/dev/devop/dpop"
+	"github.com/oidcwasm/oidcwasm/dev/devop"
+	"github.com/oidcwasm/oidcwasm/internal/dpop"
 )
 
 // APIResponse is the JSON body of the sample APIs and of the echo
@@ -62,11 +61,8 @@ type Request struct {
 }
 
 // Fingerprint is how the APIs name a token without showing it: the first
-// 12 hex digits of its SHA-256.
-func Fingerprint(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:6])
-}
+// 12 hex digits of its SHA-256, as the development provider names them.
+func Fingerprint(token string) string { return devop.Fingerprint(token) }
 
 // apis holds the sample APIs' shared state: the request log, the
 // RejectNext switches, the DPoP proof checker (one replay cache for all

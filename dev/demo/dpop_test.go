@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oidcwasm/oidcwasm/dev/devop/dpop/dpoptest"
+	"github.com/oidcwasm/oidcwasm/internal/dpop/dpoptest"
 )
 
 // TestSampleAPIsCheckDPoPProofs checks RFC 9449 §7 at the sample APIs: a

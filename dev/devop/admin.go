@@ -12,7 +12,8 @@ import (
 //
 //	GET  /admin/counts                              Counts, as a JSON object
 //	POST /admin/counts/reset                        ResetCounts
-//	POST /admin/fail-token?n=2&mode=500|close       FailNextToken
+//	POST /admin/fail-token?n=2&mode=500|close|id_token_signature|id_token_at_hash|id_token_nonce|id_token_iss|id_token_aud
+//	                                                FailNextToken
 //	POST /admin/delay?endpoint=token&duration=2s    Delay (duration=0 removes it)
 //	POST /admin/rotate-key                          RotateKey
 //	POST /admin/end-sessions                        EndSessions

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oidcwasm/oidcwasm/dev/devop/dpop"
+	"github.com/oidcwasm/oidcwasm/internal/dpop"
 )
 
 // Config configures a development OpenID Provider. Every field except Clients

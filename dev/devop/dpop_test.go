@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/oidcwasm/oidcwasm/dev/devop"
-	"github.com/oidcwasm/oidcwasm/dev/devop/dpop"
-	"github.com/oidcwasm/oidcwasm/dev/devop/dpop/dpoptest"
+	"github.com/oidcwasm/oidcwasm/internal/dpop"
+	"github.com/oidcwasm/oidcwasm/internal/dpop/dpoptest"
 )
 
 // tokenDPoP posts a token request with an optional DPoP proof and returns

@@ -8,7 +8,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
-	"github.com/oidcwasm/oidcwasm/dev/devop/dpop"
+	"github.com/oidcwasm/oidcwasm/internal/dpop"
 )
 
 // discoveryDoc is op's discovery document plus the metadata op does not

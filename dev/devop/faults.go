@@ -48,6 +48,7 @@ type faults struct {
 	delays   map[Endpoint]time.Duration
 	failLeft int
 	failMode FailMode
+	tampered []string // Fingerprints of the tokens of tampered answers
 }
 
 func (f *faults) init() {
@@ -55,11 +56,12 @@ func (f *faults) init() {
 	f.delays = map[Endpoint]time.Duration{}
 }
 
-// FailNextToken makes the next n token requests fail in the given mode; n=0
-// turns failures off. The failed requests are still counted.
+// FailNextToken makes the next n token requests fail in the given mode (a
+// tamper mode answers them with an ID token that fails a check); n=0 turns
+// failures off. The failed requests are still counted.
 func (s *Server) FailNextToken(n int, mode FailMode) error {
-	if mode != FailStatus500 && mode != FailClose {
-		return fmt.Errorf("devop: fail mode %q: want %q or %q", mode, FailStatus500, FailClose)
+	if mode != FailStatus500 && mode != FailClose && !isTamper(mode) {
+		return fmt.Errorf("devop: fail mode %q: want %q, %q or one of %q", mode, FailStatus500, FailClose, tamperModes)
 	}
 	if n < 0 {
 		return fmt.Errorf("devop: fail count %d: must not be negative", n)
@@ -169,6 +171,10 @@ func (s *Server) meter(e Endpoint, next http.Handler) http.Handler {
 				return
 			}
 			http.Error(w, "devop: injected failure", http.StatusInternalServerError)
+			return
+		}
+		if isTamper(fail) {
+			s.tamper(w, r, next, fail)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/oidcwasm/oidcwasm/dev/devop"
-	"github.com/oidcwasm/oidcwasm/dev/devop/dpop/dpoptest"
+	"github.com/oidcwasm/oidcwasm/internal/dpop/dpoptest"
 )
 
 type parResponse struct {

@@ -14,7 +14,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
-	"github.com/oidcwasm/oidcwasm/dev/devop/dpop"
+	"github.com/oidcwasm/oidcwasm/internal/dpop"
 )
 
 // Resource is a protected resource, e.g. an API, that the provider issues

@@ -14,7 +14,7 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/op"
 
-	"github.com/oidcwasm/oidcwasm/dev/devop/dpop"
+	"github.com/oidcwasm/oidcwasm/internal/dpop"
 )
 
 // Server is a running development OpenID Provider. Its methods are safe for

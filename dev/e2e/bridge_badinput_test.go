@@ -142,7 +142,7 @@ func TestUnknownConfigIDIsRejectedByEveryMethodAndChangesNothing(t *testing.T) {
 
 // TestCheckAuthWithAForgedStateRejectsSendsNothingAndChangesNothing: an
 // authorization response that matches no pending transaction is refused
-// before anything goes to the provider (DESIGN.md, contract details).
+// before anything goes to the provider (docs/DESIGN.md, contract details).
 func TestCheckAuthWithAForgedStateRejectsSendsNothingAndChangesNothing(t *testing.T) {
 	tab := env.NewTab(t)
 	tab.OpenTestPage()

@@ -46,7 +46,7 @@ func pendingStates(tab *e2etest.Tab) []string {
 
 // TestPopupSignIn: the login form is filled in the popup, the page that
 // opened it never navigates, and answers that another window posts, or that
-// carry another state, are ignored. (DESIGN.md, "Sessions across windows".)
+// carry another state, are ignored. (docs/DESIGN.md, "Sessions across windows".)
 func TestPopupSignIn(t *testing.T) {
 	t.Parallel()
 	tab, p := popupPage(t)

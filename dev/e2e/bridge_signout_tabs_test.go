@@ -11,7 +11,7 @@ import (
 	"github.com/oidcwasm/oidcwasm/dev/e2etest"
 )
 
-// TestSignOutInOneTabSignsOutEveryTab: DESIGN.md, "Sessions across windows".
+// TestSignOutInOneTabSignsOutEveryTab: docs/DESIGN.md, "Sessions across windows".
 // A session that ends in one tab ends in every tab of the origin within 2 s,
 // each firing loggedOut: with localStorage (one shared session) and with
 // sessionStorage (each tab signed in on its own, sharing the provider's

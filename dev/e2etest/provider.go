@@ -44,6 +44,9 @@ type ProviderOptions struct {
 	// RedirectPaths are paths on the app origin registered as redirect URIs
 	// besides the test page and /silent-refresh.html (e.g. NoAnswerPagePath).
 	RedirectPaths []string
+	// Resources are the protected resources (RFC 8707) the provider issues
+	// tokens for (devop.Config.Resources); default none.
+	Resources []devop.Resource
 	// WithoutDiscovery names members the proxy removes from the discovery
 	// document (e.g. "end_session_endpoint"), as a provider without that
 	// feature advertises it.
@@ -81,8 +84,14 @@ type Exchange struct {
 	// Prompt is the prompt parameter of an authorization request.
 	Prompt string
 	// Params are the query parameter names of an authorization request
-	// (/authorize), sorted: what the browser's navigation carried.
+	// (/authorize), sorted: what the browser's navigation carried; for a
+	// pushed authorization request (/par, RFC 9126 §2.1), the names of
+	// its form parameters. Prompt is then the pushed prompt.
 	Params []string
+	// Tokens are the fingerprints (devop.Fingerprint) of the tokens the
+	// request carried: its Authorization header's, and a form's token or
+	// refresh_token (revocation, the refresh grant).
+	Tokens []string
 	// SessionCookie tells whether the request carried the provider's
 	// session cookie.
 	SessionCookie bool
@@ -129,6 +138,7 @@ func (e *Env) StartProvider(t testing.TB, o ProviderOptions) *Provider {
 		}},
 		AccessTokenLifetime: o.AccessTokenLifetime,
 		AutoLogin:           e.autoLogin,
+		Resources:           o.Resources,
 	})
 	if err != nil {
 		cancel()
@@ -241,10 +251,13 @@ func (p *Provider) proxy(backend *url.URL) http.Handler {
 		if r.URL.Path == "/authorize" {
 			x.Params = slices.Sorted(maps.Keys(r.URL.Query()))
 		}
+		if _, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && tok != "" {
+			x.Tokens = append(x.Tokens, devop.Fingerprint(tok))
+		}
 		if c, err := r.Cookie(p.cookieName); err == nil && c.Value != "" {
 			x.SessionCookie = true
 		}
-		if r.URL.Path == "/oauth/token" && r.Body != nil {
+		if (r.URL.Path == "/oauth/token" || r.URL.Path == "/par" || r.URL.Path == "/revoke") && r.Body != nil {
 			b, err := io.ReadAll(r.Body)
 			r.Body.Close()
 			if err != nil {
@@ -253,6 +266,14 @@ func (p *Provider) proxy(backend *url.URL) http.Handler {
 			}
 			if form, err := url.ParseQuery(string(b)); err == nil {
 				x.GrantType = form.Get("grant_type")
+				for _, k := range []string{"token", "refresh_token"} {
+					if v := form.Get(k); v != "" {
+						x.Tokens = append(x.Tokens, devop.Fingerprint(v))
+					}
+				}
+				if r.URL.Path == "/par" {
+					x.Params, x.Prompt = slices.Sorted(maps.Keys(form)), form.Get("prompt")
+				}
 			}
 			r.Body = io.NopCloser(bytes.NewReader(b))
 		}

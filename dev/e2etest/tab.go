@@ -163,11 +163,12 @@ func Eval[T any](tb *Tab, expr string) T {
 }
 
 // Reject evaluates expr, which must reject or throw, and returns the error.
+// A failure does not show what expr resolved to: it may be a token.
 func (tb *Tab) Reject(expr string) *JSError {
 	tb.T.Helper()
 	raw, jsErr := tb.Try(expr)
 	if jsErr == nil {
-		tb.T.Fatalf("%s: resolved with %s, want a rejection", short(expr), raw)
+		tb.T.Fatalf("%s: resolved with a %d-byte JSON value, want a rejection", short(expr), len(raw))
 	}
 	return jsErr
 }

@@ -1,8 +1,6 @@
 package fakeop
 
 import (
-	"crypto"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -10,9 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
+	"github.com/oidcwasm/oidcwasm/internal/dpop"
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 
@@ -25,9 +22,9 @@ type Proof struct {
 }
 
 type dpopState struct {
-	nonce     string          // required when set (§8)
-	tokenType string          // token_type answered instead of "DPoP"
-	jtis      map[string]bool // seen (§11.1)
+	nonce     string        // required when set (§8)
+	tokenType string        // token_type answered instead of "DPoP"
+	checker   *dpop.Checker // the proof rules and the replay cache (§11.1)
 	proofs    []Proof
 	boundRT   map[string]string // refresh token → jkt (§5)
 	boundAT   map[string]string // access token → jkt
@@ -41,7 +38,7 @@ func (op *OP) RequireDPoP(nonce string) {
 	op.mu.Lock()
 	defer op.mu.Unlock()
 	if op.dpop == nil {
-		op.dpop = &dpopState{jtis: map[string]bool{}, boundRT: map[string]string{}, boundAT: map[string]string{}}
+		op.dpop = &dpopState{checker: dpop.NewChecker(0, op.clock.Now), boundRT: map[string]string{}, boundAT: map[string]string{}}
 	}
 	op.dpop.nonce = nonce
 }
@@ -65,66 +62,44 @@ func (op *OP) Proofs() []Proof {
 }
 
 // CheckProof checks a proof as a resource server would (RFC 9449 §4.3,
-// §7.1): signature by its jwk, typ, alg, htm, htu, a fresh iat, a new jti,
-// ath of accessToken, and that accessToken is bound to its key.
+// §7.1, by package dpop, the checker of the development provider and the
+// demo APIs too): signature by its jwk, typ, alg, htm, htu, a fresh iat, a
+// new jti, ath of accessToken, and that accessToken is bound to its key.
 func (op *OP) CheckProof(proof, method, target, accessToken string) (Proof, error) {
 	op.mu.Lock()
 	defer op.mu.Unlock()
-	p, err := op.checkProofLocked(proof, method, target, accessToken)
+	p, err := op.checkProofLocked(proof, method, target, accessToken, "")
 	if err == nil && op.dpop.boundAT[accessToken] != p.JKT {
 		err = errors.New("the access token is not bound to the proof's key")
 	}
 	return p, err
 }
 
-func (op *OP) checkProofLocked(proof, method, target, accessToken string) (Proof, error) {
+// checkProofLocked checks proof with the shared checker and records it (as
+// read, header and claims, for tests to look at) when it is a signed JWS at
+// all. A proof without the server's nonce (when one is set) fails with a
+// *dpop.Error of code dpop.ErrUseNonce.
+func (op *OP) checkProofLocked(proof, method, target, accessToken, nonce string) (Proof, error) {
 	u, _ := url.Parse(target)
 	p := Proof{Path: u.Path}
-	jws, err := jose.ParseSigned(proof, []jose.SignatureAlgorithm{jose.ES256})
-	if err != nil {
-		return p, err
+	h := http.Header{}
+	if proof != "" {
+		h.Set(dpop.Header, proof)
 	}
-	h := jws.Signatures[0].Protected
-	if h.JSONWebKey == nil || !h.JSONWebKey.IsPublic() {
-		return p, errors.New("no public jwk")
+	got, err := op.dpop.checker.Check(h, dpop.Expect{Method: method, URL: target, AccessToken: accessToken, Nonce: nonce})
+	if parts := strings.Split(proof, "."); len(parts) == 3 {
+		h, _ := base64.RawURLEncoding.DecodeString(parts[0])
+		c, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		json.Unmarshal(h, &p.Header)
+		json.Unmarshal(c, &p.Claims)
 	}
-	payload, err := jws.Verify(h.JSONWebKey)
-	if err != nil {
-		return p, err
+	if got != nil {
+		p.JKT = got.JKT
 	}
-	raw, _ := base64.RawURLEncoding.DecodeString(strings.Split(proof, ".")[0])
-	json.Unmarshal(raw, &p.Header)
-	if err := json.Unmarshal(payload, &p.Claims); err != nil {
-		return p, err
+	if p.Header != nil {
+		op.dpop.proofs = append(op.dpop.proofs, p)
 	}
-	tp, _ := h.JSONWebKey.Thumbprint(crypto.SHA256)
-	p.JKT = base64.RawURLEncoding.EncodeToString(tp)
-	op.dpop.proofs = append(op.dpop.proofs, p)
-	c := p.Claims
-	jti, _ := c["jti"].(string)
-	iat, _ := c["iat"].(float64)
-	want := *u
-	want.RawQuery, want.Fragment = "", ""
-	switch {
-	case p.Header["typ"] != "dpop+jwt":
-		return p, errors.New("typ")
-	case c["htm"] != method:
-		return p, errors.New("htm")
-	case c["htu"] != want.String():
-		return p, errors.New("htu " + c["htu"].(string) + " is not " + want.String())
-	case jti == "" || op.dpop.jtis[jti]:
-		return p, errors.New("jti replayed")
-	case time.Duration(op.clock.Now().Unix()-int64(iat))*time.Second > time.Minute || int64(iat) > op.clock.Now().Unix()+60:
-		return p, errors.New("iat")
-	}
-	op.dpop.jtis[jti] = true
-	if accessToken != "" {
-		sum := sha256.Sum256([]byte(accessToken))
-		if c["ath"] != base64.RawURLEncoding.EncodeToString(sum[:]) {
-			return p, errors.New("ath")
-		}
-	}
-	return p, nil
+	return p, err
 }
 
 // dpopFilter runs before the OP's handlers when DPoP is on: it checks the
@@ -147,18 +122,20 @@ func (op *OP) dpopFilter(req *spa.Request, path string) (*spa.Response, string) 
 		token = t
 		req.Header.Set("Authorization", "Bearer "+t)
 	}
-	p, err := op.checkProofLocked(req.Header.Get("DPoP"), req.Method, req.URL, token)
+	n := op.dpop.nonce
+	p, err := op.checkProofLocked(req.Header.Get("DPoP"), req.Method, req.URL, token, n)
+	var de *dpop.Error
+	if errors.As(err, &de) && de.Code == dpop.ErrUseNonce {
+		if path == "/userinfo" {
+			return challenge401(`DPoP error="use_dpop_nonce"`, n), ""
+		}
+		return errorAnswer(http.StatusBadRequest, "use_dpop_nonce", n), ""
+	}
 	if err != nil {
 		if path == "/userinfo" {
 			return challenge401(`DPoP error="invalid_dpop_proof"`, ""), ""
 		}
 		return errorAnswer(http.StatusBadRequest, "invalid_dpop_proof", ""), ""
-	}
-	if n := op.dpop.nonce; n != "" && p.Claims["nonce"] != n {
-		if path == "/userinfo" {
-			return challenge401(`DPoP error="use_dpop_nonce"`, n), ""
-		}
-		return errorAnswer(http.StatusBadRequest, "use_dpop_nonce", n), ""
 	}
 	if path == "/userinfo" && op.dpop.boundAT[token] != p.JKT {
 		return challenge401(`DPoP error="invalid_token"`, ""), ""

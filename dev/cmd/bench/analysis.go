@@ -115,7 +115,7 @@ func analyse(ctx context.Context, e *env, dir, pkg, label string, mod *bench.Mod
 }
 
 // whatIfSets are package sets the bridge could stop importing, each with
-// what it would take (DESIGN.md: go-oidc is used only through NewVerifier;
+// what it would take (docs/DESIGN.md: go-oidc is used only through NewVerifier;
 // the verifier's checks are already spa's own, see spa/verify.go).
 var whatIfSets = [][]string{
 	{"net/http"},

@@ -30,7 +30,7 @@ func wasmEnv() []string {
 	return append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 }
 
-// defaultWasmFlags are DESIGN.md's build flags, used when the Makefile
+// defaultWasmFlags are docs/DESIGN.md's build flags, used when the Makefile
 // cannot be read.
 var defaultWasmFlags = []string{"-trimpath", "-ldflags=-s -w"}
 

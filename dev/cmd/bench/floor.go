@@ -19,7 +19,7 @@ import (
 // The start-up floors: modules that oidc.js loads exactly as it loads the
 // bridge, holding only what no build of the bridge can leave out. The
 // runtime floor is Go's runtime and syscall/js; the verifier floor adds the
-// ID-token verification DESIGN.md prescribes (go-jose's JWK Set, go-oidc's
+// ID-token verification docs/DESIGN.md prescribes (go-jose's JWK Set, go-oidc's
 // IDTokenVerifier). What the bridge takes beyond the verifier floor is what
 // its own code costs; what the verifier floor takes beyond oidc-client-ts
 // no change to the bridge can win back.

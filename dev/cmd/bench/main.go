@@ -1,7 +1,7 @@
 // Command bench measures oidcwasm and compares it with oidc-client-ts.
 //
 //	go run ./cmd/bench          # sizes, Go benchmarks, Chromium side by side; one table
-//	go run ./cmd/bench -check   # sizes only: exit 1 when a budget of DESIGN.md is broken
+//	go run ./cmd/bench -check   # sizes only: exit 1 when a budget of docs/DESIGN.md is broken
 //	go run ./cmd/bench -probe bridge -js 'bench.internals(500)' [-profile] [-wasm file]
 //	go run ./cmd/bench -skip sizes,go -flows main,goapp -runs 2   # a part of the Chromium section
 //
@@ -20,12 +20,23 @@
 // name section; `go tool nm` cannot read wasm) for the net/http client check
 // and for the analysis printed under the table.
 //
-// -check measures sizes only and fails, one line per broken budget, when the
-// bridge is over 1.5 MB brotli, when the go-app integration adds more than
-// 300 KB brotli over the bare go-app app, or when the bridge links
-// net/http.(*Client).do or net/http.(*Transport).RoundTrip. Brotli at quality
-// 11 takes about a minute per file, so sizes are cached by content hash in
+// -check measures raw sizes only (no compression: a few seconds) and fails,
+// one line per broken budget, when the bridge is over 9.0 MB raw, when the
+// go-app integration adds more than 2.55 MB raw over the bare go-app app, or
+// when the bridge links net/http.(*Client).do or
+// net/http.(*Transport).RoundTrip. Raw bytes are the gate because they are
+// deterministic and are what the browser decompresses and compiles on every
+// load; brotli -q 11 moves by KBs when only line numbers move, so it is
+// reported, not gated. Compressed sizes are cached by content hash in
 // artifacts/sizes.json.
+//
+// # Gate stability
+//
+// The tree is copied three times: as it is, with every line of one file
+// shifted down, and with one function renamed; the bridge and the least
+// go-app app are built from each. The section fails (a note, and FAIL in the
+// table) when either change moves a gated raw number by 0.1% of its headroom
+// under the budget or more, and shows what brotli did with the same builds.
 //
 // # Go benchmarks
 //
@@ -161,7 +172,7 @@ func main() {
 	flag.IntVar(&o.autoRuns, "auto-runs", 1, "repetitions of the automatic-renewal flow per library")
 	flag.IntVar(&o.goCount, "count", 5, "go test -count for the Go benchmarks")
 	flag.StringVar(&o.benchtime, "benchtime", "500ms", "go test -benchtime for the Go benchmarks")
-	flag.StringVar(&skip, "skip", "", "comma-separated parts to skip: sizes, go, browser")
+	flag.StringVar(&skip, "skip", "", "comma-separated parts to skip: sizes, stability, go, browser")
 	flag.StringVar(&flows, "flows", "", "comma-separated browser flows to run (default all): "+strings.Join(browserFlows, ", "))
 	flag.StringVar(&o.out, "out", "artifacts/bench.json", "where to write the JSON report (relative to dev/)")
 	flag.StringVar(&o.chromium, "chromium", envOr("CHROMIUM", "/usr/bin/chromium"), "Chromium executable")
@@ -290,6 +301,13 @@ func runAll(ctx context.Context, e *env) error {
 			if err := e.sizes.Save(); err != nil {
 				e.logf("saving the size cache: %v", err)
 			}
+		})
+	}
+	if !e.opts.skip["stability"] {
+		timed("gate stability", func() {
+			fmt.Fprintln(os.Stderr, "bench: gate stability (patched copies of the tree) ...")
+			rep.Stability = measureStability(ctx, e)
+			rep.Notes = append(rep.Notes, rep.Stability.Failures...)
 		})
 	}
 	if !e.opts.skip["go"] {

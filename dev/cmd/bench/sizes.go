@@ -15,18 +15,22 @@ import (
 	"github.com/oidcwasm/oidcwasm/dev/bench"
 )
 
-// The budgets of DESIGN.md (a build over one fails make test) and the
-// targets the project aims for (README, "Size and speed"), in bytes of
-// brotli -q 11 output (1 MB = 1,000,000 bytes, 1 KB = 1,000 bytes).
+// The budgets (make test fails past them) are raw bytes of the wasm as
+// built: deterministic for a tree, and what the browser decompresses, feeds
+// through the main thread and compiles on every load. Brotli -q 11 is
+// reported, not gated: at these sizes it moves by several KB when only line
+// numbers or block boundaries move (README, "Size and speed"). The goals are
+// tracked by make bench, never enforced. 1 MB = 1,000,000 bytes.
 const (
-	bridgeBudget = 1_500_000
-	bridgeTarget = 1_400_000
-	goappBudget  = 300_000 // the go-app integration over a bare go-app app
-	goappTarget  = 250_000
+	bridgeBudgetRaw = 9_000_000 // static/oidc/oidc.wasm
+	goappBudgetRaw  = 2_550_000 // the go-app integration over a bare go-app app
+
+	bridgeGoalBrotli = 1_400_000 // the bridge, as downloaded
+	ownCodeGoal      = 400_000   // the project's own packages' code bytes in the bridge
 )
 
 // httpClientSymbols are functions that only a build using net/http's client
-// links: HTTP in wasm builds must go through window.fetch (DESIGN.md).
+// links: HTTP in wasm builds must go through window.fetch (docs/DESIGN.md).
 var httpClientSymbols = []string{"net/http.(*Client).do", "net/http.(*Transport).RoundTrip"}
 
 // sizeEntry is the sizes of one file, or why there are none.
@@ -66,12 +70,12 @@ func runCheck(ctx context.Context, e *env) int {
 		fmt.Println("check-size: note:", n)
 	}
 	if r.Bridge.Sizes != nil {
-		fmt.Printf("check-size: bridge oidc.wasm %s brotli (budget %s, target %s)\n",
-			mb(r.Bridge.Sizes.Brotli), mb(bridgeBudget), mb(bridgeTarget))
+		fmt.Printf("check-size: bridge oidc.wasm %s raw (%d bytes; budget %s, %d bytes of headroom)\n",
+			mb(r.Bridge.Sizes.Raw), r.Bridge.Sizes.Raw, mb(bridgeBudgetRaw), bridgeBudgetRaw-r.Bridge.Sizes.Raw)
 	}
 	if r.GoappDelta.Sizes != nil {
-		fmt.Printf("check-size: go-app integration (%s) +%s brotli over a bare go-app app (budget %s, target %s)\n",
-			e.opts.goappApp, kb(r.GoappDelta.Sizes.Brotli), kb(goappBudget), kb(goappTarget))
+		fmt.Printf("check-size: go-app integration (%s) +%s raw over a bare go-app app (%d bytes; budget %s, %d bytes of headroom)\n",
+			e.opts.goappApp, mb(r.GoappDelta.Sizes.Raw), r.GoappDelta.Sizes.Raw, mb(goappBudgetRaw), goappBudgetRaw-r.GoappDelta.Sizes.Raw)
 	} else {
 		fmt.Println("check-size: go-app budget skipped:", r.GoappDelta.NA)
 	}
@@ -79,12 +83,11 @@ func runCheck(ctx context.Context, e *env) int {
 		for _, f := range r.Failures {
 			fmt.Fprintln(os.Stderr, "check-size: FAIL:", f)
 		}
-		// What a developer needs to read such a failure (README, "Size").
-		fmt.Fprintln(os.Stderr, "check-size: at these sizes brotli -q 11 moves by several KB for changes that add no code "+
-			"(moved line numbers alone: the wasm keeps a line table); `go run ./cmd/bench -skip go,browser` prints each package's share")
+		fmt.Fprintln(os.Stderr, "check-size: the budgets are raw bytes, which only code and data move; "+
+			"`go run ./cmd/bench -skip go,browser` prints each package's share")
 		return 1
 	}
-	fmt.Printf("check-size: ok (%s)\n", time.Since(st).Round(100*time.Millisecond))
+	fmt.Printf("check-size: ok (%s; brotli is reported by make bench, not gated)\n", time.Since(st).Round(100*time.Millisecond))
 	return 0
 }
 
@@ -116,7 +119,7 @@ func measureSizes(ctx context.Context, e *env, check bool) *sizesReport {
 		if stale := newerSource(e.root, r.Bridge.File); stale != "" {
 			r.Notes = append(r.Notes, fmt.Sprintf("static/oidc/oidc.wasm is older than %s: run make build for current figures", stale))
 		}
-		jobs = append(jobs, measureFile(e, &r.Bridge))
+		jobs = append(jobs, measureFile(e, &r.Bridge, check))
 	}
 	if !check {
 		js := []string{filepath.Join(e.root, "static/oidc/oidc.js"), filepath.Join(e.root, "static/oidc/wasm_exec.js")}
@@ -133,7 +136,7 @@ func measureSizes(ctx context.Context, e *env, check bool) *sizesReport {
 	} else {
 		r.HTTPClient = found
 		if len(found) > 0 {
-			r.Failures = append(r.Failures, fmt.Sprintf("bridge: links net/http's client (%s); wasm builds must do HTTP through window.fetch (DESIGN.md, size rules)", strings.Join(found, ", ")))
+			r.Failures = append(r.Failures, fmt.Sprintf("bridge: links net/http's client (%s); wasm builds must do HTTP through window.fetch (docs/DESIGN.md, size rules)", strings.Join(found, ", ")))
 		}
 		if !check {
 			r.Analysis = analyse(ctx, e, e.root, "./wasm", "static/oidc/oidc.wasm (built without -s -w)", mod)
@@ -151,7 +154,7 @@ func measureSizes(ctx context.Context, e *env, check bool) *sizesReport {
 			}
 		}
 		if r.OCT.NA == "" {
-			jobs = append(jobs, measureFile(e, &r.OCT))
+			jobs = append(jobs, measureFile(e, &r.OCT, false))
 		}
 	}
 
@@ -176,17 +179,17 @@ func measureSizes(ctx context.Context, e *env, check bool) *sizesReport {
 	if r.Bare.Sizes != nil && r.App.Sizes != nil {
 		d := delta(r.App.Sizes, r.Bare.Sizes)
 		r.GoappDelta.Sizes = d
-		if d.Brotli > goappBudget {
-			r.Failures = append(r.Failures, fmt.Sprintf("go-app: the integration (%s, the least app using web/goapp) adds %s brotli over a bare go-app app, over the %s budget (target %s)",
-				e.opts.goappApp, kb(d.Brotli), kb(goappBudget), kb(goappTarget)))
+		if d.Raw > goappBudgetRaw {
+			r.Failures = append(r.Failures, fmt.Sprintf("go-app: the integration (%s, the least app using web/goapp) adds %s raw (%d bytes) over a bare go-app app, over the %s budget",
+				e.opts.goappApp, mb(d.Raw), d.Raw, mb(goappBudgetRaw)))
 		}
 	}
 	if a, s := r.Analysis, r.Bridge.Sizes; a != nil && s != nil && a.Sections["code"]+a.Sections["data"] > 0 {
 		a.BrotliPerByte = float64(s.Brotli) / float64(s.Raw)
 	}
-	if s := r.Bridge.Sizes; s != nil && s.Brotli > bridgeBudget {
-		r.Failures = append(r.Failures, fmt.Sprintf("bridge: static/oidc/oidc.wasm is %s brotli (%d bytes), over the %s budget (target %s)",
-			mb(s.Brotli), s.Brotli, mb(bridgeBudget), mb(bridgeTarget)))
+	if s := r.Bridge.Sizes; s != nil && s.Raw > bridgeBudgetRaw {
+		r.Failures = append(r.Failures, fmt.Sprintf("bridge: static/oidc/oidc.wasm is %s raw (%d bytes), over the %s budget",
+			mb(s.Raw), s.Raw, mb(bridgeBudgetRaw)))
 	}
 	return r
 }
@@ -220,7 +223,7 @@ func measureGoapp(ctx context.Context, e *env, r *sizesReport, wasmDir string, c
 			}
 			return false
 		}
-		jobs = append(jobs, measureFile(e, ent))
+		jobs = append(jobs, measureFile(e, ent, check))
 		return true
 	}
 	okBare := build(&r.Bare, e.opts.goappBare, "goapp-bare", true)
@@ -235,12 +238,17 @@ func measureGoapp(ctx context.Context, e *env, r *sizesReport, wasmDir string, c
 	return jobs
 }
 
-// measureFile returns a job that measures ent.File.
-func measureFile(e *env, ent *sizeEntry) func() {
+// measureFile returns a job that measures ent.File: its raw size only with
+// rawOnly (the gate needs no compression), else raw, gzip and brotli.
+func measureFile(e *env, ent *sizeEntry, rawOnly bool) func() {
 	return func() {
 		b, err := os.ReadFile(ent.File)
 		if err != nil {
 			ent.NA = err.Error()
+			return
+		}
+		if rawOnly {
+			ent.Sizes = &bench.Sizes{Raw: int64(len(b))}
 			return
 		}
 		st := time.Now()

@@ -1,7 +1,7 @@
 //go:build js && wasm
 
 // Command verifier is the start-up floor of a Go wasm that verifies ID
-// tokens with the libraries DESIGN.md names: a JWK Set parsed by go-jose and
+// tokens with the libraries docs/DESIGN.md names: a JWK Set parsed by go-jose and
 // go-oidc's IDTokenVerifier over it. Every oidcwasm build links at least
 // this. Its main defines floorVerify(jwks, issuer, clientID, idToken), which
 // returns "" when the token verifies and the error otherwise, and registers

@@ -14,7 +14,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"github.com/oidcwasm/oidcwasm/dev/devop/dpop"
+	"github.com/oidcwasm/oidcwasm/internal/dpop"
 )
 
 // Key is a client's DPoP key pair.

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oidcwasm/oidcwasm/dev/devop/dpop"
-	"github.com/oidcwasm/oidcwasm/dev/devop/dpop/dpoptest"
+	"github.com/oidcwasm/oidcwasm/internal/dpop"
+	"github.com/oidcwasm/oidcwasm/internal/dpop/dpoptest"
 )
 
 const (
