@@ -122,7 +122,8 @@
   // the calls made before (waiting, in their order). A call answered early
   // (configure, checkAuth: see "Before the module runs" below) is handed to
   // Go too, and awaited before the next, since the page went on as if it
-  // were done; the others are answered by Go.
+  // were done; the others are answered by Go, a configure before the calls
+  // that follow it.
   var impl = null;
   var waiting = []; // {name, args, resolve, reject}; resolve null: answered early
   var failed = null;
@@ -145,8 +146,13 @@
     while (waiting.length > 0) {
       var c = waiting.shift();
       var p = i[c.name].apply(null, c.args);
-      if (c.resolve) p.then(c.resolve, c.reject);
-      else await p.then(null, lateError);
+      if (!c.resolve) {
+        await p.then(null, lateError);
+        continue;
+      }
+      p.then(c.resolve, c.reject);
+      // The calls after a configure are about the set it makes.
+      if (c.name === "configure") await p.then(null, function () {});
     }
     impl = i;
   })();
