@@ -58,3 +58,31 @@ func TestAPITokenWithoutARefreshTokenComesFromTheIframe(t *testing.T) {
 		}
 	})
 }
+
+// TestAPITokenWithNoWayToRenewLeavesTheSession: a Renewer without a Frame
+// cannot get a per-API token for a session without a refresh token. That is
+// login_required naming the resource, and silentRenewFailed, but the
+// provider said nothing: the session and its login token stay.
+func TestAPITokenWithNoWayToRenewLeavesTheSession(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const orders = "https://orders.example/api"
+		cfg := iframeConfig()
+		cfg.Scope = "openid profile orders.read"
+		cfg.SecureRoutes = []spa.Route{{URL: "https://orders.example/api", Resource: orders, Scope: "orders.read"}}
+		e := setup(t, cfg, false) // silentrefresh.New(nil)
+		login := e.login()
+		_, err := e.m.AccessTokenFor(context.Background(), "app", spa.TokenOptions{Resource: orders, Scope: "orders.read"})
+		if spa.ErrorCode(err) != spa.CodeLoginRequired || !strings.Contains(err.Error(), orders) {
+			t.Fatalf("AccessTokenFor: %v, want login_required naming the resource", err)
+		}
+		if s := e.session(); s == nil || s.AccessToken != login.AccessToken {
+			t.Error("the session ended, or its login token changed, though the provider said nothing")
+		}
+		if got := e.events.of(spa.EventSilentRenewFailed); len(got) != 1 || got[0].Resource != orders {
+			t.Errorf("silentRenewFailed %+v, want one naming %s", got, orders)
+		}
+		if got := e.events.of(spa.EventLoggedOut); len(got) != 0 {
+			t.Errorf("loggedOut %+v, want none", got)
+		}
+	})
+}

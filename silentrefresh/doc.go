@@ -21,6 +21,15 @@
 //	rn.Complete(ctx, req, resp)           // req's state, iss; login_required & co. (§3.1.2.6) end here;
 //	                                      // code + PKCE, ID token, same user (§12.2)
 //
+// Sign-out from elsewhere (docs/DESIGN.md): frontchannel-logout.html, the
+// page the provider loads in an iframe when the user's session there ends
+// (FrontchannelLogoutHTML, FrontchannelLogoutHandler; spa decides what a load
+// of it means), and the check-session monitor, which asks the provider's
+// check_session_iframe about each session:
+//
+//	mon := silentrefresh.NewSessionMonitor(m, frame) // frame: package web's SessionIframe
+//	mon.Start()     // at once, then every CheckSessionInterval: m.CheckSessionAnswer decides
+//
 // The package is plain Go: it is tested natively, and compiled into the wasm
 // bridge, so its imports stay light (net/http only for the Handler's types).
 package silentrefresh

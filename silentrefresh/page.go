@@ -2,9 +2,7 @@ package silentrefresh
 
 import (
 	"bytes"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/base64"
 	"net/http"
 	"strconv"
 )
@@ -21,15 +19,7 @@ import (
 var page []byte
 
 // scriptHash is the CSP source of the page's inline script.
-var scriptHash = func() string {
-	start := bytes.Index(page, []byte("<script>"))
-	end := bytes.Index(page, []byte("</script>"))
-	if start < 0 || end < start {
-		panic("silentrefresh: silent-refresh.html has no inline script")
-	}
-	sum := sha256.Sum256(page[start+len("<script>") : end])
-	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
-}()
+var scriptHash = inlineScriptHash(page)
 
 // HTML returns silent-refresh.html, for static hosting (make build copies the
 // same file to static/).
@@ -48,7 +38,13 @@ func ScriptHash() string { return scriptHash }
 // also sends X-Content-Type-Options: nosniff and a Content-Security-Policy
 // that allows only its own script and framing by its own origin.
 func Handler() http.Handler {
-	csp := "default-src 'none'; script-src '" + scriptHash + "'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+	return servePage(page, "default-src 'none'; script-src '"+scriptHash+"'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+}
+
+// servePage serves one of the package's pages on GET and HEAD: its URL
+// carries a code or a session ID, so never cached (Cache-Control: no-store)
+// nor sent on (Referrer-Policy: no-referrer), with nosniff and csp.
+func servePage(body []byte, csp string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -61,10 +57,10 @@ func Handler() http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Content-Security-Policy", csp)
-		h.Set("Content-Length", strconv.Itoa(len(page)))
+		h.Set("Content-Length", strconv.Itoa(len(body)))
 		if r.Method == http.MethodHead {
 			return
 		}
-		w.Write(page)
+		w.Write(body)
 	})
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"regexp"
 	"strings"
@@ -13,47 +11,6 @@ import (
 
 	"github.com/oidcwasm/oidcwasm/silentrefresh"
 )
-
-func TestHandlerServesSilentRefreshHTMLWithSafeHeaders(t *testing.T) {
-	for _, method := range []string{http.MethodGet, http.MethodHead} {
-		rec := httptest.NewRecorder()
-		silentrefresh.Handler().ServeHTTP(rec, httptest.NewRequest(method, "/silent-refresh.html?code=c&state=s", nil))
-		if rec.Code != http.StatusOK {
-			t.Fatalf("%s: status %d", method, rec.Code)
-		}
-		for k, want := range map[string]string{
-			"Content-Type":           "text/html; charset=utf-8",
-			"Cache-Control":          "no-store",
-			"Referrer-Policy":        "no-referrer",
-			"X-Content-Type-Options": "nosniff",
-		} {
-			if got := rec.Header().Get(k); got != want {
-				t.Errorf("%s: %s = %q, want %q", method, k, got, want)
-			}
-		}
-		csp := rec.Header().Get("Content-Security-Policy")
-		for _, want := range []string{"default-src 'none'", "script-src '" + silentrefresh.ScriptHash() + "'", "frame-ancestors 'self'"} {
-			if !strings.Contains(csp, want) {
-				t.Errorf("%s: Content-Security-Policy %q lacks %q", method, csp, want)
-			}
-		}
-		wantBody := silentrefresh.HTML()
-		if method == http.MethodHead {
-			wantBody = nil
-		}
-		if !bytes.Equal(rec.Body.Bytes(), wantBody) {
-			t.Errorf("%s: body %q, want %q", method, rec.Body.Bytes(), wantBody)
-		}
-	}
-}
-
-func TestHandlerRefusesOtherMethods(t *testing.T) {
-	rec := httptest.NewRecorder()
-	silentrefresh.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/silent-refresh.html", nil))
-	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET, HEAD" {
-		t.Fatalf("POST: status %d, Allow %q; want 405 with GET, HEAD", rec.Code, rec.Header().Get("Allow"))
-	}
-}
 
 func TestSilentRefreshHTMLPostsItsURLToTheSameOriginParentOnly(t *testing.T) {
 	page := string(silentrefresh.HTML())

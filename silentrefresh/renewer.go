@@ -32,6 +32,10 @@ import (
 //     returned, and the Manager ends the session.
 //  3. Else login_required: nothing can renew without the user.
 //
+// A renewal whose ctx says spa.WantsPromptNone (check-session's "changed")
+// takes the iframe even with a refresh token: only the authorization
+// endpoint can tell whether the provider's session goes on.
+//
 // The whole renewal is bounded by the config's SilentRenewTimeout (default
 // 20 s): the Manager runs it detached from its callers' contexts, so this is
 // the only bound. Running out of time is CodeTimeout. For the refresh grant
@@ -76,7 +80,7 @@ func (r *Renewer) renew(ctx context.Context, rn renewal) error {
 	rctx, cancel := context.WithTimeout(ctx, cfg.SilentRenewTimeout)
 	defer cancel()
 	switch {
-	case s.RefreshToken != "" && (cfg.UseRefreshToken || r.frame == nil):
+	case s.RefreshToken != "" && (cfg.UseRefreshToken || r.frame == nil) && !(spa.WantsPromptNone(ctx) && r.frame != nil):
 		rn.Started(spa.MethodRefreshToken)
 		return r.fail(ctx, rctx, &cfg, rn.Refresh(rctx), "the token endpoint did not answer the refresh-token request (RFC 6749 §6)")
 	case r.frame != nil:
@@ -98,7 +102,7 @@ func (r *Renewer) RenewAPIToken(ctx context.Context, rn *spa.Renewal) error {
 func (r *Renewer) renewAPI(ctx context.Context, rn renewal) error {
 	cfg := rn.Config()
 	if r.frame == nil {
-		return &spa.Error{Code: spa.CodeLoginRequired, ConfigID: cfg.ConfigID,
+		return &spa.Error{Code: spa.CodeLoginRequired, ConfigID: cfg.ConfigID, Err: spa.ErrNoWayToRenew,
 			Message: "the session has no refresh token and no iframe is available for the token of resource " + rn.Token().Resource}
 	}
 	rctx, cancel := context.WithTimeout(ctx, cfg.SilentRenewTimeout)

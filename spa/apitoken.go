@@ -2,6 +2,7 @@ package spa
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/url"
@@ -170,6 +171,13 @@ func (s *Session) withAPIToken(key string, t *APIToken) *Session {
 	return &next
 }
 
+// ErrNoWayToRenew, wrapped by a login_required *Error, says that nothing
+// here can obtain the token (no refresh token, and no iframe or other
+// means): the provider said nothing, so a per-API token's failure leaves the
+// session as it is. An APITokenRenewer without the means to renew returns
+// it too.
+var ErrNoWayToRenew = errors.New("no way to renew here")
+
 // APITokenRenewer is a Renewer that can also obtain a per-API token
 // (r.Token()) for a session without a refresh token (silentrefresh.Renewer
 // does, with the hidden iframe: r.SilentRequest carries prompt=none with the
@@ -271,7 +279,6 @@ func (m *Manager) renewAPI(ctx context.Context, p *provider, o TokenOptions, key
 func (m *Manager) lockAndRenewAPI(ctx context.Context, p *provider, o TokenOptions, key string, seen *APIToken, force bool) (*APIToken, error) {
 	id := p.cfg.ConfigID
 	var out *APIToken
-	noWay := false // no refresh token and no iframe: nothing the provider said
 	err := m.withRenewLock(ctx, p, func(ctx context.Context) error {
 		cur := readSession(p.store, &p.cfg)
 		p.session.Store(cur)
@@ -290,8 +297,8 @@ func (m *Manager) lockAndRenewAPI(ctx context.Context, p *provider, o TokenOptio
 		}
 		r, ok := m.renewer.(APITokenRenewer)
 		if !ok {
-			noWay = true
-			return newError(CodeLoginRequired, id, "the session has no refresh token and no iframe is available for the token of resource %q", o.Resource)
+			return &Error{Code: CodeLoginRequired, ConfigID: id, Err: ErrNoWayToRenew,
+				Message: fmt.Sprintf("the session has no refresh token and no iframe is available for the token of resource %q", o.Resource)}
 		}
 		rn := &Renewal{m: m, p: p, s: cur, o: o}
 		err := r.RenewAPIToken(ctx, rn)
@@ -313,7 +320,7 @@ func (m *Manager) lockAndRenewAPI(ctx context.Context, p *provider, o TokenOptio
 	err = withConfig(err, id)
 	code := ErrorCode(err)
 	m.emit(Event{Type: EventSilentRenewFailed, ConfigID: id, Code: code, Message: err.Error(), Resource: o.Resource})
-	if endsSessionErr(err) && !noWay {
+	if endsSessionErr(err) && !errors.Is(err, ErrNoWayToRenew) {
 		m.endSession(p, code) // the grant is gone: the login token is dead too
 	}
 	return nil, err

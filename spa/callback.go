@@ -15,6 +15,9 @@ type Callback struct {
 	_    noCompare // no == (and no equality function in the wasm)
 	tx   *transaction
 	code string
+	// sessionState is the response's session_state (OpenID Connect
+	// Session Management 1.0 §2), kept with the session it makes.
+	sessionState string
 }
 
 // ConfigID is the config the response belongs to.
@@ -181,7 +184,7 @@ func (m *Manager) ValidateCallback(ctx context.Context, raw string) (*Callback, 
 	if q.Get("code") == "" {
 		return nil, newError(CodeInvalidResponse, c.ConfigID, "the authorization response has an empty code")
 	}
-	return &Callback{tx: t, code: q.Get("code")}, nil
+	return &Callback{tx: t, code: q.Get("code"), sessionState: q.Get("session_state")}, nil
 }
 
 // sameEndpoint compares scheme, host and path of two URLs.

@@ -14,6 +14,9 @@ const (
 	DefaultTimeoutFactor      = 0.75
 	DefaultClockSkew          = 60 * time.Second
 	DefaultSilentRenewPath    = "/silent-refresh.html"
+	// DefaultCheckSessionInterval is how often a config with CheckSession
+	// asks the provider's check_session_iframe (checkSessionIntervalInSeconds).
+	DefaultCheckSessionInterval = 3 * time.Second
 )
 
 // NoClockSkew as Config.ClockSkew allows no leeway at all on the ID token's
@@ -77,6 +80,24 @@ type Config struct {
 	// and navigates with client_id and request_uri only; on by itself when
 	// the provider says require_pushed_authorization_requests.
 	UsePushedAuthorisationRequests bool
+	// FrontchannelLogoutURL is the app's front-channel logout page
+	// (OpenID Connect Front-Channel Logout 1.0 §2, JS:
+	// frontchannelLogoutUrl), registered at the provider as the client's
+	// frontchannel_logout_uri: the provider loads it in an iframe with iss
+	// and sid when the user's session there ends, and the session of this
+	// config ends in every tab whose session has that sid. It must be on
+	// the origin of RedirectURL (the page reaches the tabs through that
+	// origin's BroadcastChannel and localStorage); "" turns front-channel
+	// logout off for the config.
+	FrontchannelLogoutURL string
+	// CheckSession watches the provider's session with its
+	// check_session_iframe (OpenID Connect Session Management 1.0 §3, JS:
+	// checkSession), when its discovery names one: every
+	// CheckSessionInterval (default 3 s) the iframe is asked whether the
+	// session_state changed; "changed" starts one prompt=none renewal, which
+	// ends the session when the provider answers login_required.
+	CheckSession         bool
+	CheckSessionInterval time.Duration
 	// Custom parameters added to the authorization, refresh-token and end-session requests.
 	CustomParamsAuthRequest         map[string]string
 	CustomParamsRefreshTokenRequest map[string]string
@@ -111,6 +132,9 @@ func (c Config) withDefaults() Config {
 	if c.PopupRedirectURL == "" {
 		c.PopupRedirectURL = c.SilentRenewURL
 	}
+	if c.CheckSessionInterval == 0 {
+		c.CheckSessionInterval = DefaultCheckSessionInterval
+	}
 	c.Authority = strings.TrimSuffix(c.Authority, "/")
 	return c
 }
@@ -135,6 +159,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := checkURL(id, "popupRedirectUrl", c.PopupRedirectURL, true); err != nil {
+		return err
+	}
+	if err := c.validateSignOut(); err != nil {
 		return err
 	}
 	if c.ResponseType != "code" {

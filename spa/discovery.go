@@ -32,6 +32,9 @@ type discovery struct {
 	PAREndpoint           string    `json:"pushed_authorization_request_endpoint,omitempty"`
 	RequirePAR            bool      `json:"require_pushed_authorization_requests,omitempty"`
 	DPoPAlgs              []string  `json:"dpop_signing_alg_values_supported,omitempty"`
+	CheckSessionIframe    string    `json:"check_session_iframe,omitempty"`                  // Session Management 1.0 §3.3
+	FrontchannelLogout    bool      `json:"frontchannel_logout_supported,omitempty"`         // Front-Channel Logout 1.0 §3
+	FrontchannelSession   bool      `json:"frontchannel_logout_session_supported,omitempty"` // iss and sid are sent (§3)
 	FetchedAt             time.Time `json:"fetched_at"`
 }
 
@@ -128,6 +131,7 @@ func (d *discovery) check(c *Config) error {
 		{"end_session_endpoint", d.EndSessionEndpoint},
 		{"revocation_endpoint", d.RevocationEndpoint},
 		{"pushed_authorization_request_endpoint", d.PAREndpoint},
+		{"check_session_iframe", d.CheckSessionIframe},
 	} {
 		if e.v == "" {
 			continue

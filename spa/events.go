@@ -16,9 +16,21 @@ const (
 	EventTokenRefreshed     EventType = "tokenRefreshed"     // a renewal stored new tokens
 	EventSilentRenewFailed  EventType = "silentRenewFailed"  // Code says why
 	EventTokenExpired       EventType = "tokenExpired"       // the access token expired with no renewal
-	EventLoggedOut          EventType = "loggedOut"          // the local session ended
+	EventLoggedOut          EventType = "loggedOut"          // the local session ended; Reason says who ended it
 	EventError              EventType = "error"              // any other failure worth telling
+	// EventCheckSessionFailed: the provider's check_session_iframe answered
+	// "error", or never answered (OpenID Connect Session Management 1.0
+	// §3.2); the session is no longer watched until it is renewed. Code
+	// says why.
+	EventCheckSessionFailed EventType = "checkSessionFailed"
 )
+
+// ReasonProvider is EventLoggedOut's Reason when the provider ended the
+// session, not this app (docs/DESIGN.md, "Sign-out from elsewhere"): a
+// front-channel logout request, a renewal answered login_required,
+// consent_required, interaction_required or invalid_grant, a userinfo 401,
+// or another user at the provider.
+const ReasonProvider = "provider"
 
 // Renewal methods of EventSilentRenewStarted.
 const (
@@ -33,7 +45,7 @@ type Event struct {
 	ConfigID  string
 	Restored  bool      // EventAuthenticated from stored tokens, not a callback
 	Method    string    // EventSilentRenewStarted
-	Code      string    // EventSilentRenewFailed, EventError, EventLoggedOut (why, when not asked)
+	Code      string    // EventSilentRenewFailed, EventError, EventCheckSessionFailed, EventLoggedOut (why, when not asked)
 	Message   string    // for a person
 	ExpiresAt time.Time // EventAuthenticated, EventTokenRefreshed: the new access token's expiry
 	// Warning is a mistake that does not stop the flow but should not stay
@@ -44,6 +56,9 @@ type Event struct {
 	// EventSilentRenewFailed is about ("" for the login token; see
 	// AccessTokenFor).
 	Resource string
+	// Reason is who ended the session of an EventLoggedOut: ReasonProvider,
+	// or "" when this app did (logoff, logoffLocal, a failed check).
+	Reason string
 }
 
 // events is a list of subscribers; the zero value is ready.

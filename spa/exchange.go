@@ -38,7 +38,7 @@ func (m *Manager) Exchange(ctx context.Context, cb *Callback) (*Session, error) 
 	if cb.tx.Silent && prev != nil {
 		// auth_time may change: the user may have signed in again at the provider.
 		if err := verifySameSubject(prev.Claims, claims, p.cfg.ConfigID); err != nil {
-			m.endSession(p, ErrorCode(err))
+			m.endSessionWith(p, ErrorCode(err), ReasonProvider) // another user at the provider
 			return nil, err
 		}
 	}
@@ -46,6 +46,7 @@ func (m *Manager) Exchange(ctx context.Context, cb *Callback) (*Session, error) 
 		return m.storeSilentAPIToken(p, *t, tr)
 	}
 	s := m.newSession(p, tr, claims)
+	s.SessionState = cb.sessionState
 	if cb.tx.Silent && prev != nil {
 		s.APITokens = prev.APITokens // the same user's per-API tokens stay valid
 	}
@@ -89,6 +90,7 @@ func (m *Manager) refresh(ctx context.Context, p *provider) (*Session, error) {
 	}
 	s.UserData = prev.UserData
 	s.APITokens = prev.APITokens
+	s.SessionState = prev.SessionState // the provider's browser session did not change
 	if tr.IDToken != "" {
 		s.UserData = mergeClaims(claims.Raw, prev.UserData)
 	}
@@ -217,8 +219,12 @@ func (m *Manager) commit(p *provider, s *Session) error {
 	return nil
 }
 
-// endSession drops p's session and emits EventLoggedOut with why.
-func (m *Manager) endSession(p *provider, why string) {
+// endSession drops p's session and emits EventLoggedOut with why; a why
+// that means the provider's session is gone (EndsSession) is ReasonProvider's.
+func (m *Manager) endSession(p *provider, why string) { m.endSessionWith(p, why, reasonOf(why)) }
+
+// endSessionWith is endSession with the event's Reason given.
+func (m *Manager) endSessionWith(p *provider, why, reason string) {
 	p.mu.Lock()
 	had := p.session.Swap(nil) != nil
 	p.store.Remove(sessionKey(p.cfg.ConfigID))
@@ -229,7 +235,7 @@ func (m *Manager) endSession(p *provider, why string) {
 		m.dpop.forget(p.cfg.ConfigID)
 	}
 	if had {
-		m.emit(Event{Type: EventLoggedOut, ConfigID: p.cfg.ConfigID, Code: why})
+		m.emit(Event{Type: EventLoggedOut, ConfigID: p.cfg.ConfigID, Code: why, Reason: reason})
 	}
 }
 

@@ -159,8 +159,9 @@ func (m *Manager) Configure(ctx context.Context, configs []Config) error {
 	}
 	m.set.Store(set)
 	for _, id := range set.order {
-		m.emit(Event{Type: EventConfigLoaded, ConfigID: id})
+		m.emit(Event{Type: EventConfigLoaded, ConfigID: id, Warning: signOutWarning(set.byID[id])})
 	}
+	m.ApplyStoredLogouts() // what the provider ended while no tab listened
 	return nil
 }
 

@@ -20,6 +20,10 @@ type Session struct {
 	// APITokens are the per-API access tokens, by TokenOptions.Key
 	// (AccessTokenFor); they live and end with the session.
 	APITokens map[string]*APIToken `json:"api_tokens,omitempty"`
+	// SessionState is the session_state of the authorization response the
+	// session came from (OpenID Connect Session Management 1.0 §2): what
+	// the provider's check_session_iframe compares; "" when it sent none.
+	SessionState string `json:"session_state,omitempty"`
 }
 
 // Expired reports whether the access token has expired at now.

@@ -26,7 +26,10 @@ func (m *Manager) addUserInfo(ctx context.Context, p *provider, s *Session) erro
 	return nil
 }
 
-// UserInfo fetches the config's userinfo claims with the current access token.
+// UserInfo fetches the config's userinfo claims with the current access
+// token. A 401 means the provider no longer takes the session's token: the
+// session ends (login_required, ReasonProvider) in every tab, once, unless
+// a renewal replaced the token meanwhile (see endOnRefusal).
 func (m *Manager) UserInfo(ctx context.Context, configID string) (map[string]any, error) {
 	tok, err := m.AccessToken(ctx, configID)
 	if err != nil {
@@ -39,7 +42,8 @@ func (m *Manager) UserInfo(ctx context.Context, configID string) (map[string]any
 	if p.disc.UserinfoEndpoint == "" {
 		return nil, newError(CodeUnsupported, p.cfg.ConfigID, "the provider has no userinfo_endpoint (OpenID Connect Discovery §3)")
 	}
-	return m.fetchUserInfo(ctx, p, tok)
+	claims, err := m.fetchUserInfo(ctx, p, tok)
+	return claims, m.endOnRefusal(p, tok, err)
 }
 
 func (m *Manager) fetchUserInfo(ctx context.Context, p *provider, token string) (map[string]any, error) {

@@ -675,5 +675,8 @@ func eventDetail(ev spa.Event) js.Value {
 	if ev.Resource != "" {
 		d.Set("resource", ev.Resource)
 	}
+	if ev.Reason != "" {
+		d.Set("reason", ev.Reason)
+	}
 	return d
 }

@@ -92,6 +92,15 @@ var configFields = map[string]fieldParser{
 	"customParamsEndSessionRequest":   func(p *fieldReader, c *spa.Config) { c.CustomParamsEndSessionRequest = p.params() },
 	"dpop":                            func(p *fieldReader, c *spa.Config) { c.DPoP = p.boolean() },
 	"usePushedAuthorisationRequests":  func(p *fieldReader, c *spa.Config) { c.UsePushedAuthorisationRequests = p.boolean() },
+	"frontchannelLogoutUrl":           func(p *fieldReader, c *spa.Config) { c.FrontchannelLogoutURL = p.str() },
+	"checkSession":                    func(p *fieldReader, c *spa.Config) { c.CheckSession = p.boolean() },
+	"checkSessionIntervalInSeconds": func(p *fieldReader, c *spa.Config) {
+		if s := p.number(); s <= 0 && p.err == nil {
+			p.fail("must be a positive number of seconds")
+		} else {
+			c.CheckSessionInterval = seconds(s)
+		}
+	},
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -23,6 +23,7 @@ func TestParseConfigsReadsEveryField(t *testing.T) {
 		"customParamsAuthRequest":         map[string]any{"ui_locales": "de", "max_age": 30.0, "flag": true},
 		"customParamsRefreshTokenRequest": map[string]any{"resource": "x"},
 		"customParamsEndSessionRequest":   map[string]any{"logout_hint": "y"},
+		"frontchannelLogoutUrl":           "https://app.example/fc.html", "checkSession": true, "checkSessionIntervalInSeconds": 0.5,
 	} {
 		obj[k] = v
 	}
@@ -35,7 +36,8 @@ func TestParseConfigsReadsEveryField(t *testing.T) {
 		c.SilentRenewTimeout != 5*time.Second || c.TimeoutFactor != 0.5 || c.Storage != "local" || c.ClockSkew != spa.NoClockSkew ||
 		!c.DisableAutoUserInfo || c.SecureRoutes[0].URL != "https://api.example/" || c.CustomParamsAuthRequest["max_age"] != "30" ||
 		c.CustomParamsAuthRequest["flag"] != "true" || c.CustomParamsRefreshTokenRequest["resource"] != "x" ||
-		c.CustomParamsEndSessionRequest["logout_hint"] != "y" {
+		c.CustomParamsEndSessionRequest["logout_hint"] != "y" || c.FrontchannelLogoutURL != "https://app.example/fc.html" ||
+		!c.CheckSession || c.CheckSessionInterval != 500*time.Millisecond {
 		t.Fatalf("parsed %+v", c)
 	}
 }
@@ -57,6 +59,9 @@ func TestParseConfigsRejectsBadTypesNamingTheField(t *testing.T) {
 		{"object in custom params", map[string]any{"customParamsAuthRequest": map[string]any{"x": []any{}}}, "customParamsAuthRequest.x"},
 		{"typo clientID", map[string]any{"clientID": "spa"}, "clientID"},
 		{"zero timeoutFactor", map[string]any{"timeoutFactor": 0.0}, "timeoutFactor"},
+		{"zero check-session interval", map[string]any{"checkSessionIntervalInSeconds": 0.0}, "checkSessionIntervalInSeconds"},
+		{"string as checkSession", map[string]any{"checkSession": "true"}, "checkSession"},
+		{"URL object as frontchannelLogoutUrl", map[string]any{"frontchannelLogoutUrl": opaque{"URL object"}}, "frontchannelLogoutUrl"},
 		{"route object without url", map[string]any{"secureRoutes": []any{map[string]any{"methods": []any{"GET"}}}}, "secureRoutes[0].url"},
 		{"route object with a number url", map[string]any{"secureRoutes": []any{map[string]any{"url": 1.0}}}, "secureRoutes[0].url"},
 		{"route methods not an array", map[string]any{"secureRoutes": []any{"https://a.example/", map[string]any{"url": "https://b.example/", "methods": "GET"}}}, "secureRoutes[1].methods"},

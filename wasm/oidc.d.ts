@@ -46,6 +46,20 @@ declare global {
     /** Pushed authorization requests (RFC 9126): the browser navigates with client_id and
      * request_uri only. Default false; on by itself when the provider requires it. */
     usePushedAuthorisationRequests?: boolean;
+    /** OpenID Connect Front-Channel Logout 1.0: the app's frontchannel-logout.html (copy it beside
+     * silent-refresh.html), registered at the provider as frontchannel_logout_uri with
+     * frontchannel_logout_session_required. When the user's session there ends, the provider loads it
+     * with iss and sid, and this config's session ends in every tab of the origin whose session has
+     * that sid (loggedOut, reason "provider"); any other load changes nothing and says why in the
+     * console. Must be on redirectUrl's origin. Default: off. */
+    frontchannelLogoutUrl?: string;
+    /** OpenID Connect Session Management 1.0, where discovery names a check_session_iframe: ask it
+     * every checkSessionIntervalInSeconds whether the session changed; "changed" renews once with
+     * prompt=none, which ends the session when the provider's is over (loggedOut, reason
+     * "provider"); "error" or no answer stops with checkSessionFailed. Default false. */
+    checkSession?: boolean;
+    /** Default 3. */
+    checkSessionIntervalInSeconds?: number;
   }
 
   /** One config's state after checkAuth (angular-auth-oidc-client's LoginResponse). */
@@ -112,8 +126,12 @@ declare global {
     restored?: boolean;
     /** silentRenewStarted: how. */
     method?: "refresh_token" | "iframe";
-    /** silentRenewFailed, error, loggedOut: why. */
+    /** silentRenewFailed, error, checkSessionFailed, loggedOut: why. */
     code?: string;
+    /** loggedOut: "provider" when the provider ended the session (front-channel logout,
+     * check-session, a renewal answered login_required or invalid_grant, a userinfo 401, another
+     * user there); absent when this app ended it (logoff, logoffLocal, a failed check). */
+    reason?: "provider";
     message?: string;
     /** authenticated, tokenRefreshed: when the new access token expires (ms since the epoch). */
     expiresAt?: number;
@@ -126,7 +144,10 @@ declare global {
 
   type OidcEventType =
     | "authenticated" | "tokenRefreshed" | "silentRenewStarted" | "silentRenewFailed"
-    | "tokenExpired" | "loggedOut" | "configLoaded" | "error";
+    | "tokenExpired" | "loggedOut" | "configLoaded" | "error"
+    /** The check_session_iframe answered "error" or nothing, or the renewal after "changed" failed
+     * on its way: the session is not watched until it has a new session_state (detail.code). */
+    | "checkSessionFailed";
 
   interface OidcBridge extends EventTarget {
     /** Settles when oidc.wasm runs (and has taken over the calls answered before it: see

@@ -69,7 +69,7 @@ func NewBroadcast(m *spa.Manager) *Broadcast {
 		typ, id, ok := parseBroadcast(arg0(args))
 		if ok {
 			// Reload takes locks and runs subscribers: not in a callback.
-			go b.reload(typ, id)
+			go b.reload(typ, id, reasonOf(arg0(args)))
 		}
 		return nil
 	})
@@ -132,7 +132,7 @@ var catchUp = []time.Duration{0, 25 * time.Millisecond, 100 * time.Millisecond, 
 // reload handles another tab's message about a config: a shared session is
 // re-read (the store is the truth, and Reload emits what changed); a tab's own
 // session ends when the other tab's ended.
-func (b *Broadcast) reload(typ, configID string) {
+func (b *Broadcast) reload(typ, configID, reason string) {
 	shared := b.shared(configID)
 	if !shared && typ != broadcastLoggedOut {
 		return
@@ -148,9 +148,12 @@ func (b *Broadcast) reload(typ, configID string) {
 		b.mu.Unlock()
 
 		changed := true
-		if shared {
+		switch {
+		case typ == broadcastLoggedOut && reason != "":
+			changed, _ = b.m.EndedElsewhere(configID, reason) // loggedOut says who ended it here too
+		case shared:
 			changed, _ = b.m.Reload(configID)
-		} else {
+		default:
 			_ = b.m.LogoffLocal(configID) // not configured here: nothing to end
 		}
 
@@ -198,6 +201,9 @@ func (b *Broadcast) onEvent(ev spa.Event) {
 		msg := js.Global().Get("Object").New()
 		msg.Set("type", typ)
 		msg.Set("configId", ev.ConfigID)
+		if ev.Reason != "" {
+			msg.Set("reason", ev.Reason)
+		}
 		b.ch.Call("postMessage", msg)
 	}
 }

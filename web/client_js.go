@@ -23,6 +23,7 @@ type Client struct {
 	tab       *Tab          // set before claimed closes
 	claimed   chan struct{} // closed when the tab claim has finished
 	stopWake  func()
+	signOut   func() // front-channel logout and check-session (watchSignOut)
 }
 
 // NewClient wires a Client and starts its renewal scheduler. Call Configure
@@ -59,6 +60,7 @@ func NewClient(dpop spa.DPoP) *Client {
 	})
 	c.Manager, c.Scheduler = m, silentrefresh.NewScheduler(m, silentrefresh.SchedulerOptions{})
 	c.broadcast = NewBroadcast(m)
+	c.signOut = watchSignOut(m)
 	c.Scheduler.Start()
 	c.stopWake = WatchWake(c.Scheduler.Recheck)
 	return c
@@ -67,6 +69,7 @@ func NewClient(dpop spa.DPoP) *Client {
 // Close stops renewal and releases the browser resources.
 func (c *Client) Close() {
 	c.stopWake()
+	c.signOut()
 	c.broadcast.Close()
 	c.Scheduler.Stop()
 	<-c.claimed

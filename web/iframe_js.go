@@ -56,34 +56,12 @@ func (IframeFrame) Navigate(ctx context.Context, req spa.AuthRequest) (string, e
 	doc := win.Get("document")
 	origin := win.Get("location").Get("origin").String()
 
-	frame := doc.Call("createElement", "iframe")
-	frame.Set("title", "oidcwasm silent renewal")
-	frame.Call("setAttribute", "aria-hidden", "true")
-	frame.Set("tabIndex", -1)
-	frame.Set("width", "0")
-	frame.Set("height", "0")
-	frame.Call("setAttribute", "loading", "eager")
-	// Through the CSSOM, not a style attribute: a strict CSP (style-src
-	// without 'unsafe-inline') drops style attributes, not CSSOM writes.
-	frame.Get("style").Set("cssText", "position:absolute;top:0;left:0;width:0;height:0;border:0;visibility:hidden")
-
+	frame := hiddenIframe(doc, "oidcwasm silent renewal")
 	answer := make(chan string, 1)
 	onMessage := js.FuncOf(func(this js.Value, args []js.Value) any {
-		ev := arg0(args)
-		if ev.Type() != js.TypeObject {
+		msgOrigin, fromOurFrame, data, isEvent := messageFrom(arg0(args), frame)
+		if !isEvent {
 			return nil
-		}
-		// contentWindow is null while the iframe is detached; a null source
-		// (a message without a window behind it) must not match that.
-		cw := frame.Get("contentWindow")
-		fromOurFrame := !cw.IsNull() && !cw.IsUndefined() && ev.Get("source").Equal(cw)
-		var data any
-		if d := ev.Get("data"); d.Type() == js.TypeString {
-			data = d.String()
-		}
-		msgOrigin := ""
-		if o := ev.Get("origin"); o.Type() == js.TypeString {
-			msgOrigin = o.String()
 		}
 		if u, ok := silentrefresh.AcceptMessage(origin, msgOrigin, fromOurFrame, data, state); ok {
 			select {
@@ -103,11 +81,7 @@ func (IframeFrame) Navigate(ctx context.Context, req spa.AuthRequest) (string, e
 	}()
 
 	frame.Set("src", authorizeURL)
-	parent := doc.Get("body")
-	if parent.IsNull() || parent.IsUndefined() {
-		parent = doc.Get("documentElement")
-	}
-	parent.Call("appendChild", frame)
+	appendToPage(doc, frame)
 
 	select {
 	case u := <-answer:
@@ -115,4 +89,53 @@ func (IframeFrame) Navigate(ctx context.Context, req spa.AuthRequest) (string, e
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
+}
+
+// hiddenIframe makes the iframe of a silent renewal or a session check,
+// hidden without display:none (browsers may defer loading or throttle frames
+// that are not rendered): 0×0, absolutely positioned, visibility:hidden,
+// without a border, out of the tab order, aria-hidden, titled for assistive
+// technology that finds it anyway. The style goes through the CSSOM, not a
+// style attribute: a strict CSP (style-src without 'unsafe-inline') drops
+// style attributes, not CSSOM writes.
+func hiddenIframe(doc js.Value, title string) js.Value {
+	frame := doc.Call("createElement", "iframe")
+	frame.Set("title", title)
+	frame.Call("setAttribute", "aria-hidden", "true")
+	frame.Set("tabIndex", -1)
+	frame.Set("width", "0")
+	frame.Set("height", "0")
+	frame.Call("setAttribute", "loading", "eager")
+	frame.Get("style").Set("cssText", "position:absolute;top:0;left:0;width:0;height:0;border:0;visibility:hidden")
+	return frame
+}
+
+// appendToPage appends el to the body, or the root element before there is one.
+func appendToPage(doc, el js.Value) {
+	parent := doc.Get("body")
+	if parent.IsNull() || parent.IsUndefined() {
+		parent = doc.Get("documentElement")
+	}
+	parent.Call("appendChild", el)
+}
+
+// messageFrom reads the facts of a message event that the acceptance rules
+// (silentrefresh.AcceptMessage, AcceptSessionReply) decide on: event.origin,
+// whether event.source is frame's window, and event.data when it is a
+// string; isEvent is false for anything that is not an event object.
+// contentWindow is null while the iframe is detached; a null source (a
+// message without a window behind it) must not match that.
+func messageFrom(ev, frame js.Value) (origin string, fromFrame bool, data any, isEvent bool) {
+	if ev.Type() != js.TypeObject {
+		return "", false, nil, false
+	}
+	cw := frame.Get("contentWindow")
+	fromFrame = !cw.IsNull() && !cw.IsUndefined() && ev.Get("source").Equal(cw)
+	if d := ev.Get("data"); d.Type() == js.TypeString {
+		data = d.String()
+	}
+	if o := ev.Get("origin"); o.Type() == js.TypeString {
+		origin = o.String()
+	}
+	return origin, fromFrame, data, true
 }

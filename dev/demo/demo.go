@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -19,7 +20,12 @@ import (
 )
 
 // ownPaths are the app server's own paths; Config.Mount may not overlap them.
-var ownPaths = []string{"/demo.json", "/silent-refresh.html", "/api/", "/apix/", "/echo", "/oidc/", "/bridge/"}
+var ownPaths = []string{"/demo.json", "/silent-refresh.html", FrontchannelLogoutPath, "/api/", "/apix/", "/echo", "/oidc/", "/bridge/"}
+
+// FrontchannelLogoutPath is the app's front-channel logout page
+// (silentrefresh.FrontchannelLogoutHandler), registered at the bundled
+// providers as both demo clients' frontchannel_logout_uri.
+const FrontchannelLogoutPath = "/frontchannel-logout.html"
 
 // Demo is a running demo: two development providers (unless an external
 // one is configured), the app server and the API server. Its methods are
@@ -27,6 +33,7 @@ var ownPaths = []string{"/demo.json", "/silent-refresh.html", "/api/", "/apix/",
 type Demo struct {
 	cfg       Config
 	settings  Settings
+	framers   []string // the providers' origins: frame-ancestors of the front-channel logout page
 	appURL    string
 	apiURL    string
 	providerA *devop.Server
@@ -107,6 +114,14 @@ func Start(ctx context.Context, cfg Config) (*Demo, error) {
 	}
 	d.settings = newSettings(o)
 
+	// Only the providers may frame the front-channel logout page (CSP
+	// frame-ancestors): every browser enforces that, whatever the tabs can
+	// tell of who framed it.
+	for _, iss := range []string{o.providerA, o.providerB} {
+		if u, err := url.Parse(iss); err == nil && u.Host != "" {
+			d.framers = append(d.framers, u.Scheme+"://"+u.Host)
+		}
+	}
 	d.serve(appLn, d.appHandler(verifierA))
 	d.serve(apiLn, d.apiHandler(verifierB, verifierC))
 	go func() {
@@ -122,13 +137,15 @@ func Start(ctx context.Context, cfg Config) (*Demo, error) {
 
 // providerConfig registers the demo client of one bundled provider: the
 // go-app page, the bridge page, silent-refresh.html and the extra paths as
-// redirect URIs, the pages as post-logout redirect URIs; and the sample
-// APIs' confidential client for introspection.
+// redirect URIs, the pages as post-logout redirect URIs, the front-channel
+// logout page (with iss and sid); and the sample APIs' confidential client
+// for introspection.
 func (d *Demo) providerConfig(port int, clientID, secret string) devop.Config {
 	return devop.Config{
 		Addr: fmt.Sprintf("127.0.0.1:%d", port),
 		Clients: []devop.Client{
-			{ID: clientID, RedirectURIs: d.RedirectURIs(), PostLogoutRedirectURIs: d.PostLogoutRedirectURIs(), Origins: []string{d.appURL}},
+			{ID: clientID, RedirectURIs: d.RedirectURIs(), PostLogoutRedirectURIs: d.PostLogoutRedirectURIs(), Origins: []string{d.appURL},
+				FrontchannelLogoutURI: d.appURL + FrontchannelLogoutPath, FrontchannelLogoutSessionRequired: true},
 			{ID: apiClient, Secret: secret, RedirectURIs: []string{d.appURL + "/api/"}},
 		},
 		AccessTokenLifetime: d.cfg.AccessTokenLifetime,
@@ -147,6 +164,7 @@ func (d *Demo) appHandler(verifierA *verifier) http.Handler {
 		w.Write(demoJSON)
 	})
 	mux.Handle("/silent-refresh.html", silentrefresh.Handler())
+	mux.Handle(FrontchannelLogoutPath, silentrefresh.FrontchannelLogoutHandler(d.framers...))
 	mux.Handle("/api/a/", cors(d.appURL, d.apis.scripted(d.apis.sampleAPI("A", verifierA))))
 	mux.Handle("/apix/", cors(d.appURL, d.apis.scripted(d.apis.echo("look-alike: a sibling path of the secure route /api"))))
 	mux.Handle("/echo", cors(d.appURL, d.apis.scripted(d.apis.echo("not a secure route"))))

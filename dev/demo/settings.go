@@ -30,6 +30,9 @@ type ProviderInfo struct {
 	// Users lists the demo accounts as "user/password", for the bundled
 	// providers only.
 	Users []string `json:"users,omitempty"`
+	// SignOutURL is the bundled provider's own sign-out page: signing out
+	// there signs every tab of the demo out (front-channel logout).
+	SignOutURL string `json:"signOutUrl,omitempty"`
 }
 
 // AppSettings are one demo page's configs, ready for oidc.configure.
@@ -50,6 +53,9 @@ type ClientConfig struct {
 	UseRefreshToken       bool   `json:"useRefreshToken"`
 	// DPoP binds the config's tokens to a key of the browser (RFC 9449).
 	DPoP bool `json:"dpop,omitempty"`
+	// FrontchannelLogoutURL is the app's front-channel logout page, for
+	// the bundled providers (OpenID Connect Front-Channel Logout 1.0).
+	FrontchannelLogoutURL string `json:"frontchannelLogoutUrl,omitempty"`
 }
 
 // RouteEntry is a secureRoutes entry object (oidc.d.ts OidcRouteEntry).
@@ -108,6 +114,9 @@ func newSettings(o origins) Settings {
 			// The bundled provider A and the sample APIs check DPoP proofs:
 			// a's tokens are bound to a key the page cannot read.
 			DPoP: o.providerB != ""}
+		if o.providerB != "" {
+			a.FrontchannelLogoutURL = o.app + FrontchannelLogoutPath
+		}
 		if o.providerB == "" {
 			return AppSettings{Configs: []ClientConfig{a}}
 		}
@@ -115,18 +124,19 @@ func newSettings(o origins) Settings {
 		// shows both renewal methods.
 		b := ClientConfig{ConfigID: "b", Authority: o.providerB, ClientID: ClientB,
 			RedirectURL: o.app + page, PostLogoutRedirectURI: o.app + page, Scope: "openid profile email",
-			SecureRoutes: []any{routeB}}
+			SecureRoutes: []any{routeB}, FrontchannelLogoutURL: o.app + FrontchannelLogoutPath}
 		return AppSettings{Configs: []ClientConfig{a, b}}
 	}
 	s := Settings{
-		Providers: []ProviderInfo{{ConfigID: "a", Name: "Provider A", Issuer: o.providerA, Users: o.users}},
+		Providers: []ProviderInfo{{ConfigID: "a", Name: "Provider A", Issuer: o.providerA, Users: o.users, SignOutURL: o.providerA + "/signout"}},
 		Bridge:    configs("/bridge/"),
 		GoApp:     configs("/"),
 	}
 	if o.providerB == "" {
-		s.Providers[0].Name = "External provider"
+		s.Providers[0].Name, s.Providers[0].SignOutURL = "External provider", ""
 	} else {
-		s.Providers = append(s.Providers, ProviderInfo{ConfigID: "b", Name: "Provider B", Issuer: o.providerB, Users: o.users})
+		s.Providers = append(s.Providers, ProviderInfo{ConfigID: "b", Name: "Provider B", Issuer: o.providerB, Users: o.users,
+			SignOutURL: o.providerB + "/signout"})
 	}
 	s.Requests = append(s.Requests, RequestTarget{ID: TargetAPIA, Label: "API A", URL: o.app + "/api/a/", ConfigID: "a",
 		Note: fmt.Sprintf("same origin as the app; secure route %s of config a", routeA)})

@@ -68,6 +68,9 @@ func eventDetail(e goapp.LoggedEvent) string {
 	if e.Code != "" {
 		add(e.Code)
 	}
+	if e.Reason == spa.ReasonProvider {
+		add("ended by the provider")
+	}
 	if e.Message != "" {
 		add(e.Message)
 	}

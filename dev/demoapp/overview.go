@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/oidcwasm/oidcwasm/spa"
 	"github.com/oidcwasm/oidcwasm/web/goapp"
 )
 
@@ -24,6 +25,7 @@ func (s *shell) overview(set *settings) app.UI {
 				app.Li().Body(app.B().Text("Sign in"), app.Text(" runs the authorization code flow with PKCE. The page leaves for the provider with location.assign and comes back to where it was.")),
 				app.Li().Body(app.B().Text("Renewal"), app.Text(" starts on its own at 75% of the token's lifetime: "+set.provider(first(s.status.ConfigIDs)).Name+" with its refresh token, the other in a hidden iframe with prompt=none.")),
 				app.Li().Body(app.B().Text("Sign out"), app.Text(" ends one config's session at its provider; the other stays signed in.")),
+				app.Li().Body(app.B().Text("Sign out at the provider"), app.Text(" opens the provider's own sign-out page in a new tab: signing out there signs this config out in every tab of the demo, by front-channel logout.")),
 				app.Li().Body(app.B().Text("Every panel"), app.Text(" is a go-app component observing the state the integration publishes (oidcwasm.auth.<configId>).")),
 			),
 		),
@@ -66,9 +68,13 @@ func (s *shell) sessionCard(set *settings, id string) app.UI {
 		if len(p.Users) > 0 {
 			hint = app.P().Class("muted", "small").Text("Demo accounts: " + joinUsers(p.Users))
 		}
+		what := "Not signed in"
+		if st.LogoutReason == spa.ReasonProvider {
+			what = "Signed out by the provider" // front-channel logout, check-session, a refused renewal
+		}
 		body = app.Div().Class("session-empty").Body(
 			app.Div().Class("avatar", "avatar-empty").Text("?"),
-			app.Div().Body(app.P().Text("Not signed in"), hint),
+			app.Div().Body(app.P().ID("signed-out-"+id).Text(what), hint),
 		)
 	}
 	return app.Section().Class("card", "session", "cfg-"+id).ID("session-"+id).Body(
@@ -81,7 +87,7 @@ func (s *shell) sessionCard(set *settings, id string) app.UI {
 		),
 		body,
 		errorNote(st),
-		s.sessionActions(id, st),
+		s.sessionActions(id, st, p.SignOutURL),
 	)
 }
 
@@ -148,7 +154,7 @@ func expiresText(left time.Duration) string {
 	return "expires in " + short(left)
 }
 
-func (s *shell) sessionActions(id string, st goapp.AuthState) app.UI {
+func (s *shell) sessionActions(id string, st goapp.AuthState, providerSignOut string) app.UI {
 	if !st.Ready {
 		return nil
 	}
@@ -165,6 +171,12 @@ func (s *shell) sessionActions(id string, st goapp.AuthState) app.UI {
 			Title("RFC 7009: the provider forgets the token; the next use renews it").OnClick(s.revoke(id)),
 		app.Button().Class("btn").ID("forget-"+id).Text("Revoke all").
 			Title("Revoke the refresh and access tokens (RFC 7009), then sign out here and at the provider").OnClick(s.revokeAndForget(id)),
+		// Another origin: go-app opens it in a new tab. Signing out there
+		// signs every tab of this app out (front-channel logout).
+		app.If(providerSignOut != "", func() app.UI {
+			return app.A().Class("btn").ID("provider-signout-" + id).Href(providerSignOut).Target("_blank").Text("Sign out at the provider ↗").
+				Title("The provider's own sign-out page: this app hears of it by front-channel logout, in every tab")
+		}),
 		app.Button().Class("btn", "btn-danger", "push-right").ID("logout-"+id).Text("Sign out").
 			Title("End the session here and at the provider").OnClick(s.logout(id)),
 	)

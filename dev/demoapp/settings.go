@@ -23,6 +23,8 @@ type provider struct {
 	Name     string   `json:"name"`
 	Issuer   string   `json:"issuer"`
 	Users    []string `json:"users"`
+	// SignOutURL is the provider's own sign-out page (bundled providers).
+	SignOutURL string `json:"signOutUrl"`
 }
 
 // clientConfig is a config as the JS bridge spells it.
@@ -36,6 +38,7 @@ type clientConfig struct {
 	SecureRoutes          []routeEntry `json:"secureRoutes"`
 	UseRefreshToken       bool         `json:"useRefreshToken"`
 	DPoP                  bool         `json:"dpop"`
+	FrontchannelLogoutURL string       `json:"frontchannelLogoutUrl"`
 }
 
 // routeEntry is a secureRoutes entry: a URL string, or an object naming the
@@ -90,7 +93,7 @@ func (s *settings) configs() []spa.Config {
 		}
 		out[i] = spa.Config{ConfigID: c.ConfigID, Authority: c.Authority, ClientID: c.ClientID,
 			RedirectURL: c.RedirectURL, PostLogoutRedirectURI: c.PostLogoutRedirectURI, Scope: c.Scope,
-			SecureRoutes: routes, UseRefreshToken: c.UseRefreshToken, DPoP: c.DPoP}
+			SecureRoutes: routes, UseRefreshToken: c.UseRefreshToken, DPoP: c.DPoP, FrontchannelLogoutURL: c.FrontchannelLogoutURL}
 	}
 	return out
 }

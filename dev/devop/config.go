@@ -84,6 +84,13 @@ type Client struct {
 	// Without it the client is public (token_endpoint_auth_method none) and
 	// PKCE with S256 is required (RFC 7636, RFC 9700 §2.1.1).
 	Secret string `json:"secret,omitempty"`
+	// FrontchannelLogoutURI is the client's frontchannel_logout_uri (OpenID
+	// Connect Front-Channel Logout 1.0 §2): on the scheme, host and port of
+	// a redirect URI, it is loaded in an iframe when a browser session the
+	// client got a code in ends in the browser (end_session, /signout).
+	FrontchannelLogoutURI string `json:"frontchannel_logout_uri,omitempty"`
+	// FrontchannelLogoutSessionRequired adds iss and sid to that URI (§2).
+	FrontchannelLogoutSessionRequired bool `json:"frontchannel_logout_session_required,omitempty"`
 }
 
 // User is an account that can sign in on the login page. Its claims are
@@ -258,6 +265,9 @@ func (cl Client) Validate() error {
 		if err := CheckOrigin(o); err != nil {
 			return fmt.Errorf("origin %q: %w", o, err)
 		}
+	}
+	if err := checkFrontchannelURI(cl); err != nil {
+		return fmt.Errorf("front-channel logout URI %q: %w", cl.FrontchannelLogoutURI, err)
 	}
 	return nil
 }

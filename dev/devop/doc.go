@@ -44,6 +44,19 @@
 //     cache. Without a DPoP header everything is Bearer, as before;
 //   - revocation (RFC 7009), userinfo, introspection for confidential
 //     clients (RFC 7662), and RP-initiated logout (end_session);
+//   - front-channel logout (OpenID Connect Front-Channel Logout 1.0): ID
+//     tokens carry the browser session as sid, discovery says
+//     frontchannel_logout_supported and frontchannel_logout_session_supported,
+//     and when a session ends in the browser (end_session, or the provider's
+//     own sign-out page /signout) the page renders an iframe of each of its
+//     clients' Client.FrontchannelLogoutURI, with iss and sid for those with
+//     FrontchannelLogoutSessionRequired; end_session then goes on to its
+//     redirect. EndSessions ends sessions without it (no browser is there);
+//   - session management (OpenID Connect Session Management 1.0):
+//     session_state on every successful authorization response, and the
+//     check_session_iframe /check_session, which compares it with the OP
+//     browser state in a cookie its script reads (new per sign-in, cleared
+//     by a sign-out in the browser);
 //   - CORS for the configured SPA origins only, allowing the DPoP request
 //     header and exposing DPoP-Nonce and WWW-Authenticate;
 //   - fault switches and request counts for tests, as Server methods and
@@ -66,7 +79,8 @@
 //
 // Endpoints (relative to the issuer): /.well-known/openid-configuration,
 // /keys, /authorize, /par, /login, /oauth/token, /userinfo, /revoke,
-// /oauth/introspect, /end_session, /logged-out, /admin/.
+// /oauth/introspect, /end_session, /logged-out, /signout, /check_session,
+// /admin/.
 //
 // The switches over HTTP (loopback peers only, and no Origin header, so a web
 // page cannot reach them), each the face of a Server method:

@@ -12,19 +12,23 @@ import (
 )
 
 // discoveryDoc is op's discovery document plus the metadata op does not
-// know about: RFC 9207 §3, RFC 9126 §5 (PAR) and RFC 9449 §5.1 (DPoP).
+// know about: RFC 9207 §3, RFC 9126 §5 (PAR), RFC 9449 §5.1 (DPoP) and
+// OpenID Connect Front-Channel Logout 1.0 §3.
 type discoveryDoc struct {
 	*oidc.DiscoveryConfiguration
 	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
 	PushedAuthorizationRequestEndpoint         string   `json:"pushed_authorization_request_endpoint"`
 	RequirePushedAuthorizationRequests         bool     `json:"require_pushed_authorization_requests"`
 	DPoPSigningAlgValuesSupported              []string `json:"dpop_signing_alg_values_supported"`
+	FrontchannelLogoutSupported                bool     `json:"frontchannel_logout_supported"`
+	FrontchannelLogoutSessionSupported         bool     `json:"frontchannel_logout_session_supported"`
 }
 
 // handleDiscovery serves OpenID Connect Discovery 1.0 §4. It starts from op's
 // document and narrows it to what this provider really does: the code flow
 // with PKCE S256, refresh tokens, public clients (none) and
-// client_secret_basic; no device flow, no session iframe, no request objects.
+// client_secret_basic; no device flow, no request objects. The
+// check_session_iframe is devop's own (checksession.go).
 func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	cfg := op.CreateDiscoveryConfig(r.Context(), s.provider, s.store)
 	cfg.ScopesSupported = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess}
@@ -44,7 +48,7 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	cfg.IntrospectionEndpointAuthSigningAlgValuesSupported = nil
 	cfg.RequestObjectSigningAlgValuesSupported = nil
 	cfg.DeviceAuthorizationEndpoint = ""
-	cfg.CheckSessionIframe = ""
+	cfg.CheckSessionIframe = s.issuer + pathCheckSession
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(discoveryDoc{
 		DiscoveryConfiguration:                     cfg,
@@ -52,6 +56,8 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		PushedAuthorizationRequestEndpoint:         s.issuer + pathPAR,
 		RequirePushedAuthorizationRequests:         s.cfg.RequirePushedAuthorizationRequests,
 		DPoPSigningAlgValuesSupported:              dpop.AlgNames(),
+		FrontchannelLogoutSupported:                true,
+		FrontchannelLogoutSessionSupported:         true,
 	})
 }
 

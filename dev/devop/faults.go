@@ -24,10 +24,14 @@ const (
 	EndpointIntrospect Endpoint = "introspect"  // /oauth/introspect
 	EndpointEndSession Endpoint = "end_session" // /end_session
 	EndpointPAR        Endpoint = "par"         // /par (RFC 9126)
+	// The provider's own sign-out page and its check_session_iframe.
+	EndpointSignOut      Endpoint = "signout"       // /signout
+	EndpointCheckSession Endpoint = "check_session" // /check_session
 )
 
 var endpoints = []Endpoint{EndpointDiscovery, EndpointJWKS, EndpointAuthorize, EndpointLogin,
-	EndpointToken, EndpointUserinfo, EndpointRevoke, EndpointIntrospect, EndpointEndSession, EndpointPAR}
+	EndpointToken, EndpointUserinfo, EndpointRevoke, EndpointIntrospect, EndpointEndSession, EndpointPAR,
+	EndpointSignOut, EndpointCheckSession}
 
 // FailMode is how FailNextToken fails a token request.
 type FailMode string

@@ -78,7 +78,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, a *authRequest, 
 // complete marks the request authenticated and lets op redirect to the
 // client with the code (withIss adds iss).
 func (s *Server) complete(w http.ResponseWriter, r *http.Request, a *authRequest, ss session) {
-	if err := s.store.completeLogin(a.id, ss.subject, ss.authTime); err != nil {
+	if err := s.store.completeLogin(a.id, ss); err != nil {
 		s.authError(w, r, a, oidc.ErrServerError().WithDescription("authorization request expired"))
 		return
 	}
@@ -87,7 +87,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, a *authRequest
 		s.authError(w, r, a, oidc.ErrServerError().WithDescription("authorization request expired"))
 		return
 	}
-	op.AuthResponse(done, s.provider, w, r)
+	op.AuthResponse(done, s.provider, s.withSessionState(w, a, ss), r)
 }
 
 // authError redirects an error response to the client (RFC 6749 §4.1.2.1)

@@ -158,6 +158,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle(pathLogin, s.meter(EndpointLogin, withIss(s.issuer, http.HandlerFunc(s.handleLogin))))
 	mux.Handle("/end_session", s.meter(EndpointEndSession, http.HandlerFunc(s.handleEndSession)))
 	mux.HandleFunc(pathLoggedOut, s.handleLoggedOut)
+	mux.Handle(pathSignOut, s.meter(EndpointSignOut, http.HandlerFunc(s.handleSignOut)))
+	mux.Handle(pathCheckSession, s.meter(EndpointCheckSession, http.HandlerFunc(s.handleCheckSession)))
 	// Browsers ask every page's origin for /favicon.ico: an empty answer
 	// instead of a 404 on every sign-in.
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {

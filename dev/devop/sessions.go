@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -16,12 +17,19 @@ import (
 type session struct {
 	id, subject string
 	authTime    time.Time
+	// browserState is the OP browser state of OpenID Connect Session
+	// Management 1.0 §3: a random value in a cookie that script of the
+	// check_session_iframe reads; new with each session.
+	browserState string
+	// clients are the clients that got a code in this session, in order:
+	// the ones whose front-channel logout URIs its end renders.
+	clients []string
 }
 
 var errRevoked = errors.New("devop: token revoked or expired")
 
 func (s *store) newSession(subject string) session {
-	ss := &session{id: randomID(24), subject: subject, authTime: s.now()}
+	ss := &session{id: randomID(24), subject: subject, authTime: s.now(), browserState: randomID(16)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sessions[ss.id] = ss
@@ -35,7 +43,9 @@ func (s *store) session(id string) (session, bool) {
 	if !ok {
 		return session{}, false
 	}
-	return *ss, true
+	c := *ss
+	c.clients = slices.Clone(ss.clients)
+	return c, true
 }
 
 func (s *store) endSession(id string) {
@@ -65,11 +75,13 @@ func (s *Server) sessionFromRequest(r *http.Request) (session, bool) {
 func (s *Server) setSessionCookie(w http.ResponseWriter, ss session) {
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName, Value: ss.id, Path: "/",
 		HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	s.setBrowserState(w, ss.browserState)
 }
 
 func (s *Server) clearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	s.setBrowserState(w, "")
 }
 
 type sessionIDKey struct{}
@@ -93,12 +105,29 @@ func (s *Server) handleEndSession(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(s.cookieName); err == nil {
 		ctx = context.WithValue(ctx, sessionIDKey{}, c.Value)
 	}
-	op.EndSession(&hookWriter{ResponseWriter: w, before: func(status int) int {
-		if status == http.StatusFound {
-			s.clearSessionCookie(w)
+	// The session as it was: its end renders its clients' front-channel
+	// logout iframes (frontchannel.go) before op's redirect goes on.
+	ss, live := s.sessionFromRequest(r)
+	var next string
+	hw := &hookWriter{ResponseWriter: w}
+	hw.before = func(status int) int {
+		if status != http.StatusFound {
+			return status
 		}
-		return status
-	}}, r.WithContext(ctx), s.provider)
+		s.clearSessionCookie(w)
+		if !live || len(s.logoutFrames(ss)) == 0 {
+			return status
+		}
+		next = w.Header().Get("Location")
+		w.Header().Del("Location")
+		signedOutHeaders(w.Header())
+		hw.discard = true // http.Redirect's body
+		return http.StatusOK
+	}
+	op.EndSession(hw, r.WithContext(ctx), s.provider)
+	if next != "" {
+		s.writeSignedOut(w, ss, true, next)
+	}
 }
 
 // TerminateSessionFromRequest ends the browser session whose ID

@@ -101,6 +101,7 @@ type authRequest struct {
 	created                                 time.Time
 
 	subject    string // set on login
+	sessionID  string // the browser session it was answered in: the ID token's sid
 	authTime   time.Time
 	done       bool
 	codeIssued time.Time
@@ -274,15 +275,19 @@ func (s *store) DeleteAuthRequest(_ context.Context, id string) error {
 	return nil
 }
 
-// completeLogin marks an authorization request as authenticated by subject.
-func (s *store) completeLogin(id, subject string, authTime time.Time) error {
+// completeLogin marks an authorization request as authenticated in the
+// browser session ss, which remembers the client (front-channel logout).
+func (s *store) completeLogin(id string, ss session) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, err := s.authRequestLocked(id)
 	if err != nil {
 		return err
 	}
-	a.subject, a.authTime, a.done = subject, authTime, true
+	a.subject, a.authTime, a.sessionID, a.done = ss.subject, ss.authTime, ss.id, true
+	if live := s.sessions[ss.id]; live != nil && !slices.Contains(live.clients, a.clientID) {
+		live.clients = append(live.clients, a.clientID)
+	}
 	return nil
 }
 

@@ -31,6 +31,7 @@ type refreshToken struct {
 	scopes, audience, amr            []string // scopes of the original grant
 	resources                        []string // RFC 8707 §2.1: the resources the grant covers
 	authTime, expires                time.Time
+	sid                              string // the browser session of the grant: refreshed ID tokens carry it
 	used                             bool
 	// jkt binds the family to a DPoP key (RFC 9449 §5): set for public
 	// clients whose code exchange carried a proof; every refresh must then
@@ -110,7 +111,7 @@ func (s *store) issue(req op.TokenRequest, currentRefreshToken string, withRefre
 		if withRefresh {
 			next = &refreshToken{family: randomID(12), clientID: r.clientID, subject: r.subject,
 				scopes: slices.Clone(r.scopes), audience: r.GetAudience(), amr: r.GetAMR(), authTime: r.authTime,
-				resources: slices.Clone(r.resources)}
+				resources: slices.Clone(r.resources), sid: r.sessionID}
 			if cl := s.clients[r.clientID]; cl != nil && cl.public() {
 				next.jkt = jkt
 			}
@@ -278,7 +279,11 @@ func (s *store) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, s
 
 // SetUserinfoFromRequest fills the ID token's user claims.
 func (s *store) SetUserinfoFromRequest(_ context.Context, info *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
-	return s.setUserinfo(info, req.GetSubject(), scopes)
+	if err := s.setUserinfo(info, req.GetSubject(), scopes); err != nil {
+		return err
+	}
+	addSessionID(info, req)
+	return nil
 }
 
 // setUserinfo releases claims by scope (OpenID Connect Core §5.4).

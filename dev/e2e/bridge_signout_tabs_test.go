@@ -33,19 +33,7 @@ func TestSignOutInOneTabSignsOutEveryTab(t *testing.T) {
 			p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: time.Minute})
 			cfg := p.Config("s", map[string]any{"scope": refreshScope, "useRefreshToken": true, "storage": c.storage})
 			tab1 := signedIn(t, env.NewTab(t), cfg)
-			tab2 := tab1.NewTabInSameContext(t)
-			if c.storage == "session" {
-				// Its own sessionStorage: it signs in itself (the provider's
-				// session cookie makes that a redirect round trip).
-				signedIn(t, tab2, cfg)
-			} else {
-				tab2.OpenTestPage()
-				tab2.Configure(cfg)
-				if res := tab2.CheckAuth(); !res["s"].IsAuthenticated {
-					t.Fatalf("tab 2 does not restore the shared session: %+v", res["s"])
-				}
-				e2etest.Eval[any](tab2, pageRecorder)
-			}
+			tab2 := anotherTab(t, tab1, cfg, c.storage)
 			logOnFailure(t, p, tab1, tab2)
 			if accessToken(tab2, "s") == "" {
 				t.Fatal("tab 2 is not signed in")

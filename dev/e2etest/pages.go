@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/oidcwasm/oidcwasm/silentrefresh"
 )
 
 // The test pages, served under TestPagePath:
@@ -16,6 +18,9 @@ import (
 //	/e2e/broken.html       oidc.js from /e2e/broken-oidc/, where oidc.wasm is a 404
 //	/e2e/mime.html         oidc.js from /e2e/mime-oidc/, where oidc.wasm comes as
 //	                       application/octet-stream, so instantiateStreaming fails
+//	/e2e/frontchannel-logout.html  silentrefresh's front-channel logout page,
+//	                       framed by anyone (the demo's own copy at the root
+//	                       may be framed by the bundled providers only)
 //	/e2e/csp/              index.html under StrictCSP (register it with
 //	                       ProviderOptions.RedirectPaths to sign in there)
 //	/e2e/nowasm/           index.html under StrictCSP without 'wasm-unsafe-eval'
@@ -49,6 +54,10 @@ func newPages(staticDir string) (*pages, error) {
 const StrictCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' http://localhost:*; " +
 	"frame-src 'self' http://localhost:*; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
+// FrontchannelLogoutPagePath is the front-channel logout page
+// (ProviderOptions.FrontchannelLogout).
+const FrontchannelLogoutPagePath = TestPagePath + "frontchannel-logout.html"
+
 // CSPPagePath and NoWASMPagePath are the test page under StrictCSP, and
 // under StrictCSP without 'wasm-unsafe-eval'.
 const (
@@ -59,6 +68,9 @@ const (
 func (p *pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	switch r.URL.Path {
+	case FrontchannelLogoutPagePath:
+		silentrefresh.FrontchannelLogoutHandler().ServeHTTP(w, r)
+		return
 	case CSPPagePath, NoWASMPagePath:
 		csp := StrictCSP
 		if r.URL.Path == NoWASMPagePath {

@@ -51,6 +51,12 @@ type ProviderOptions struct {
 	// document (e.g. "end_session_endpoint"), as a provider without that
 	// feature advertises it.
 	WithoutDiscovery []string
+	// FrontchannelLogout registers FrontchannelLogoutPagePath on the app
+	// origin as the client's frontchannel_logout_uri, with iss and sid
+	// (frontchannel_logout_session_required) unless
+	// FrontchannelWithoutSession: the provider's sign-out page (/signout)
+	// and end_session then render it.
+	FrontchannelLogout, FrontchannelWithoutSession bool
 }
 
 // Provider is a development OpenID Provider started by one test
@@ -128,14 +134,19 @@ func (e *Env) StartProvider(t testing.TB, o ProviderOptions) *Provider {
 		redirects = append(redirects, e.AppURL()+p)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	client := devop.Client{
+		ID:                     ProviderClientID,
+		RedirectURIs:           redirects,
+		PostLogoutRedirectURIs: []string{e.TestPageURL()},
+		Origins:                []string{e.AppURL()},
+	}
+	if o.FrontchannelLogout {
+		client.FrontchannelLogoutURI = e.AppURL() + FrontchannelLogoutPagePath
+		client.FrontchannelLogoutSessionRequired = !o.FrontchannelWithoutSession
+	}
 	srv, err := devop.Start(ctx, devop.Config{
-		Issuer: issuer,
-		Clients: []devop.Client{{
-			ID:                     ProviderClientID,
-			RedirectURIs:           redirects,
-			PostLogoutRedirectURIs: []string{e.TestPageURL()},
-			Origins:                []string{e.AppURL()},
-		}},
+		Issuer:              issuer,
+		Clients:             []devop.Client{client},
 		AccessTokenLifetime: o.AccessTokenLifetime,
 		AutoLogin:           e.autoLogin,
 		Resources:           o.Resources,

@@ -7,6 +7,10 @@ async function signIn(): Promise<void> {
   const plain: EventListener = () => {};
   oidc.addEventListener("loggedOut", plain);
   oidc.removeEventListener("loggedOut", plain);
+  oidc.addEventListener("loggedOut", (e) => {
+    if (e.detail.reason === "provider") console.log("signed out at the provider", e.detail.configId);
+  });
+  oidc.addEventListener("checkSessionFailed", (e) => console.warn(e.detail.code, e.detail.message));
   await oidc.ready;
   await oidc.configure({
     authority: "https://login.example.com",
@@ -14,6 +18,9 @@ async function signIn(): Promise<void> {
     redirectUrl: location.origin + "/",
     scope: "openid profile offline_access",
     useRefreshToken: true,
+    frontchannelLogoutUrl: location.origin + "/frontchannel-logout.html",
+    checkSession: true,
+    checkSessionIntervalInSeconds: 5,
     secureRoutes: ["https://api.example.com/v1", { url: "https://api.example.com/v2", methods: ["POST"], followRedirects: true },
       { url: "https://orders.example.com/", resource: "https://orders.example.com", scope: "orders.read", tokenParams: { v: 2 }, anonymous: true }],
   });

@@ -89,6 +89,9 @@ type OP struct {
 	pushed      map[string]*pushed
 	pushes      []url.Values
 	requirePAR  bool
+	sid         string    // the sid of new ID tokens (SetSession)
+	authTime    time.Time // their auth_time
+	sessState   string    // the session_state of authorization responses
 }
 
 // New returns an OP whose tokens are minted at clock's time with an access
@@ -117,6 +120,9 @@ func New(t testing.TB, clock spa.Clock) *OP {
 			"id_token_signing_alg_values_supported":          []string{"ES256"},
 			"code_challenge_methods_supported":               []string{"S256"},
 			"authorization_response_iss_parameter_supported": true,
+			"check_session_iframe":                           Issuer + "/check_session",
+			"frontchannel_logout_supported":                  true,
+			"frontchannel_logout_session_supported":          true,
 		})
 	})
 	op.mux.HandleFunc("GET /jwks", op.keys.ServeJWKS)
@@ -159,6 +165,12 @@ func (op *OP) sign(clientID, nonce string, now time.Time) string {
 	}
 	if nonce != "" {
 		claims["nonce"] = nonce
+	}
+	if op.sid != "" {
+		claims["sid"] = op.sid
+	}
+	if !op.authTime.IsZero() {
+		claims["auth_time"] = op.authTime.Unix()
 	}
 	return op.keys.Sign(claims)
 }
@@ -373,6 +385,9 @@ func (op *OP) Authorize(authorizeURL string) (string, error) {
 		op.codes[code] = grant{clientID: q.Get("client_id"), redirect: redirect, challenge: q.Get("code_challenge"),
 			nonce: q.Get("nonce"), scope: q.Get("scope"), resources: q["resource"]}
 		back.Set("code", code)
+		if op.sessState != "" {
+			back.Set("session_state", op.sessState)
+		}
 	}
 	op.mu.Unlock()
 	return redirect + "?" + back.Encode(), nil
@@ -512,6 +527,23 @@ func (op *OP) SetSubject(sub string) {
 	op.mu.Lock()
 	defer op.mu.Unlock()
 	op.subject = sub
+}
+
+// SetSession makes the ID tokens issued from now on carry sid and, when
+// authTime is not zero, auth_time: the provider's session (OpenID Connect
+// Front-Channel Logout 1.0 §3). "" leaves sid out.
+func (op *OP) SetSession(sid string, authTime time.Time) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.sid, op.authTime = sid, authTime
+}
+
+// SetSessionState makes successful authorization responses carry
+// session_state (OpenID Connect Session Management 1.0 §2); "" leaves it out.
+func (op *OP) SetSessionState(state string) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.sessState = state
 }
 
 // SetUserinfoSub makes userinfo answer with another sub ("" for the ID token's).

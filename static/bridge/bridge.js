@@ -5,7 +5,7 @@
 "use strict";
 
 const EVENT_TYPES = ["configLoaded", "authenticated", "silentRenewStarted", "tokenRefreshed",
-  "silentRenewFailed", "tokenExpired", "loggedOut", "error"];
+  "silentRenewFailed", "tokenExpired", "loggedOut", "checkSessionFailed", "error"];
 
 const state = {
   settings: null,
@@ -102,6 +102,11 @@ function renderProviders(settings) {
       setTokenLine(card, "revoked", "— the next request renews it");
     }));
     $(".act-logoff", card).addEventListener("click", () => act(cfg.configId, () => oidc.logoff(cfg.configId)));
+    // The provider's own sign-out page, in another tab: signing out there
+    // signs this page (and every tab of it) out by front-channel logout.
+    const out = $(".act-provider-signout", card);
+    if (info.signOutUrl) out.href = info.signOutUrl;
+    else out.remove();
     root.appendChild(card);
     state.cards.set(cfg.configId, card);
     setCardState(card, "loading");
@@ -116,7 +121,10 @@ function setCardState(card, s) {
   for (const b of card.querySelectorAll(".actions button")) b.disabled = s === "loading";
   $(".act-signin", card).hidden = s === "in";
   $(".act-popup", card).hidden = s === "in";
-  for (const sel of [".act-renew", ".act-revoke", ".act-logoff"]) $(sel, card).hidden = s !== "in";
+  for (const sel of [".act-renew", ".act-revoke", ".act-logoff", ".act-provider-signout"]) {
+    const el = $(sel, card);
+    if (el) el.hidden = s !== "in";
+  }
 }
 
 async function showSession(configId, isAuthenticated, userData, errorMessage) {
@@ -216,7 +224,8 @@ function onEvent(type, detail) {
   if (!state.ready || !state.cards.has(id)) return;
   if (type === "tokenRefreshed" && !detail.resource) refreshFingerprint(id);
   if (type === "loggedOut" || (type === "silentRenewFailed" && detail.code === "login_required")) {
-    oidc.isAuthenticated(id).then((yes) => { if (!yes) showSession(id, false, null, detail.message || null); });
+    const why = detail.reason === "provider" ? "Signed out by the provider." : null;
+    oidc.isAuthenticated(id).then((yes) => { if (!yes) showSession(id, false, null, detail.message || why); });
   }
 }
 
@@ -226,6 +235,7 @@ function logEvent(type, detail) {
   if (detail.method) parts.push("by " + detail.method.replace("_", " "));
   if (detail.resource) parts.push("token for " + detail.resource);
   if (detail.code) parts.push(detail.code);
+  if (detail.reason === "provider") parts.push("ended by the provider");
   if (detail.message) parts.push(detail.message);
   if (detail.expiresAt) parts.push("token until " + clock(new Date(detail.expiresAt)));
   addLogEntry({ at: Date.now(), type, configId: detail.configId || "", facts: parts.join(" · ") }, true);

@@ -22,8 +22,9 @@ import (
 //   - the path of every RedirectURL must be a route of h: go-app answers 404
 //     for a path it has no route for, and GenerateStaticWebsite writes pages
 //     for routes only, so the server must register the same routes as the wasm;
-//   - the path of every SilentRenewURL must not be a route of h: the hidden
-//     iframe would load the whole app instead of silent-refresh.html;
+//   - the path of every SilentRenewURL (and FrontchannelLogoutURL) must not
+//     be a route of h: the hidden iframe would load the whole app instead of
+//     silent-refresh.html (frontchannel-logout.html);
 //   - neither may be in the service worker's precache list (app-worker.js,
 //     built from the fixed app files, Icon, Fonts, Styles, Scripts and
 //     CacheableResources): the worker answers precached URLs from its cache
@@ -47,7 +48,8 @@ func CheckHandler(h *app.Handler, configs []spa.Config) error {
 		for _, p := range []struct {
 			field, raw string
 			routed     bool
-		}{{"redirectUrl", c.RedirectURL, true}, {"silentRenewUrl", silentRenewURL(c), false}} {
+		}{{"redirectUrl", c.RedirectURL, true}, {"silentRenewUrl", silentRenewURL(c), false},
+			{"frontchannelLogoutUrl", c.FrontchannelLogoutURL, false}} {
 			path, ok := pathOf(p.raw)
 			if !ok || seen[p.field+path] {
 				continue
@@ -63,7 +65,11 @@ func CheckHandler(h *app.Handler, configs []spa.Config) error {
 			case p.routed && status == http.StatusNotFound:
 				errs = append(errs, fmt.Errorf("config %q: redirectUrl path %s is not a go-app route on the server: register it with app.Route on the server as in the wasm (the provider sends the browser there)", c.ConfigID, path))
 			case !p.routed && status != http.StatusNotFound:
-				errs = append(errs, fmt.Errorf("config %q: silentRenewUrl path %s is a go-app route: the hidden iframe would load the whole app instead of silent-refresh.html", c.ConfigID, path))
+				page := "silent-refresh.html"
+				if p.field == "frontchannelLogoutUrl" {
+					page = "frontchannel-logout.html"
+				}
+				errs = append(errs, fmt.Errorf("config %q: %s path %s is a go-app route: the hidden iframe would load the whole app instead of %s", c.ConfigID, p.field, path, page))
 			}
 		}
 	}

@@ -41,6 +41,14 @@ func TestCheckHandler(t *testing.T) {
 		{"silent renewal on a route", &app.Handler{Name: "t"},
 			[]spa.Config{{ConfigID: "s", RedirectURL: "https://app.example/callback", SilentRenewURL: "https://app.example/callback"}},
 			[]string{"silentRenewUrl path /callback is a go-app route"}},
+		{"front-channel logout page on a route", &app.Handler{Name: "t", CacheableResources: []string{"/fc.html"}},
+			[]spa.Config{{ConfigID: "f", RedirectURL: "https://app.example/callback", FrontchannelLogoutURL: "https://app.example/"}},
+			[]string{"frontchannelLogoutUrl path / is a go-app route: the hidden iframe would load the whole app instead of frontchannel-logout.html"}},
+		{"front-channel logout page precached", &app.Handler{Name: "t", CacheableResources: []string{"/fc.html"}},
+			[]spa.Config{{ConfigID: "f", RedirectURL: "https://app.example/callback", FrontchannelLogoutURL: "https://app.example/fc.html"}},
+			[]string{"frontchannelLogoutUrl path /fc.html is in the service worker's precache list"}},
+		{"front-channel logout page served beside the app", &app.Handler{Name: "t"},
+			[]spa.Config{{ConfigID: "f", RedirectURL: "https://app.example/callback", FrontchannelLogoutURL: "https://app.example/frontchannel-logout.html"}}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

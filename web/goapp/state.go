@@ -64,6 +64,11 @@ type AuthState struct {
 	// renewal clears them.
 	ErrorCode string
 	Error     string
+	// LogoutReason is the latest loggedOut's reason: spa.ReasonProvider when
+	// the provider ended the session (front-channel logout, check-session, a
+	// renewal or userinfo it refused), "" when the app did; a sign-in
+	// clears it.
+	LogoutReason string
 }
 
 // APITokenState is one per-API token's lifetime; never the token.
@@ -138,12 +143,12 @@ func nextState(prev AuthState, sess *spa.Session, factor float64, now time.Time,
 		s.Renewing, s.RenewMethod = true, ev.Method
 	case spa.EventAuthenticated, spa.EventTokenRefreshed:
 		s.Renewing = false
-		s.ErrorCode, s.Error = "", ""
-	case spa.EventSilentRenewFailed, spa.EventError:
+		s.ErrorCode, s.Error, s.LogoutReason = "", "", ""
+	case spa.EventSilentRenewFailed, spa.EventError, spa.EventCheckSessionFailed:
 		s.Renewing = false
 		s.ErrorCode, s.Error = ev.Code, ev.Message
 	case spa.EventLoggedOut:
-		s.Renewing = false
+		s.Renewing, s.LogoutReason = false, ev.Reason
 		switch {
 		case ev.Code == "":
 			s.ErrorCode, s.Error = "", "" // asked for

@@ -43,6 +43,16 @@ func TestNextStateFollowsEventsAndSession(t *testing.T) {
 			func(s AuthState) bool { return s.ErrorCode == "network" }},
 		{"ended by the provider says so", AuthState{}, nil, t0, &spa.Event{Type: spa.EventLoggedOut, Code: "login_required"},
 			func(s AuthState) bool { return s.ErrorCode == "login_required" && s.Error != "" }},
+		{"signed out at the provider says who", AuthState{SignedIn: true}, nil, t0, &spa.Event{Type: spa.EventLoggedOut, Reason: spa.ReasonProvider},
+			func(s AuthState) bool {
+				return !s.SignedIn && s.LogoutReason == spa.ReasonProvider && s.ErrorCode == "" && s.Error == ""
+			}},
+		{"logged out on request has no reason", AuthState{LogoutReason: spa.ReasonProvider}, nil, t0, &spa.Event{Type: spa.EventLoggedOut},
+			func(s AuthState) bool { return s.LogoutReason == "" }},
+		{"a sign-in clears the reason", AuthState{LogoutReason: spa.ReasonProvider}, sess, t0, &spa.Event{Type: spa.EventAuthenticated},
+			func(s AuthState) bool { return s.SignedIn && s.LogoutReason == "" }},
+		{"check-session failed", AuthState{}, sess, t0, &spa.Event{Type: spa.EventCheckSessionFailed, Code: "timeout", Message: "m"},
+			func(s AuthState) bool { return s.SignedIn && s.ErrorCode == "timeout" && s.Error == "m" }},
 		{"per-API tokens show their lifetimes, never a token", AuthState{}, func() *spa.Session {
 			s := *sess
 			s.APITokens = map[string]*spa.APIToken{"resource=https%3A%2F%2Fb": {Resource: "https://b", Scope: "b.read", AccessToken: "secret-b",

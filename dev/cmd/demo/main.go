@@ -80,6 +80,9 @@ func printBanner(w io.Writer, d *demo.Demo) {
 			v += "  (users: " + strings.Join(p.Users, ", ") + ")"
 		}
 		lines = append(lines, line{p.Name, v})
+		if p.SignOutURL != "" { // front-channel logout of every demo tab
+			lines = append(lines, line{p.Name + " sign-out page", p.SignOutURL})
+		}
 	}
 	for _, t := range s.Requests {
 		lines = append(lines, line{t.Label, t.URL})

@@ -149,7 +149,7 @@ var demoClient = devop.Client{
 	PostLogoutRedirectURIs: []string{"http://localhost:8080/"},
 }
 
-// parseClient reads 'id=spa,redirect=URL,postlogout=URL,origin=ORIGIN,secret=S'.
+// parseClient reads 'id=spa,redirect=URL,postlogout=URL,origin=ORIGIN,secret=S,frontchannel=URL'.
 // Values cannot contain commas.
 func parseClient(spec string) (devop.Client, error) {
 	var c devop.Client
@@ -172,8 +172,10 @@ func parseClient(spec string) (devop.Client, error) {
 			c.Origins = append(c.Origins, value)
 		case "secret":
 			c.Secret = value
+		case "frontchannel": // with iss and sid: a SPA cannot tell the session without them
+			c.FrontchannelLogoutURI, c.FrontchannelLogoutSessionRequired = value, true
 		default:
-			return c, fmt.Errorf("unknown key %q (want id, redirect, postlogout, origin or secret)", key)
+			return c, fmt.Errorf("unknown key %q (want id, redirect, postlogout, origin, secret or frontchannel)", key)
 		}
 	}
 	return c, c.Validate()

@@ -82,12 +82,14 @@ Runs the development OpenID Provider on loopback until SIGINT/SIGTERM.
   -issuer URL                 issuer (default http://localhost:PORT)
   -client SPEC                register a client; repeatable. SPEC is comma-separated
                               key=value pairs, keys repeatable except id:
-                              id=ID, redirect=URL, postlogout=URL, origin=ORIGIN, secret=S
+                              id=ID, redirect=URL, postlogout=URL, origin=ORIGIN, secret=S,
+                              frontchannel=URL (frontchannel_logout_uri, with iss and sid)
                               e.g. 'id=spa-a,redirect=http://localhost:8080/,postlogout=http://localhost:8080/,origin=http://localhost:8080'
                               (default: id=demo for http://localhost:8080/ and its silent-refresh.html)
   -config FILE                JSON file with the same settings (flags override it):
                               {"port":5556,"host":"127.0.0.1","issuer":"",
-                               "clients":[{"id":"","redirect_uris":[],"post_logout_redirect_uris":[],"origins":[],"secret":""}],
+                               "clients":[{"id":"","redirect_uris":[],"post_logout_redirect_uris":[],"origins":[],"secret":"",
+                                           "frontchannel_logout_uri":"","frontchannel_logout_session_required":false}],
                                "users":[{"username":"","password":"","sub":"","name":"","given_name":"",
                                          "family_name":"","email":"","email_verified":true}],
                                "access_token_lifetime":"60s","id_token_lifetime":"5m",
@@ -103,6 +105,8 @@ Runs the development OpenID Provider on loopback until SIGINT/SIGTERM.
   -par-lifetime D             lifetime of a /par request_uri (default 60s)
   -dpop-proof-window D        how far a DPoP proof's iat may be off (default 60s, RFC 9449)
 
+Pages: GET /signout shows the browser's session and signs it out with front-channel logout of its
+clients; /check_session is the check_session_iframe (OpenID Connect Session Management 1.0).
 Test switches: POST /admin/fail-token?n=1&mode=500|close, /admin/delay?endpoint=token&duration=2s,
 /admin/rotate-key, /admin/end-sessions, /admin/auto-login?user=alice, /admin/counts/reset,
 /admin/dpop-nonce?on=1|0, /admin/dpop-nonce/rotate; GET /admin/counts. Loopback clients only.

@@ -53,6 +53,8 @@ func TestBadInput(t *testing.T) {
 		{"wildcard origin", []string{"-client", "id=spa,redirect=http://localhost:8080/,origin=*"}, `-client origin "*"`},
 		{"bad post-logout URI", []string{"-client", "id=spa,redirect=http://localhost:8080/,postlogout=nope"},
 			`-client post-logout redirect URI "nope"`},
+		{"front-channel URI on another origin", []string{"-client", "id=spa,redirect=http://localhost:8080/,frontchannel=http://localhost:9999/fc.html"},
+			`-client front-channel logout URI "http://localhost:9999/fc.html": must be on the scheme, host and port of a redirect URI`},
 		{"port in use", []string{"-port", busyPort}, "devop: -port " + busyPort + ": listen tcp"},
 		{"non-loopback host in config", []string{"-config", publicHost}, "-config " + publicHost + ": host 0.0.0.0: not a loopback address"},
 		{"port out of range", []string{"-port", "70000"}, "-port 70000"},
@@ -203,5 +205,18 @@ func TestPARAndDPoPSettings(t *testing.T) {
 	}
 	if _, err := parseArgs([]string{"-par-lifetime", "0s"}); err == nil || !strings.Contains(err.Error(), "-par-lifetime") {
 		t.Errorf("-par-lifetime 0s: %v, want an error naming the flag", err)
+	}
+}
+
+// TestClientFrontchannelKey: frontchannel=URL registers the client's
+// frontchannel_logout_uri with iss and sid (what oidcwasm needs).
+func TestClientFrontchannelKey(t *testing.T) {
+	cfg, err := parseArgs([]string{"-client", "id=spa,redirect=http://localhost:8080/,frontchannel=http://localhost:8080/frontchannel-logout.html"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Clients[0]
+	if c.FrontchannelLogoutURI != "http://localhost:8080/frontchannel-logout.html" || !c.FrontchannelLogoutSessionRequired {
+		t.Fatalf("client %+v", c)
 	}
 }
