@@ -122,8 +122,8 @@
   // the calls made before (waiting, in their order). A call answered early
   // (configure, checkAuth: see "Before the module runs" below) is handed to
   // Go too, and awaited before the next, since the page went on as if it
-  // were done; the others are answered by Go, a configure before the calls
-  // that follow it.
+  // were done; the others are answered by Go (those after a configure once
+  // it has settled), and oidc.ready does not wait for them.
   var impl = null;
   var waiting = []; // {name, args, resolve, reject}; resolve null: answered early
   var failed = null;
@@ -143,16 +143,16 @@
       console.error("oidcwasm: oidc.wasm exited");
     });
     var i = await registered;
+    var after = null; // the last configure handed over: the calls after it are about its set
     while (waiting.length > 0) {
       var c = waiting.shift();
-      var p = i[c.name].apply(null, c.args);
+      var p = handOver(i, c, after);
       if (!c.resolve) {
         await p.then(null, lateError);
         continue;
       }
       p.then(c.resolve, c.reject);
-      // The calls after a configure are about the set it makes.
-      if (c.name === "configure") await p.then(null, function () {});
+      if (c.name === "configure") after = p.then(null, function () {});
     }
     impl = i;
   })();
@@ -164,6 +164,13 @@
     waiting.splice(0).forEach(function (c) { if (c.reject) c.reject(e); });
   });
   oidc.ready = ready.then(function () {});
+
+  // handOver calls Go for the waiting call c, after the promise after
+  // settled (when not null).
+  function handOver(i, c, after) {
+    var call = function () { return i[c.name].apply(null, c.args); };
+    return after ? after.then(call) : call();
+  }
 
   function method(name) {
     return function () {
