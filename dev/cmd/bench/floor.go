@@ -148,17 +148,11 @@ type floorSample struct {
 // fresh browser with the HTTP cache disabled (cold), then warm reloads, and
 // one more under the trace.
 func floorFlow(ctx context.Context, e *env, s *site, name string) (*floorSample, error) {
-	t, err := openBrowser(ctx, e.opts.chromium)
+	t, err := openCold(ctx, e, s.origin+"/floor/"+name+"/")
 	if err != nil {
 		return nil, err
 	}
 	defer t.close()
-	if err := t.setCacheDisabled(true); err != nil {
-		return nil, err
-	}
-	if err := t.navigate(s.origin + "/floor/" + name + "/"); err != nil {
-		return nil, err
-	}
 	r, err := t.wait("load", time.Minute)
 	if err != nil {
 		return nil, err

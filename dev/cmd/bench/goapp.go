@@ -163,17 +163,11 @@ type goappSample struct {
 // times and keep the last two (its service worker serves the files by
 // then, as go-app's does for its users).
 func goappFlow(ctx context.Context, e *env, g *goappSites, app string) (*goappSample, error) {
-	t, err := openBrowser(ctx, e.opts.chromium)
+	t, err := openCold(ctx, e, g.origin[app]+"/")
 	if err != nil {
 		return nil, err
 	}
 	defer t.close()
-	if err := t.setCacheDisabled(true); err != nil {
-		return nil, err
-	}
-	if err := t.navigate(g.origin[app] + "/"); err != nil {
-		return nil, err
-	}
 	sm := &goappSample{}
 	if sm.ReadyCold, err = t.waitMark(goappsite.Mounted); err != nil {
 		return nil, fmt.Errorf("%s, first visit: %w", app, err)

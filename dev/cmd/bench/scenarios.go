@@ -69,18 +69,12 @@ const (
 //     window.fetch.
 func mainFlow(ctx context.Context, e *env, s *site, lib string) (*mainSample, error) {
 	url := s.pageURL(lib, variantMain)
-	t, err := openBrowser(ctx, e.opts.chromium)
+	t, err := openCold(ctx, e, url)
 	if err != nil {
 		return nil, err
 	}
 	defer t.close()
 	sm := &mainSample{WarmFromCache: true, ColdFromNetwork: true}
-	if err := t.setCacheDisabled(true); err != nil {
-		return nil, err
-	}
-	if err := t.navigate(url); err != nil {
-		return nil, err
-	}
 	r, err := t.wait("load", time.Minute)
 	if err != nil {
 		return nil, err
