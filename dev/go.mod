@@ -4,6 +4,7 @@ go 1.26
 
 require (
 	github.com/andybalholm/brotli v1.2.8
+	github.com/coder/websocket v1.8.14
 	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/maxence-charriere/go-app/v10 v10.1.11
 	github.com/oidcwasm/oidcwasm v0.0.0

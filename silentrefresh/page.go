@@ -38,7 +38,10 @@ func ScriptHash() string { return scriptHash }
 // also sends X-Content-Type-Options: nosniff and a Content-Security-Policy
 // that allows only its own script and framing by its own origin.
 func Handler() http.Handler {
-	return servePage(page, "default-src 'none'; script-src '"+scriptHash+"'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+	// img-src 'self': Firefox fetches /favicon.ico for the sign-in popup's
+	// window, which default-src 'none' would turn into a CSP violation on the
+	// console of every popup sign-in.
+	return servePage(page, "default-src 'none'; script-src '"+scriptHash+"'; img-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
 }
 
 // servePage serves one of the package's pages on GET and HEAD: its URL

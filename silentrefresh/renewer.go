@@ -127,7 +127,7 @@ func (r *Renewer) iframe(ctx, rctx context.Context, rn renewal, cfg *spa.Config)
 			cfg.SilentRenewURL))
 	}
 	// login_required & co. arrive here (OpenID Connect Core §3.1.2.6).
-	return r.fail(ctx, rctx, cfg, rn.Complete(rctx, req, answer), "the token endpoint did not answer the code exchange (RFC 6749 §4.1.3)")
+	return r.fail(ctx, rctx, cfg, thirdPartyCookieHint(rn.Complete(rctx, req, answer), cfg), "the token endpoint did not answer the code exchange (RFC 6749 §4.1.3)")
 }
 
 // fail returns err, as CodeTimeout with a message that says what did not

@@ -91,7 +91,7 @@
   // A Content-Security-Policy without 'wasm-unsafe-eval' in script-src
   // forbids compiling any WebAssembly: say which directive is missing.
   function cspError(e) {
-    if (!/Content.Security.Policy|unsafe-eval/i.test(String(e && e.message))) return null;
+    if (!/Content.Security.Policy|unsafe-eval|\bCSP\b/i.test(String(e && e.message))) return null;
     return oidcError("invalid_config", null, "the page's Content-Security-Policy forbids WebAssembly: " +
       "add 'wasm-unsafe-eval' to script-src (the browser said: " + e.message + ")");
   }
@@ -131,7 +131,13 @@
   var ready = (async function () {
     await runtime;
     var go = new globalThis.Go();
-    var instance = await WebAssembly.instantiate(await compiled, go.importObject);
+    var module = await compiled;
+    var instance;
+    try {
+      instance = await WebAssembly.instantiate(module, go.importObject);
+    } catch (e) {
+      throw cspError(e) || e; // WebKit compiles, then refuses to instantiate
+    }
     mark("instantiated");
     var registered = new Promise(function (resolve) {
       boot.register = function (i) {
@@ -452,7 +458,11 @@
     // Replaying needs a body that can be sent twice; a stream cannot. Only the
     // body's source says which (a Request's body is always a stream).
     var source = input instanceof Request ? null : init != null ? init.body : null;
-    var canReplay = req.body === null || (source != null && replayable(source));
+    // Firefox has no Request.body (undefined): there a request has none when
+    // init gave none and the input is no Request of a method with a body.
+    var noBody = req.body === null || (req.body === undefined && source == null &&
+      !(input instanceof Request && req.method !== "GET" && req.method !== "HEAD"));
+    var canReplay = noBody || (source != null && replayable(source));
     return send(req, canReplay);
   };
 

@@ -20,14 +20,15 @@ import (
 // renews a config at a time and the others then read what it stored. The zero
 // value is ready to use.
 //
-// Without navigator.locks WithLock falls back to a lock of this page only. The
-// API is missing in old browsers (Firefox before 96, Safari before 15.4) and
-// in insecure contexts: pages over plain http on a host other than localhost
-// or 127.0.0.1 (http://localhost is a secure context). There, two tabs with a
-// config in localStorage can renew at the same moment; the Manager's re-read of
-// the store inside the lock narrows that window but cannot close it, and with
-// refresh-token rotation the slower tab's request is then a replay that the
-// provider refuses (invalid_grant), ending that session.
+// Without navigator.locks WithLock falls back to StorageLocks, a lock of the
+// origin's tabs in localStorage, for a lock asked for with
+// spa.GuardsSharedStore(ctx) (a config with storage "local", whose session
+// the tabs share), and to a lock of this page only otherwise (a session in
+// sessionStorage or memory is one tab's). The API is missing in old browsers
+// (Firefox before 96, Safari before 15.4) and in insecure contexts: pages
+// over plain http on a host other than localhost or 127.0.0.1
+// (http://localhost is a secure context). The fallback costs a renewal
+// StorageLockSettle more.
 //
 // Holding the lock is not enough for a tab to read what the previous holder
 // stored: browsers propagate localStorage between tabs asynchronously (in
@@ -71,6 +72,9 @@ func (WebLocks) WithLock(ctx context.Context, name string, fn func(ctx context.C
 	}
 	locks := navigatorLocks()
 	if locks.IsUndefined() {
+		if spa.GuardsSharedStore(ctx) {
+			return StorageLocks{}.WithLock(ctx, name, fn)
+		}
 		return pageLocks.WithLock(ctx, name, fn)
 	}
 	release, released, err := requestLock(ctx, locks, name)

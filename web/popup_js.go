@@ -19,7 +19,7 @@ import (
 const PopupChannelName = "oidcwasm.popup"
 
 // popupPoll is how often SignInWithPopup looks whether the user closed the popup.
-const popupPoll = 250 * time.Millisecond
+const popupPoll = 100 * time.Millisecond
 
 // OpenPopup opens an empty popup window for a sign-in. Browsers allow
 // window.open only during a user gesture (a click), and only for a moment
@@ -63,8 +63,12 @@ func OpenPopup(configID string, o PopupOptions) (js.Value, error) {
 // event whose source is that popup and whose origin is this page's, or a
 // message on PopupChannelName (same origin by construction), carrying the
 // pending state. Anything else is ignored. A popup the user closes before it
-// answers is CodePopupClosed. On every failure the transaction is dropped at
-// once (spa.Manager.Discard), and the popup is closed on return.
+// answers is CodePopupClosed. A popup that reads closed before it ever showed
+// a page was cut off by the provider's Cross-Origin-Opener-Policy (the
+// window is open, this page's handle to it is not): its answer comes over
+// the channel, and SignInWithPopup waits for it up to PopupSeveredWait. On
+// every failure the transaction is dropped at once (spa.Manager.Discard),
+// and the popup is closed on return.
 func SignInWithPopup(ctx context.Context, m *spa.Manager, popup js.Value, configID string, o spa.AuthorizeOptions) (*spa.Session, error) {
 	defer popup.Call("close")
 	// A popup left open with no answer gives up with its transaction.
@@ -79,6 +83,10 @@ func SignInWithPopup(ctx context.Context, m *spa.Manager, popup js.Value, config
 		m.Discard(req)
 		if errors.Is(err, errPopupClosed) {
 			return nil, &spa.Error{Code: spa.CodePopupClosed, ConfigID: req.ConfigID, Message: "the sign-in popup was closed before the provider answered"}
+		}
+		if errors.Is(err, errPopupSevered) {
+			return nil, &spa.Error{Code: spa.CodePopupClosed, ConfigID: req.ConfigID, Message: "the sign-in popup gave no answer in " +
+				PopupSeveredWait.String() + " after the provider's Cross-Origin-Opener-Policy cut it off from this page (a handle that reads closed): the user closed it, or left it"}
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil, &spa.Error{Code: spa.CodeTimeout, ConfigID: req.ConfigID, Message: "the sign-in popup got no answer in " + spa.TransactionLifetime.String()}
@@ -147,6 +155,12 @@ func waitPopup(ctx context.Context, popup js.Value, authorizeURL, state string) 
 	popup.Get("location").Call("replace", authorizeURL)
 	tick := time.NewTicker(popupPoll)
 	defer tick.Stop()
+	// navigated: seen on a page other than the empty one OpenPopup gave, at
+	// two polls in a row. Once is not enough: while Chromium moves a popup
+	// into a browsing context group of its own (a Cross-Origin-Opener-Policy),
+	// its handle can read open on another origin's page for a moment before
+	// it reads closed.
+	navigated, seen := false, 0
 	for {
 		select {
 		case u := <-answer:
@@ -155,6 +169,12 @@ func waitPopup(ctx context.Context, popup js.Value, authorizeURL, state string) 
 			return "", ctx.Err()
 		case <-tick.C:
 			if !popup.Get("closed").Truthy() {
+				if leftBlank(popup) {
+					seen++
+				} else {
+					seen = 0
+				}
+				navigated = navigated || seen >= 2
 				continue
 			}
 			// The page posts, then closes itself: its message may still be
@@ -163,10 +183,54 @@ func waitPopup(ctx context.Context, popup js.Value, authorizeURL, state string) 
 			case u := <-answer:
 				return u, nil
 			case <-time.After(2 * popupPoll):
+			case <-ctx.Done():
+				return "", ctx.Err()
+			}
+			if navigated || ch.IsUndefined() {
 				return "", errPopupClosed
+			}
+			// Closed before it ever showed a page: the first page the
+			// provider committed carried a Cross-Origin-Opener-Policy, which
+			// moves the popup away from this page; this page's handle then
+			// reads closed while the window is open and the user signs in
+			// (HTML, "browsing context group switches due to
+			// cross-origin opener policy"). silent-refresh.html answers on
+			// the popup channel then: wait for it.
+			select {
+			case u := <-answer:
+				return u, nil
+			case <-time.After(PopupSeveredWait):
+				return "", errPopupSevered
 			case <-ctx.Done():
 				return "", ctx.Err()
 			}
 		}
 	}
+}
+
+// PopupSeveredWait is how long SignInWithPopup waits for the answer of a
+// popup that the provider's Cross-Origin-Opener-Policy cut off from the page
+// (see waitPopup): such a handle cannot be told from a closed window, so a
+// popup the user closes at the provider's first page is popup_closed only
+// after this wait.
+const PopupSeveredWait = 5 * time.Minute
+
+var errPopupSevered = errors.New("popup severed")
+
+// leftBlank reports whether popup shows a page other than the empty one it
+// opened with: a document of another origin (whose address this page may
+// not read: a SecurityError, or undefined), or one of this origin past
+// about:blank.
+func leftBlank(popup js.Value) (left bool) {
+	defer func() {
+		if recover() != nil {
+			left = true // a SecurityError: another origin's document
+		}
+	}()
+	// Through Reflect.get: syscall/js turns a throw into a panic only in a
+	// call (Value.Get would let the SecurityError unwind the wasm stack).
+	// WebKit answers undefined instead of throwing.
+	reflect := js.Global().Get("Reflect")
+	href := reflect.Call("get", reflect.Call("get", popup, "location"), "href")
+	return href.Type() != js.TypeString || href.String() != "about:blank"
 }

@@ -239,7 +239,9 @@ func layoutTimeline(toks []token, marks []mark, now time.Time, w float64) timeli
 	if step >= time.Minute {
 		format = "15:04"
 	}
-	tickY := l.axisY + 4
+	// 3 px below the tick marks (and the now line, which ends with them): the
+	// text box Firefox reports for an 11px label reaches 2 px above its row.
+	tickY := l.axisY + 7
 	for t := l.start.Truncate(step); !t.After(l.end); t = t.Add(step) {
 		if t.Before(l.start) {
 			continue

@@ -1,11 +1,11 @@
 package e2e
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/chromedp/chromedp"
 	"github.com/oidcwasm/oidcwasm/dev/demo"
 	"github.com/oidcwasm/oidcwasm/dev/e2etest"
 )
@@ -63,9 +63,7 @@ func TestTwoAPIsOfOneConfigGetTokensOfTheirOwnAudience(t *testing.T) {
 	}
 
 	refreshes := env.A.Counts()["token"]
-	if err := chromedp.Do(tab.Ctx, chromedp.Reload()); err != nil {
-		t.Fatal(err)
-	}
+	tab.Reload()
 	tab.WaitReady()
 	tab.Configure()
 	tab.CheckAuth()
@@ -76,7 +74,10 @@ func TestTwoAPIsOfOneConfigGetTokensOfTheirOwnAudience(t *testing.T) {
 		t.Errorf("%d token requests after the reload, want none (the token is in the session)", n)
 	}
 
-	e2etest.Eval[any](tab, `oidc.logoffAndRevokeTokens("a", {}).then(() => null)`)
+	tab.Navigate(`oidc.logoffAndRevokeTokens("a", {})`)
+	tab.WaitURL("the post-logout redirect", func(u *url.URL) bool {
+		return strings.HasPrefix(u.String(), env.TestPageURL())
+	})
 	tab.WaitReady()
 	tab.Configure()
 	tab.CheckAuth()

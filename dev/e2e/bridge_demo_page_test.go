@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/oidcwasm/oidcwasm/dev/demo"
 	"github.com/oidcwasm/oidcwasm/dev/e2etest"
 )
@@ -87,9 +85,7 @@ func TestBridgeDemoPageSignsInCallsTheAPIsAndNeverShowsAToken(t *testing.T) {
 
 func click(t *testing.T, tab *e2etest.Tab, selector string) {
 	t.Helper()
-	if err := chromedp.Do(tab.Ctx, chromedp.Click(chromedp.CSS(selector), chromedp.NodeVisible)); err != nil {
-		t.Fatalf("click %s: %v", selector, err)
-	}
+	tab.In(t).Click(selector)
 }
 
 // noTokenOnPage checks the document (text, attributes, values) for the

@@ -6,9 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/oidcwasm/oidcwasm/dev/e2etest"
+	"github.com/oidcwasm/oidcwasm/dev/internal/engine"
 )
 
 // signInBoth opens the test page and signs in to a and b with the
@@ -50,14 +49,16 @@ func TestSignInToTwoProvidersThroughTheLoginFormGivesEachConfigItsOwnTokens(t *t
 			t.Errorf("%s: checkAuth = %+v, want %s signed in", id, got, u.sub)
 		}
 	}
-	history, err := chromedp.Run(tab.Ctx, chromedp.NavigationEntries())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range history.Entries {
-		if q := mustQuery(t, e.URL); q.Has("code") || q.Has("state") {
-			t.Errorf("history entry %q still holds the authorization response", redact(e.URL))
+	// Only the DevTools protocol lists history entries (README.md, "Browser
+	// support"); elsewhere the address bar above is what is checked.
+	if env.Supports(engine.CapHistory) {
+		for _, e := range tab.History() {
+			if q := mustQuery(t, e); q.Has("code") || q.Has("state") {
+				t.Errorf("history entry %q still holds the authorization response", redact(e))
+			}
 		}
+	} else {
+		t.Logf("history entries not checked: %s has no %s", env.Engine(), engine.CapHistory)
 	}
 	cfgs := env.Configs()
 	for i, id := range []string{"a", "b"} {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oidcwasm/oidcwasm/dev/e2etest"
+	"github.com/oidcwasm/oidcwasm/dev/internal/engine"
 )
 
 // TestTheDemoSignsOutEveryTabWhenTheProviderDoes is the demo as the README
@@ -16,6 +17,7 @@ import (
 // logout through the demo's frontchannel-logout.html, which only the
 // bundled providers may frame); config b stays.
 func TestTheDemoSignsOutEveryTabWhenTheProviderDoes(t *testing.T) {
+	env.Require(t, engine.CapSharedFrameStorage) // the provider frames the app's logout page
 	goapp := goApp(t, env)
 	goAppSignIn(goapp, "a")
 	goAppSignIn(goapp, "b")

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/oidcwasm/oidcwasm/dev/devop"
 	"github.com/oidcwasm/oidcwasm/dev/e2etest"
 )
@@ -70,9 +68,7 @@ func TestGoAppTimelineScreenshot1h(t *testing.T) {
 // phone's browser shows between its toolbars: 664 px high.
 func TestGoAppLayoutAt390px(t *testing.T) {
 	tab := env.NewTab(t)
-	if err := chromedp.Do(tab.Ctx, chromedp.EmulateViewport(390, 664, chromedp.EmulateMobile)); err != nil {
-		t.Fatal(err)
-	}
+	tab.SetViewport(390, 664)
 	tab.Open(env.AppURL() + "/")
 	goAppStarted(tab)
 	goAppSignIn(tab, "a")
@@ -142,17 +138,14 @@ func timelineWait(tab *e2etest.Tab, a, b int) {
 	time.Sleep(1100 * time.Millisecond)
 }
 
-// timelineScreenshot saves the page as dev/artifacts/screenshots/name.png.
+// timelineScreenshot saves the page as dev/artifacts/<engine>/screenshots/name.png.
 func timelineScreenshot(tab *e2etest.Tab, name string) {
 	tab.T.Helper()
-	dir := filepath.Join(filepath.Dir(goAppStatic(tab.T.(*testing.T))), "dev", "artifacts", "screenshots")
+	dir := filepath.Join(filepath.Dir(goAppStatic(tab.T.(*testing.T))), "dev", "artifacts", string(env.Engine()), "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		tab.T.Fatal(err)
 	}
-	png, err := chromedp.Run(tab.Ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		tab.T.Fatalf("screenshot %s: %v", name, err)
-	}
+	png := tab.PNG()
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		tab.T.Fatal(err)
 	}

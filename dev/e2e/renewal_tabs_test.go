@@ -1,14 +1,9 @@
 package e2e
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/chromedp"
 
 	"github.com/oidcwasm/oidcwasm/dev/e2etest"
 )
@@ -17,13 +12,18 @@ func TestRenewInTwoTabsSharingLocalStorageMakesOneTokenRequestPerExpiry(t *testi
 	t.Parallel()
 	cases := []struct {
 		name string
-		// script runs in tab 2 before each of its documents.
-		script string
+		// without is what tab 2's test page takes away before oidc.js runs;
+		// both, whether tab 1's does too.
+		without string
+		both    bool
 	}{
 		{name: "with BroadcastChannel"},
 		// Tab 2 hears nothing from tab 1: the renewal lock and reading the
 		// store again under it must do all the work.
-		{name: "without BroadcastChannel in tab 2", script: `delete globalThis.BroadcastChannel;`},
+		{name: "without BroadcastChannel in tab 2", without: "broadcastchannel"},
+		// An engine without Web Locks (old browsers, insecure contexts): the
+		// lock of the tabs is web.StorageLocks, in localStorage.
+		{name: "without Web Locks in either tab", without: "locks", both: true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -32,17 +32,22 @@ func TestRenewInTwoTabsSharingLocalStorageMakesOneTokenRequestPerExpiry(t *testi
 			p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: lifetime})
 			cfg := p.Config("l", map[string]any{"scope": refreshScope, "useRefreshToken": true, "storage": "local"})
 			tab1 := signedIn(t, env.NewTab(t), cfg)
+			if c.both {
+				tab1.OpenTestPageWithout(c.without)
+				e2etest.Eval[any](tab1, pageRecorder)
+				tab1.Configure(cfg)
+				if res := tab1.CheckAuth(); !res["l"].IsAuthenticated {
+					t.Fatalf("tab 1 does not restore its session without %s: %+v", c.without, res["l"])
+				}
+			}
 			// A second tab of the same browser profile: same localStorage, Web
 			// Locks and BroadcastChannel. It restores the session tab 1 signed in.
 			tab2 := tab1.NewTabInSameContext(t)
-			if c.script != "" {
-				if _, err := chromedp.Run(tab2.Ctx, func(ctx context.Context, tgt *chromedp.Target) (page.AddScriptToEvaluateOnNewDocumentResult, error) {
-					return cdp.Call(ctx, tgt, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: c.script})
-				}); err != nil {
-					t.Fatal(err)
-				}
+			if c.without != "" {
+				tab2.OpenTestPageWithout(c.without)
+			} else {
+				tab2.OpenTestPage()
 			}
-			tab2.OpenTestPage()
 			e2etest.Eval[any](tab2, pageRecorder)
 			logOnFailure(t, p, tab1, tab2)
 			tab2.Configure(cfg)
@@ -87,7 +92,7 @@ func TestRenewInTwoTabsSharingLocalStorageMakesOneTokenRequestPerExpiry(t *testi
 			// (one of them may run on past the other: the loops stop one after
 			// the other). Without the channel, tab 2 learns of tab 1's renewals
 			// only when it reads the store again, and may skip one.
-			if c.script == "" && !isPrefix(loop1.Seen, loop2.Seen) && !isPrefix(loop2.Seen, loop1.Seen) {
+			if c.without != "broadcastchannel" && !isPrefix(loop1.Seen, loop2.Seen) && !isPrefix(loop2.Seen, loop1.Seen) {
 				t.Errorf("the tabs went through different tokens (%d and %d): the renewals were not shared", len(loop1.Seen), len(loop2.Seen))
 			}
 			for _, x := range tokenExchanges(since(p, logStart)) {
@@ -126,7 +131,9 @@ func TestRenewInDuplicatedTabNeverReplaysTheRotatedRefreshToken(t *testing.T) {
 		t.Fatalf("tab 1's sessionStorage has no tab ID (%s) to copy", tabIDKey)
 	}
 	tab2 := tab1.NewTabInSameContext(t)
-	tab2.Open(env.AppURL() + "/echo") // the app's origin, without the bridge
+	// The app's origin, without the bridge (an HTML page: Firefox shows JSON
+	// in a viewer of its own, whose storage is not the page's).
+	tab2.Open(env.AppURL() + e2etest.TestPagePath + "blank.html")
 	e2etest.Eval[any](tab2, `(() => { for (const [k, v] of Object.entries(`+e2etest.MustJSON(copied)+`)) sessionStorage.setItem(k, v); })()`)
 	tab2.OpenTestPage()
 	e2etest.Eval[any](tab2, pageRecorder)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/oidcwasm/oidcwasm/dev/e2etest"
+	"github.com/oidcwasm/oidcwasm/dev/internal/engine"
 )
 
 // docs/DESIGN.md, "Sign-out from elsewhere": a session the provider ended ends
@@ -51,11 +52,7 @@ func signOutAtProvider(t *testing.T, tab *e2etest.Tab, p *e2etest.Provider) (tim
 func consoleSays(tab *e2etest.Tab, want string, limit time.Duration) bool {
 	for deadline := time.Now().Add(limit); ; time.Sleep(50 * time.Millisecond) {
 		for _, m := range tab.Console() {
-			text := m.Text
-			for _, a := range m.Args {
-				text += " " + a.Description + " " + string(a.Value)
-			}
-			if strings.Contains(text, want) {
+			if strings.Contains(m.Text, want) {
 				return true
 			}
 		}
@@ -98,6 +95,10 @@ func signedOutByProvider(t *testing.T, tab *e2etest.Tab, id, storage string, sin
 // and sent the provider nothing (a token least of all): after the sign-out
 // the provider heard only its own page.
 func TestFrontchannelLogoutSignsOutEveryTab(t *testing.T) {
+	// The provider frames the app's logout page: in WebKit that frame's
+	// BroadcastChannel and storage are not the app tabs' (README.md, "Browser
+	// support").
+	env.Require(t, engine.CapSharedFrameStorage)
 	t.Parallel()
 	for _, c := range []struct {
 		name, storage string
@@ -182,6 +183,10 @@ func sessionSID(t *testing.T, tab *e2etest.Tab, storage, id string) string {
 // sessionStorage or a new one sharing localStorage, ends the session at
 // configure, with reason "provider", before checkAuth could restore it.
 func TestFrontchannelLogoutReachesATabThatLoadsLater(t *testing.T) {
+	// The provider frames the app's logout page: in WebKit that frame's
+	// BroadcastChannel and storage are not the app tabs' (README.md, "Browser
+	// support").
+	env.Require(t, engine.CapSharedFrameStorage)
 	t.Parallel()
 	for _, storage := range []string{"session", "local"} {
 		t.Run(storage, func(t *testing.T) {
@@ -288,6 +293,11 @@ func TestForgedFrontchannelLogoutChangesNothing(t *testing.T) {
 		}, "the request carries no iss and sid"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			// Whether a framed request reached the tab and was refused: only
+			// where a logout frame reaches the tabs at all.
+			if !strings.HasPrefix(c.name, "loaded outside a frame") {
+				env.Require(t, engine.CapSharedFrameStorage)
+			}
 			c.attack(t)
 			if !consoleSays(tab, c.says, 5*time.Second) {
 				t.Errorf("the tab's console does not say %q", c.says)
@@ -305,7 +315,10 @@ func TestForgedFrontchannelLogoutChangesNothing(t *testing.T) {
 		before := storedRequests()
 		attackerTab := tab.NewTabInSameContext(t)
 		attackerTab.Open(framed(env.AppURL()+"/frontchannel-logout.html", p.Issuer(), sid))
-		if !consoleSays(attackerTab, "frame-ancestors", 5*time.Second) {
+		// The refusal is the browser's own log: only console events show it.
+		if !env.Supports(engine.CapConsole) {
+			t.Logf("the refusal is not checked: %s has no %s; the stored requests below are", env.Engine(), engine.CapConsole)
+		} else if !consoleSays(attackerTab, "frame-ancestors", 5*time.Second) {
 			t.Error("the browser did not refuse the frame (frame-ancestors)")
 		}
 		if n := storedRequests(); n != before {
@@ -324,11 +337,7 @@ func TestForgedFrontchannelLogoutChangesNothing(t *testing.T) {
 func consoleText(tab *e2etest.Tab) string {
 	var b strings.Builder
 	for _, m := range tab.Console() {
-		b.WriteString(m.Text)
-		for _, a := range m.Args {
-			b.WriteString(" " + a.Description + " " + string(a.Value))
-		}
-		b.WriteString("\n")
+		b.WriteString(m.Text + "\n")
 	}
 	return b.String()
 }

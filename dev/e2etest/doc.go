@@ -1,8 +1,10 @@
 // Package e2etest is the end-to-end harness of oidcwasm: it starts the demo
 // (package demo: two development providers, the app and API servers) on free
-// localhost ports together with one headless Chromium, and drives pages in
-// fresh browser contexts with chromedp. The bridge tests in dev/e2e use it,
-// and so can any other browser test.
+// localhost ports together with one headless browser, and drives pages in
+// fresh browser contexts through dev/internal/engine: Chromium (DevTools
+// protocol), Firefox (WebDriver BiDi) or WebKit (classic WebDriver), as
+// $OIDCWASM_ENGINE says. The bridge tests in dev/e2e use it, and so can any
+// other browser test: the same test code drives all three engines.
 //
 // Start it once per test binary:
 //
@@ -36,7 +38,12 @@
 // the sample APIs' request log (Requests) and RejectNext. Tests that read
 // counts or the request log must not run in parallel with others.
 //
-// Chromium: Options.Chromium, $OIDCWASM_CHROMIUM, chromium on PATH, or
-// /usr/bin/chromium. OIDCWASM_E2E_VERBOSE=1 copies each tab's console to
-// stderr.
+// The engine: Options.Engine, else $OIDCWASM_ENGINE (chromium, firefox,
+// webkit), else chromium; the binary: Options.Browser, else
+// $OIDCWASM_CHROMIUM, $OIDCWASM_FIREFOX or $OIDCWASM_WEBKITDRIVER, else
+// Debian's package (`make browsers`). What an engine's protocol lacks (the
+// console and navigation records, over classic WebDriver) skips the test
+// that needs it through Env.Require, naming the capability; README.md's
+// browser table lists those. OIDCWASM_E2E_VERBOSE=1 copies each tab's
+// console to stderr when the tab closes.
 package e2etest

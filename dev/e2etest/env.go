@@ -6,16 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-	chromiumpkg "github.com/oidcwasm/oidcwasm/dev/internal/chromium"
-
 	"github.com/oidcwasm/oidcwasm/dev/demo"
 	"github.com/oidcwasm/oidcwasm/dev/devop"
+	"github.com/oidcwasm/oidcwasm/dev/internal/engine"
 )
 
 // Options configure an Env. The zero value is what the bridge tests use.
@@ -28,9 +25,12 @@ type Options struct {
 	// AutoLogin is the user both providers sign in without the login form;
 	// default "alice". NoAutoLogin shows the form.
 	AutoLogin string
-	// Chromium is the browser binary. Default: $OIDCWASM_CHROMIUM, else
-	// chromium on PATH, else /usr/bin/chromium.
-	Chromium string
+	// Engine is the browser engine; default $OIDCWASM_ENGINE, else Chromium.
+	Engine engine.Name
+	// Browser is the browser binary (for WebKit: WebKitWebDriver).
+	// Default: $OIDCWASM_CHROMIUM, $OIDCWASM_FIREFOX or
+	// $OIDCWASM_WEBKITDRIVER, else Debian's package.
+	Browser string
 }
 
 // NoAutoLogin as Options.AutoLogin makes the providers show the login form.
@@ -41,21 +41,19 @@ const NoAutoLogin = "-"
 const TestPagePath = "/e2e/"
 
 // Env is a running demo (two development providers, the app and API
-// servers, the test pages) and one headless Chromium. Start it once per test
+// servers, the test pages) and one headless browser. Start it once per test
 // binary, in TestMain; each test opens its own Tab.
 type Env struct {
 	Demo *demo.Demo
 	// A and B are the two development providers.
 	A, B *devop.Server
 
-	autoLogin   string
-	pages       *pages
-	cancelAlloc context.CancelFunc
-	browser     context.Context
-	cancelBrows context.CancelFunc
+	autoLogin string
+	pages     *pages
+	browser   engine.Browser
 }
 
-// Start starts the demo on free ports and Chromium. Close stops both.
+// Start starts the demo on free ports and the browser. Close stops both.
 func Start(opts Options) (*Env, error) {
 	staticDir := opts.StaticDir
 	if staticDir == "" {
@@ -87,30 +85,49 @@ func Start(opts Options) (*Env, error) {
 	}
 	e := &Env{Demo: d, A: d.ProviderA(), B: d.ProviderB(), autoLogin: autoLogin, pages: pg}
 
-	chromium, err := findChromium(opts.Chromium)
+	name := opts.Engine
+	if name == "" {
+		if name, err = engine.FromEnv(); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	e.browser, err = engine.Launch(ctx, name, engine.Options{Binary: opts.Browser, Width: 1280, Height: 1000})
 	if err != nil {
 		d.Close()
-		return nil, err
-	}
-	flags := append(chromiumpkg.Flags(), chromedp.ExecPath(chromium), chromedp.WindowSize(1280, 1000))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), flags...)
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	e.cancelAlloc, e.browser, e.cancelBrows = cancelAlloc, browser, cancelBrowser
-	// The first action starts the browser; it must not carry a timeout.
-	if err := chromedp.Do(browser); err != nil {
-		e.Close()
-		return nil, fmt.Errorf("e2etest: starting %s (apt-get install -y chromium, or set OIDCWASM_CHROMIUM): %w", chromium, err)
+		return nil, fmt.Errorf("e2etest: %w", err)
 	}
 	return e, nil
 }
 
-// Close stops Chromium and the demo.
+// Close stops the browser and the demo.
 func (e *Env) Close() {
-	if e.cancelBrows != nil {
-		e.cancelBrows()
-		e.cancelAlloc()
+	if e.browser != nil {
+		e.browser.Close()
 	}
 	e.Demo.Close()
+}
+
+// Engine is the engine the tests run in.
+func (e *Env) Engine() engine.Name { return e.browser.Name() }
+
+// BrowserVersion is the browser's product and version.
+func (e *Env) BrowserVersion() string { return e.browser.Version() }
+
+// Supports reports whether the engine offers c (see engine.Capability).
+func (e *Env) Supports(c engine.Capability) bool { return e.browser.Supports(c) }
+
+// Require skips t when the engine lacks c, naming the engine and the
+// capability. Only for a check the engine's protocol cannot make (classic
+// WebDriver has no console events); README.md's browser table lists each
+// such skip.
+func (e *Env) Require(t testing.TB, c engine.Capability) {
+	t.Helper()
+	if !e.browser.Supports(c) {
+		t.Skipf("engine %s (%s) has no %s", e.Engine(), e.BrowserVersion(), c)
+	}
 }
 
 // AppURL is the app's origin, e.g. "http://localhost:41234".
@@ -165,6 +182,11 @@ func (e *Env) SetAutoLogin(t testing.TB, user string) {
 // loader folder ("mime-oidc" or "broken-oidc") since the start.
 func (e *Env) WASMRequests(folder string) int { return e.pages.wasmRequests(folder) }
 
+// PageRequests lists the path and query of every request the test pages
+// (under TestPagePath) got since the start, in order: what the browser
+// loaded, as the server saw it.
+func (e *Env) PageRequests() []string { return e.pages.requested() }
+
 // FindStatic looks for the repository's static/ folder from the working
 // directory upwards and checks that `make build` has run.
 func FindStatic() (string, error) {
@@ -186,21 +208,4 @@ func FindStatic() (string, error) {
 		}
 		dir = parent
 	}
-}
-
-func findChromium(path string) (string, error) {
-	if path == "" {
-		path = os.Getenv("OIDCWASM_CHROMIUM")
-	}
-	if path == "" {
-		if p, err := exec.LookPath("chromium"); err == nil {
-			path = p
-		} else {
-			path = "/usr/bin/chromium"
-		}
-	}
-	if _, err := os.Stat(path); err != nil {
-		return "", fmt.Errorf("e2etest: Chromium not found at %s: install it (apt-get install -y chromium, or make chromium) or set OIDCWASM_CHROMIUM", path)
-	}
-	return path, nil
 }

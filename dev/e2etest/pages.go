@@ -15,6 +15,10 @@ import (
 //
 //	/e2e/                  index.html: /oidc/oidc.js and record.js
 //	/e2e/record.js         records events and how oidc.ready settled (window.e2e)
+//	/e2e/early.js          before oidc.js: records CSP violations (e2e.violations)
+//	                       and takes away what ?without= names (locks,
+//	                       broadcastchannel), as an engine without them
+//	/e2e/blank.html        a page of the app's origin without the bridge
 //	/e2e/broken.html       oidc.js from /e2e/broken-oidc/, where oidc.wasm is a 404
 //	/e2e/mime.html         oidc.js from /e2e/mime-oidc/, where oidc.wasm comes as
 //	                       application/octet-stream, so instantiateStreaming fails
@@ -34,8 +38,9 @@ type pages struct {
 	files     http.Handler
 	staticDir string
 
-	mu   sync.Mutex
-	wasm map[string]int // oidc.wasm requests per loader folder
+	mu       sync.Mutex
+	wasm     map[string]int // oidc.wasm requests per loader folder
+	requests []string       // every request's path and query, in order
 }
 
 func newPages(staticDir string) (*pages, error) {
@@ -66,6 +71,9 @@ const (
 )
 
 func (p *pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	p.requests = append(p.requests, r.URL.RequestURI())
+	p.mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
 	switch r.URL.Path {
 	case FrontchannelLogoutPagePath:
@@ -115,4 +123,10 @@ func (p *pages) wasmRequests(folder string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.wasm[folder]
+}
+
+func (p *pages) requested() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.requests...)
 }

@@ -51,6 +51,10 @@ type ProviderOptions struct {
 	// document (e.g. "end_session_endpoint"), as a provider without that
 	// feature advertises it.
 	WithoutDiscovery []string
+	// OpenerPolicy, when set, is the Cross-Origin-Opener-Policy of every
+	// answer (e.g. "same-origin", as some providers send on their login
+	// pages): a sign-in popup that shows such a page loses its opener.
+	OpenerPolicy string
 	// FrontchannelLogout registers FrontchannelLogoutPagePath on the app
 	// origin as the client's frontchannel_logout_uri, with iss and sid
 	// (frontchannel_logout_session_required) unless
@@ -75,6 +79,7 @@ type Provider struct {
 	cookieName string // devop's session cookie: devop_session_<its own port>
 
 	without []string // discovery members the proxy removes
+	coop    string   // Cross-Origin-Opener-Policy of every answer
 
 	mu  sync.Mutex
 	log []Exchange
@@ -157,7 +162,7 @@ func (e *Env) StartProvider(t testing.TB, o ProviderOptions) *Provider {
 		t.Fatalf("e2etest: provider: %v", err)
 	}
 	_, backendPort, _ := net.SplitHostPort(srv.Addr())
-	p := &Provider{Server: srv, env: e, cookieName: "devop_session_" + backendPort, without: o.WithoutDiscovery}
+	p := &Provider{Server: srv, env: e, cookieName: "devop_session_" + backendPort, without: o.WithoutDiscovery, coop: o.OpenerPolicy}
 	hs := &http.Server{Handler: p.proxy(&url.URL{Scheme: "http", Host: srv.Addr()}),
 		ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	go func() { _ = hs.Serve(ln) }()
@@ -208,6 +213,9 @@ func (p *Provider) proxy(backend *url.URL) http.Handler {
 			r.Out.Host = r.In.Host
 		},
 		ModifyResponse: func(resp *http.Response) error {
+			if p.coop != "" {
+				resp.Header.Set("Cross-Origin-Opener-Policy", p.coop)
+			}
 			if resp.Request.URL.Path == "/.well-known/openid-configuration" && len(p.without) > 0 && resp.StatusCode == http.StatusOK {
 				if err := p.trimDiscovery(resp); err != nil {
 					return err

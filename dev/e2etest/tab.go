@@ -8,32 +8,26 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
+	"github.com/oidcwasm/oidcwasm/dev/internal/engine"
 )
 
 // TabTimeout bounds everything one Tab does.
 const TabTimeout = 60 * time.Second
 
 // Tab is one tab in a fresh browser context: its own cookies, storage and
-// cache, so tests never share a session. It records the console and every
-// URL its frames navigate to.
+// cache, so tests never share a session. Where the engine can (see
+// Env.Supports), it records the console and every URL its frames navigate
+// to.
 type Tab struct {
 	// T is the test that failures go to; see In.
-	T   testing.TB
-	Ctx context.Context
-	env *Env
-	rec *recorder
-}
-
-// recorder keeps what a tab's event listeners saw.
-type recorder struct {
-	mu      sync.Mutex
-	console []chromedp.ConsoleMessage
-	visited []string
+	T testing.TB
+	// Ctx bounds everything the tab does (TabTimeout).
+	Ctx  context.Context
+	env  *Env
+	page engine.Page
 }
 
 // In returns the same tab reporting to t, for use inside a subtest.
@@ -44,44 +38,151 @@ func (tb *Tab) In(t testing.TB) *Tab {
 }
 
 // NewTab opens a tab in a new browser context, closed when the test ends.
-// With OIDCWASM_E2E_VERBOSE set, the console goes to stderr as well.
+// With OIDCWASM_E2E_VERBOSE set, the console goes to stderr as well (at
+// the end of the test, where the engine records it).
 func (e *Env) NewTab(t testing.TB) *Tab {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(e.browser, chromedp.WithNewBrowserContext())
-	ctx, cancelTimeout := context.WithTimeout(ctx, TabTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), TabTimeout)
+	p, err := e.browser.NewContext(ctx)
+	if err != nil {
+		cancel()
+		t.Fatalf("e2etest: opening a tab in %s: %v", e.Engine(), err)
+	}
+	tb := &Tab{T: t, Ctx: ctx, env: e, page: p}
 	t.Cleanup(func() {
-		cancelTimeout()
+		tb.dumpConsole()
+		p.Close()
 		cancel()
 	})
-	tb := &Tab{T: t, Ctx: ctx, env: e, rec: &recorder{}}
-	if err := chromedp.Do(ctx); err != nil { // opens the tab
-		t.Fatalf("e2etest: opening a tab: %v", err)
-	}
-	tb.record()
 	return tb
 }
 
-// Console returns the console messages so far: console API calls,
-// uncaught exceptions and the browser's own log.
-func (tb *Tab) Console() []chromedp.ConsoleMessage {
-	tb.rec.mu.Lock()
-	defer tb.rec.mu.Unlock()
-	return append([]chromedp.ConsoleMessage(nil), tb.rec.console...)
+// dumpConsole copies the console to stderr for OIDCWASM_E2E_VERBOSE.
+func (tb *Tab) dumpConsole() {
+	if os.Getenv("OIDCWASM_E2E_VERBOSE") == "" {
+		return
+	}
+	msgs, _ := tb.page.Console()
+	for _, m := range msgs {
+		fmt.Fprintf(os.Stderr, "console %s: %s %s\n", m.Type, m.Text, m.URL)
+	}
+}
+
+// Console returns the console messages so far: console API calls of the
+// page, its frames and popups, uncaught exceptions and the browser's own
+// log, where the engine has console events (Env.Supports). Elsewhere it is
+// what the test page itself recorded of its own console calls in the
+// current document (pages/early.js): a test that needs more (frames,
+// popups, the browser's log) asks for engine.CapConsole with Env.Require.
+func (tb *Tab) Console() []engine.Message {
+	tb.T.Helper()
+	if !tb.env.Supports(engine.CapConsole) {
+		var logged []engine.Message
+		raw, jsErr := tb.Try(`window.__e2eConsole || []`)
+		if jsErr == nil {
+			var ms []struct{ Type, Text, URL string }
+			if err := json.Unmarshal(raw, &ms); err != nil {
+				tb.T.Fatalf("the page's console record: %v", err)
+			}
+			for _, m := range ms {
+				logged = append(logged, engine.Message{Type: m.Type, Text: m.Text, URL: m.URL})
+			}
+		}
+		return logged
+	}
+	msgs, err := tb.page.Console()
+	if err != nil {
+		tb.T.Fatal(err)
+	}
+	return msgs
 }
 
 // Visited returns the URLs the tab's frames (the page and its iframes)
-// navigated to so far, in order.
+// navigated to so far, in order. The test is skipped where the engine has
+// no navigation events (see Env.Require).
 func (tb *Tab) Visited() []string {
-	tb.rec.mu.Lock()
-	defer tb.rec.mu.Unlock()
-	return append([]string(nil), tb.rec.visited...)
+	tb.T.Helper()
+	tb.env.Require(tb.T, engine.CapNavigations)
+	v, err := tb.page.Visited()
+	if err != nil {
+		tb.T.Fatal(err)
+	}
+	return v
 }
 
 // Open navigates to u and waits for the page to load.
 func (tb *Tab) Open(u string) {
 	tb.T.Helper()
-	if err := chromedp.Do(tb.Ctx, chromedp.Navigate(u)); err != nil {
+	if err := tb.page.Navigate(tb.Ctx, u); err != nil {
 		tb.T.Fatalf("open %s: %v", u, err)
+	}
+}
+
+// Reload reloads the page and waits for it to load.
+func (tb *Tab) Reload() {
+	tb.T.Helper()
+	if err := tb.page.Reload(tb.Ctx); err != nil {
+		tb.T.Fatalf("reload: %v", err)
+	}
+}
+
+// Click clicks the element matching the CSS selector as a user would.
+func (tb *Tab) Click(selector string) {
+	tb.T.Helper()
+	if err := tb.page.Click(tb.Ctx, selector); err != nil {
+		tb.T.Fatalf("click %s: %v", selector, err)
+	}
+}
+
+// SetViewport sizes the page's viewport in CSS pixels.
+func (tb *Tab) SetViewport(width, height int) {
+	tb.T.Helper()
+	if err := tb.page.SetViewport(tb.Ctx, width, height, false); err != nil {
+		tb.T.Fatalf("viewport %dx%d: %v", width, height, err)
+	}
+}
+
+// PNG is a screenshot of the page (the whole document where the engine
+// can, else what the window shows).
+func (tb *Tab) PNG() []byte {
+	tb.T.Helper()
+	png, err := tb.page.Screenshot(tb.Ctx)
+	if err != nil {
+		tb.T.Fatalf("screenshot: %v", err)
+	}
+	return png
+}
+
+// Cookies are the cookies the browser would send to u.
+func (tb *Tab) Cookies(u string) []engine.Cookie {
+	tb.T.Helper()
+	jar, err := tb.page.Cookies(tb.Ctx, u)
+	if err != nil {
+		tb.T.Fatalf("cookies of %s: %v", u, err)
+	}
+	return jar
+}
+
+// History lists the tab's session history entries; the test is skipped
+// where the engine cannot list them (see Env.Require).
+func (tb *Tab) History() []string {
+	tb.T.Helper()
+	tb.env.Require(tb.T, engine.CapHistory)
+	h, err := tb.page.History(tb.Ctx)
+	if err != nil {
+		tb.T.Fatalf("history: %v", err)
+	}
+	return h
+}
+
+// Closed reports whether the tab's window is gone.
+func (tb *Tab) Closed() bool { return tb.Ctx.Err() != nil || tb.page.Closed() }
+
+// Close closes the tab's window now (as the user's close button).
+func (tb *Tab) Close() {
+	tb.T.Helper()
+	if err := tb.page.Close(); err != nil {
+		tb.T.Fatalf("closing the window: %v", err)
 	}
 }
 
@@ -89,6 +190,15 @@ func (tb *Tab) Open(u string) {
 func (tb *Tab) OpenTestPage() {
 	tb.T.Helper()
 	tb.Open(tb.env.TestPageURL())
+	tb.WaitReady()
+}
+
+// OpenTestPageWithout opens the test page without the browser features
+// named (see pages.go: "locks", "broadcastchannel"), taken away before
+// oidc.js runs, and waits until oidc.ready settles.
+func (tb *Tab) OpenTestPageWithout(features ...string) {
+	tb.T.Helper()
+	tb.Open(tb.env.TestPageURL() + "?without=" + url.QueryEscape(strings.Join(features, ",")))
 	tb.WaitReady()
 }
 
@@ -141,10 +251,16 @@ func (tb *Tab) try(ctx context.Context, expr string) (tryResult, error) {
 	wrapped := `(async () => {
   const err = (e) => (window.e2e ? e2e.error(e) : { name: String(e && e.name), code: e && e.code, message: String(e && e.message || e), isError: e instanceof Error });
   try { const v = await (` + expr + `
-  ); return { ok: true, value: v === undefined ? null : v }; }
-  catch (e) { return { ok: false, error: err(e) }; }
+  ); return JSON.stringify({ ok: true, value: v === undefined || typeof v === "function" ? null : v }); }
+  catch (e) { return JSON.stringify({ ok: false, error: err(e) }); }
 })()`
-	return chromedp.Run(ctx, chromedp.Evaluate[tryResult](wrapped, chromedp.EvalAwaitPromise))
+	var res tryResult
+	s, err := tb.page.Eval(ctx, wrapped)
+	if err != nil {
+		return res, err
+	}
+	err = json.Unmarshal([]byte(s), &res)
+	return res, err
 }
 
 // Eval evaluates expr in the page (await allowed) and decodes its value
@@ -203,7 +319,7 @@ func (tb *Tab) WaitFor(expr string) {
 func (tb *Tab) Location() string {
 	ctx, cancel := context.WithTimeout(tb.Ctx, 2*time.Second)
 	defer cancel()
-	loc, err := chromedp.Run(ctx, chromedp.Location())
+	loc, err := tb.page.Eval(ctx, `location.href`)
 	if err != nil {
 		return ""
 	}
@@ -217,8 +333,8 @@ func (tb *Tab) Location() string {
 // WaitURL.
 func (tb *Tab) Navigate(expr string) {
 	tb.T.Helper()
-	js := `void (window.__e2eLeaving = true, window.__navError = null, Promise.resolve(` + expr + `).catch((e) => { window.__navError = e2e.error(e); }))`
-	if _, err := chromedp.Run(tb.Ctx, chromedp.Evaluate[chromedp.Void](js)); err != nil {
+	js := `(window.__e2eLeaving = true, window.__navError = null, void Promise.resolve(` + expr + `).catch((e) => { window.__navError = e2e.error(e); }), "")`
+	if _, err := tb.page.Eval(tb.Ctx, js); err != nil {
 		tb.T.Fatalf("%s: %v", short(expr), err)
 	}
 }
@@ -231,12 +347,16 @@ func (tb *Tab) WaitURL(what string, ok func(u *url.URL) bool) string {
 	deadline := time.Now().Add(TabTimeout)
 	for time.Now().Before(deadline) && tb.Ctx.Err() == nil {
 		ctx, cancel := context.WithTimeout(tb.Ctx, 2*time.Second)
-		st, err := chromedp.Run(ctx, chromedp.Evaluate[struct {
+		var st struct {
 			Href, ReadyState string
 			Leaving          bool
 			NavError         *JSError
-		}](`({Href: location.href, ReadyState: document.readyState, Leaving: !!window.__e2eLeaving, NavError: window.__navError || null})`))
+		}
+		raw, err := tb.page.Eval(ctx, `JSON.stringify({Href: location.href, ReadyState: document.readyState, Leaving: !!window.__e2eLeaving, NavError: window.__navError || null})`)
 		cancel()
+		if err == nil {
+			err = json.Unmarshal([]byte(raw), &st)
+		}
 		if err == nil {
 			if u, perr := url.Parse(st.Href); perr == nil && !st.Leaving && ok(u) && st.ReadyState == "complete" {
 				return st.Href
@@ -310,12 +430,15 @@ func (tb *Tab) SignIn(configID, user, password string) (callback string, results
 // FillLogin fills the development provider's login form and submits it.
 func (tb *Tab) FillLogin(user, password string) {
 	tb.T.Helper()
-	if err := chromedp.Do(tb.Ctx,
-		chromedp.SendKeys(chromedp.ID("username"), user),
-		chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-	); err != nil {
-		tb.T.Fatalf("filling the login form: %v", err)
+	tb.WaitFor(`document.querySelector("#username")`)
+	for _, step := range []func() error{
+		func() error { return tb.page.Type(tb.Ctx, "#username", user) },
+		func() error { return tb.page.Type(tb.Ctx, "#password", password) },
+		func() error { return tb.page.Click(tb.Ctx, `button[type="submit"]`) },
+	} {
+		if err := step(); err != nil {
+			tb.T.Fatalf("filling the login form: %v", err)
+		}
 	}
 }
 
@@ -367,7 +490,7 @@ func (tb *Tab) Screenshot(name string) {
 	if dir == "" {
 		return
 	}
-	png, err := chromedp.Run(tb.Ctx, chromedp.FullScreenshot(100))
+	png, err := tb.page.Screenshot(tb.Ctx)
 	if err != nil {
 		tb.T.Errorf("screenshot %s: %v", name, err)
 		return

@@ -1,24 +1,27 @@
-// Command wasmbrowser runs a GOOS=js test binary inside headless Chromium. It
-// is a drop-in for $(go env GOROOT)/lib/wasm/go_js_wasm_exec, which runs the
-// binary in node:
+// Command wasmbrowser runs a GOOS=js test binary inside a headless browser:
+// Chromium, Firefox or WebKit, as $OIDCWASM_ENGINE says (default
+// chromium). It is a drop-in for $(go env GOROOT)/lib/wasm/go_js_wasm_exec,
+// which runs the binary in node:
 //
 //	GOOS=js GOARCH=wasm go test -exec=/path/to/wasmbrowser ./web/...
+//	OIDCWASM_ENGINE=firefox GOOS=js GOARCH=wasm go test -count=1 -exec=/path/to/wasmbrowser ./web/...
 //
 // go test invokes it as "wasmbrowser <binary> [test flags...]". It serves a
 // page, wasm_exec.js of the Go toolchain and the binary on localhost (bound to
-// 127.0.0.1, a random port), opens the page in Chromium through chromedp, and
-// starts the program with go.argv = ["js", flags...] and a filtered copy of
-// its own environment (see wasmEnv). The program's writes to stdout and
-// stderr reach the runner byte for byte over a DevTools binding, so -test.v
-// and go test -json work as they do with node. The runner exits with the
-// program's exit code.
+// 127.0.0.1, a random port) and opens the page in the engine's browser
+// (dev/internal/engine). The page fetches the program's arguments, go.argv =
+// ["js", flags...], and a filtered copy of the runner's environment (see
+// wasmEnv), and runs it. The program's writes to stdout and stderr reach the
+// runner byte for byte, posted in order to the runner's server (plain HTTP,
+// so every engine does it alike), so -test.v and go test -json work as they
+// do with node. The runner exits with the program's exit code.
 //
 // For tests that need a server, the runner serves a few endpoints next to
 // the page; a test finds them through location.origin (or the
 // OIDCWASM_WASMBROWSER_ORIGIN variable). See server.go.
 //
-// The runner fails with exit code 1 and a message on stderr when Chromium or
-// the page does not start, when the page throws before the program runs,
+// The runner fails with exit code 1 and a message on stderr when the browser
+// or the page does not start, when the page throws before the program runs,
 // and when the program does not exit in time: after -test.timeout plus a
 // minute of grace (so the testing package's own timeout panic comes first),
 // or 10 minutes without -test.timeout. On that limit the runner first makes
@@ -27,19 +30,23 @@
 //
 // Environment:
 //
-//	OIDCWASM_CHROMIUM             the browser to run (default: chromium from PATH, as chromedp finds it)
+//	OIDCWASM_ENGINE               chromium (default), firefox or webkit
+//	OIDCWASM_CHROMIUM, OIDCWASM_FIREFOX, OIDCWASM_WEBKITDRIVER
+//	                              another browser binary (or WebKitWebDriver) than Debian's
 //	OIDCWASM_WASMBROWSER_TIMEOUT  a Go duration that replaces the exit limit above
-//	OIDCWASM_WASMBROWSER_VERBOSE  when non-empty, also forward the browser's own log and Chromium's output
+//	OIDCWASM_WASMBROWSER_VERBOSE  when non-empty, also forward the browser's own output
 //
-// Chromium runs headless with a fresh, temporary user data directory and
-// --no-sandbox (the runner is usually root in CI, and it only loads its own
-// pages from localhost).
+// Each run has a browser of its own with fresh storage (Chromium headless
+// with --no-sandbox, as the runner is usually root in CI; Firefox headless
+// with a new profile; WebKit's MiniBrowser on a private Xvfb display).
 package main
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	"github.com/oidcwasm/oidcwasm/dev/internal/engine"
 	"os"
 	"os/signal"
 	"strings"
@@ -84,7 +91,12 @@ func run(ctx context.Context, binary string, args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	srv, err := startServer(binary, execJS)
+	name, err := engine.FromEnv()
+	if err != nil {
+		return 0, err
+	}
+	prog := newProgram()
+	srv, err := startServer(binary, execJS, prog)
 	if err != nil {
 		return 0, err
 	}
@@ -92,7 +104,8 @@ func run(ctx context.Context, binary string, args []string) (int, error) {
 
 	env := wasmEnv(os.Environ())
 	env["OIDCWASM_WASMBROWSER_ORIGIN"] = srv.origin
-	return runInBrowser(ctx, srv.origin, append([]string{"js"}, args...), env, limit)
+	prog.setStart(append([]string{"js"}, args...), env)
+	return runInBrowser(ctx, name, srv.origin, prog, limit)
 }
 
 // exitLimit is how long the program may run: OIDCWASM_WASMBROWSER_TIMEOUT, or

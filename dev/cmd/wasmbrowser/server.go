@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,6 +29,9 @@ var page []byte
 //	GET /               the page
 //	GET /wasm_exec.js   the toolchain's wasm_exec.js
 //	GET /test.wasm      the binary under test
+//	GET /wasmbrowser/start  the program's argv and environment, as JSON
+//	POST /wasmbrowser/out   the page's messages to the runner (see page.html),
+//	                    a JSON array of "kind:data" strings, in order
 //	/echo               any method: a JSON object {method, path, query, headers, body}
 //	                    describing the request (headers as {name: [values]}, body as text),
 //	                    with the response header X-Wasmbrowser: echo
@@ -39,23 +43,41 @@ var page []byte
 //	/status/{code}      answers with that status (200 to 599) and a short text body
 //	GET /unused-port    the origin (http://localhost:<port>) of a port nobody listens on
 //
-// The endpoints other than the first three answer CORS preflights and allow
+// The endpoints other than the first five answer CORS preflights and allow
 // every origin, method and header, and expose every response header, for
 // requests without credentials; so a test can also call them cross-origin
 // through http://127.0.0.1:<port>.
 type server struct {
 	origin string
 	srv    *http.Server
+	prog   *program
 }
 
-func startServer(binary, execJS string) (*server, error) {
+// program is what the page and the runner exchange through the server: the
+// start parameters one way, the page's messages the other. Every engine
+// speaks HTTP, so the runner needs nothing of a browser protocol for it.
+type program struct {
+	start    atomic.Pointer[[]byte] // {"argv": [...], "env": {...}}
+	messages chan string            // "kind:data", in the page's order
+}
+
+func newProgram() *program { return &program{messages: make(chan string, 1024)} }
+
+// setStart sets what GET /wasmbrowser/start answers.
+func (p *program) setStart(argv []string, env map[string]string) {
+	b := mustJSON(map[string]any{"argv": argv, "env": env})
+	p.start.Store(&b)
+}
+
+func startServer(binary, execJS string, prog *program) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	s := &server{
 		origin: fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port),
-		srv:    &http.Server{Handler: newMux(binary, execJS), ReadHeaderTimeout: 10 * time.Second},
+		srv:    &http.Server{Handler: newMux(binary, execJS, prog), ReadHeaderTimeout: 10 * time.Second},
+		prog:   prog,
 	}
 	go s.srv.Serve(ln)
 	return s, nil
@@ -64,8 +86,33 @@ func startServer(binary, execJS string) (*server, error) {
 // Close stops the server at once, ending pending /slow requests.
 func (s *server) Close() error { return s.srv.Close() }
 
-func newMux(binary, execJS string) *http.ServeMux {
+func newMux(binary, execJS string, prog *program) *http.ServeMux {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /wasmbrowser/start", func(w http.ResponseWriter, r *http.Request) {
+		start := prog.start.Load()
+		if start == nil {
+			http.Error(w, "the runner has not set the program's arguments", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(*start)
+	})
+	mux.HandleFunc("POST /wasmbrowser/out", func(w http.ResponseWriter, r *http.Request) {
+		var batch []string
+		if err := json.NewDecoder(io.LimitReader(r.Body, 256<<20)).Decode(&batch); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		for _, m := range batch {
+			select {
+			case prog.messages <- m:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")

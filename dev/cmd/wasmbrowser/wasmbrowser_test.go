@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oidcwasm/oidcwasm/dev/internal/engine"
 )
 
 // built holds the runner and the test program of testdata/prog, built once.
@@ -48,24 +50,24 @@ func goCmd(goos string, args ...string) error {
 	return nil
 }
 
-// needBrowser skips the test without Chromium, except in CI, where it fails.
+// needBrowser skips the test without the browser of $OIDCWASM_ENGINE
+// (Chromium by default), except in CI, where it fails.
 func needBrowser(t *testing.T) {
 	t.Helper()
 	if built.err != nil {
 		t.Fatal(built.err)
 	}
-	if os.Getenv("OIDCWASM_CHROMIUM") != "" {
+	n, err := engine.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(engine.Binary(n, engine.Options{})); err == nil {
 		return
 	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if _, err := exec.LookPath(name); err == nil {
-			return
-		}
-	}
 	if os.Getenv("CI") != "" {
-		t.Fatal("no Chromium: apt-get install -y chromium")
+		t.Fatalf("no %s: %s", n, engine.Install(n))
 	}
-	t.Skip("no Chromium: apt-get install -y chromium")
+	t.Skipf("no %s: %s", n, engine.Install(n))
 }
 
 // runProg runs testdata/prog in the runner with the mode and the extra
@@ -207,7 +209,7 @@ func TestWasmEnvKeepsOnlyWhatTestsNeed(t *testing.T) {
 }
 
 func TestEndpoints(t *testing.T) {
-	srv := httptest.NewServer(newMux("testdata/prog/prog_test.go", "testdata/prog/prog_test.go"))
+	srv := httptest.NewServer(newMux("testdata/prog/prog_test.go", "testdata/prog/prog_test.go", newProgram()))
 	defer srv.Close()
 
 	req, _ := http.NewRequest("PUT", srv.URL+"/echo?q=1", strings.NewReader("hello"))

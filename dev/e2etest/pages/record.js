@@ -5,7 +5,7 @@
 (function () {
   var types = ["configLoaded", "authenticated", "silentRenewStarted", "tokenRefreshed",
     "silentRenewFailed", "tokenExpired", "loggedOut", "error"];
-  var e2e = { events: [], ready: "pending", readyError: null };
+  var e2e = { events: [], ready: "pending", readyError: null, violations: window.__e2eViolations || [] };
   types.forEach(function (type) {
     oidc.addEventListener(type, function (ev) {
       e2e.events.push({ type: type, detail: JSON.parse(JSON.stringify(ev.detail || {})) });
