@@ -1,46 +1,34 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/fetch"
-	"github.com/chromedp/chromedp"
 	"github.com/oidcwasm/oidcwasm/dev/e2etest"
 )
 
 // README, "Before the module runs": on a reload oidc.js answers configure,
 // checkAuth, getAccessToken, isAuthenticated and getUserData from the early
 // records Go keeps in the config's storage, before oidc.ready; everything
-// else waits for Go. These tests hold the page's request for oidc.wasm
-// (DevTools' Fetch domain) while they ask, so whatever the page answers
-// meanwhile it answers without the module, and compare with what Go
-// answers once the module is let through.
+// else waits for Go. These tests load e2etest's held.html, whose oidc.wasm
+// the server holds back while the browser context carries a hold cookie,
+// so whatever the page answers meanwhile it answers without the module,
+// and compare with what Go answers once the module is let through.
 
-// holdModule pauses the tab's requests for oidc.wasm from now on; release
-// lets them through and stops pausing.
+var holds atomic.Int64
+
+// holdModule makes the tab's next loads of held.html wait for their module
+// until release (the tab must be on the app's origin).
 func holdModule(t *testing.T, tab *e2etest.Tab) (release func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(tab.Ctx)
-	paused := make(chan fetch.RequestID, 16)
-	events := chromedp.Events(ctx, fetch.RequestPaused)
-	go func() {
-		for ev, err := range events {
-			if err != nil {
-				return
-			}
-			paused <- ev.RequestID
-		}
-	}()
-	if _, err := chromedp.Call(tab.Ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/oidc/oidc.wasm"}}}); err != nil {
-		cancel()
-		t.Fatalf("holding oidc.wasm: %v", err)
-	}
+	token := fmt.Sprintf("h%d", holds.Add(1))
+	e2etest.Eval[any](tab, `(document.cookie = "e2e_hold=`+token+`; path=/", null)`)
 	released := false
 	return func() {
 		t.Helper()
@@ -48,20 +36,13 @@ func holdModule(t *testing.T, tab *e2etest.Tab) (release func()) {
 			return
 		}
 		released = true
-		defer cancel()
-		if _, err := chromedp.Call(tab.Ctx, fetch.Disable, struct{}{}); err != nil {
-			t.Fatalf("releasing oidc.wasm: %v", err)
-		}
-		for {
-			select {
-			case id := <-paused:
-				chromedp.Call(tab.Ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: id})
-			default:
-				return
-			}
-		}
+		e2etest.Eval[any](tab, `(document.cookie = "e2e_hold=; max-age=0; path=/",
+  fetch("/e2e/held-oidc/release?token=`+token+`").then(() => null))`)
 	}
 }
+
+// heldPage is the test page whose module the server can hold.
+func heldPage() string { return env.AppURL() + "/e2e/held.html" }
 
 // earlyAnswers is what the page answered while the module was held: each
 // call's value, or its error, or nil when it had not settled after a
@@ -121,12 +102,12 @@ func askEarly(tab *e2etest.Tab, cfg any, configID string, urls []string) earlyAn
 })()`)
 }
 
-// reloadHeld reloads tab's test page with the module held, and returns
-// the release.
+// reloadHeld loads the held test page in tab (a reload, for the session)
+// with the module held, and returns the release.
 func reloadHeld(t *testing.T, tab *e2etest.Tab) (release func()) {
 	t.Helper()
 	release = holdModule(t, tab)
-	tab.Open(env.TestPageURL())
+	tab.Open(heldPage())
 	tab.WaitFor(`window.e2e && window.oidc`)
 	return release
 }
@@ -207,10 +188,10 @@ func TestReloadAnswersBeforeTheModuleWhatGoAnswersAfter(t *testing.T) {
 // authorize began.
 func TestEarlyAnswersNeverAnAuthorizationResponse(t *testing.T) {
 	t.Parallel()
-	p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: 10 * time.Minute})
-	cfg := p.Config("e", map[string]any{"scope": refreshScope, "useRefreshToken": true})
+	p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: 10 * time.Minute, RedirectPaths: []string{"/e2e/held.html"}})
+	cfg := p.Config("e", map[string]any{"scope": refreshScope, "useRefreshToken": true, "redirectUrl": heldPage()})
 	tab := signedIn(t, env.NewTab(t), cfg)
-	page := env.TestPageURL()
+	page := heldPage()
 	goes := []string{
 		page + "?code=c&state=s",
 		page + "?state=s&error=access_denied",
