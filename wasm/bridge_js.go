@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"syscall/js"
 
 	"github.com/oidcwasm/oidcwasm/spa"
@@ -19,7 +20,7 @@ func run() {
 		return
 	}
 	boot.Call("mark", "main")
-	b := &bridge{client: web.NewClient(spa.NewDPoP(web.NewDPoPKeys())), boot: boot}
+	b := &bridge{client: web.NewClient(spa.NewDPoP(web.NewDPoPKeys())), boot: boot, early: newEarly()}
 	boot.Call("mark", "client")
 	b.client.Subscribe(func(ev spa.Event) {
 		// The page's token cache first, so that a listener calling
@@ -37,12 +38,16 @@ func run() {
 type bridge struct {
 	client *web.Client
 	boot   js.Value // oidc.js's side: emit, session, configured, register
+	early  *early   // the records oidc.js answers from before the module runs
+
+	confMu sync.Mutex // serialises configure
 }
 
 // push tells oidc.js the config's current access tokens (the login's and the
 // per-API ones, by their key) and when each must be renewed, so
 // getAccessToken and oidc.fetch answer without entering Go until then. A
 // token without a known lifetime is not cached: every call asks Go.
+// It also rewrites the config's early record for the next page load.
 // "" means the default config, as everywhere in the API.
 func (b *bridge) push(configID string) {
 	c, err := b.client.Config(configID)
@@ -50,7 +55,16 @@ func (b *bridge) push(configID string) {
 		return // not configured (yet): the cache was cleared by configure
 	}
 	s, err := b.client.Session(c.ConfigID)
-	if err != nil || s == nil {
+	if err != nil {
+		return
+	}
+	b.pushTokens(c, s)
+	b.early.write(c, s, b.client.ConfigIDs(), b.client.ResolveConfigID(""))
+}
+
+// pushTokens is push's part for the page's token cache.
+func (b *bridge) pushTokens(c spa.Config, s *spa.Session) {
+	if s == nil {
 		b.boot.Call("session", c.ConfigID, js.Null(), 0, js.Null())
 		return
 	}
@@ -86,6 +100,7 @@ func (b *bridge) object() js.Value {
 		"logoffLocal":           b.logoffLocal,
 		"logoffAndRevokeTokens": b.logoffAndRevokeTokens,
 		"routeHeaders":          b.routeHeaders,
+		"checkAuthAfterEarly":   b.checkAuthAfterEarly,
 	}
 	for name, fn := range async {
 		o.Set(name, js.FuncOf(func(this js.Value, args []js.Value) any {
@@ -106,6 +121,7 @@ func (b *bridge) object() js.Value {
 			if err != nil {
 				return nil, err
 			}
+			defer b.loginPending(id)()
 			s, err := web.SignInWithPopup(ctx, b.client.Manager, popup, id, ao)
 			if err != nil {
 				return nil, err
@@ -184,14 +200,26 @@ func customParams(opts map[string]any, configID string) (map[string]string, erro
 }
 
 func (b *bridge) configure(ctx context.Context, args []js.Value) (any, error) {
-	configs, err := parseConfigs(fromJS(arg(args, 0)))
+	read := fromJS(arg(args, 0))
+	configs, err := parseConfigs(read)
 	if err != nil {
 		return nil, err
 	}
+	// No early record is written while the set changes: the events of
+	// Configure would write the new set's with the old input. One configure
+	// at a time, so that the input recorded is the set's in force.
+	b.confMu.Lock()
+	defer b.confMu.Unlock()
+	old := b.early.suspend()
 	if err := b.client.Configure(ctx, configs); err != nil {
+		b.early.resume(old)
+		for _, id := range b.client.ConfigIDs() {
+			b.push(id)
+		}
 		return nil, err
 	}
 	ids := b.client.ConfigIDs()
+	b.early.configured(arg(args, 0), read)
 	b.boot.Call("configured", b.client.ResolveConfigID("")) // the default config, by spa's rule
 	for _, id := range ids {
 		b.push(id)
@@ -200,6 +228,48 @@ func (b *bridge) configure(ctx context.Context, args []js.Value) (any, error) {
 }
 
 func (b *bridge) checkAuth(ctx context.Context, args []js.Value) (any, error) {
+	res, err := b.checkAuthResults(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, len(res))
+	for i, r := range res {
+		out[i] = loginResponse(r)
+	}
+	return out, nil
+}
+
+// checkAuthAfterEarly(url, signedIn) is checkAuth for a call oidc.js
+// answered before the module ran, from the early records; signedIn are the
+// configs that answer reported signed in. Go's own answer goes out as
+// events, as for any checkAuth (authenticated with restored: true), and a
+// config that the early answer reported signed in and that Go finds signed
+// out gets loggedOut. (Go's restore itself ends no session here: an early
+// answer is only given before the token's renewal point, so the restore
+// renews nothing.)
+func (b *bridge) checkAuthAfterEarly(ctx context.Context, args []js.Value) (any, error) {
+	said := map[string]bool{}
+	if list, ok := fromJS(arg(args, 1)).([]any); ok {
+		for _, v := range list {
+			if id, ok := v.(string); ok {
+				said[id] = true
+			}
+		}
+	}
+	res, err := b.checkAuthResults(ctx, args[:min(1, len(args))])
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range res {
+		if said[r.ConfigID] && !r.IsAuthenticated {
+			b.boot.Call("emit", string(spa.EventLoggedOut), eventDetail(spa.Event{Type: spa.EventLoggedOut, ConfigID: r.ConfigID, Code: spa.ErrorCode(r.Err)}))
+		}
+	}
+	return nil, nil
+}
+
+// checkAuthResults is checkAuth's work: the results by config.
+func (b *bridge) checkAuthResults(ctx context.Context, args []js.Value) ([]spa.AuthResult, error) {
 	raw, err := stringArg(args, 0, "url")
 	if err != nil {
 		return nil, err
@@ -216,14 +286,21 @@ func (b *bridge) checkAuth(ctx context.Context, args []js.Value) (any, error) {
 			b.client.Navigator.ReplaceURL(clean)
 		}
 	}
+	return res, err
+}
+
+// loginPending stops the config's early record while a sign-in runs (see
+// early.loginPending); the returned function ends that and rewrites it.
+func (b *bridge) loginPending(configID string) (done func()) {
+	c, err := b.client.Config(configID)
 	if err != nil {
-		return nil, err
+		return func() {}
 	}
-	out := make([]any, len(res))
-	for i, r := range res {
-		out[i] = loginResponse(r)
+	end := b.early.loginPending(c)
+	return func() {
+		end()
+		b.push(c.ConfigID)
 	}
-	return out, nil
 }
 
 // sessionResponse is the login response of a config that just got session s
@@ -266,8 +343,12 @@ func (b *bridge) authorize(ctx context.Context, args []js.Value) (any, error) {
 		}
 		o.ReturnURL = s
 	}
+	// The page the provider sends back to is Go's to answer: no early
+	// record until this page has gone (or the request failed).
+	done := b.loginPending(id)
 	u, err := b.client.Authorize(ctx, id, o)
 	if err != nil {
+		done()
 		return nil, err
 	}
 	b.client.Navigator.Assign(u)

@@ -150,8 +150,13 @@ declare global {
     | "checkSessionFailed";
 
   interface OidcBridge extends EventTarget {
-    /** Settles when oidc.wasm runs; rejects with an OidcError when it cannot load. */
+    /** Settles when oidc.wasm runs (and has taken over the calls answered before it: see
+     * configure); rejects with an OidcError when it cannot load. */
     readonly ready: Promise<void>;
+    /** On a reload with the same argument (the same JSON data) as when the session was stored,
+     * configure, checkAuth (on a URL that is no authorization response), getAccessToken() without
+     * options, isAuthenticated and getUserData may resolve before oidc.ready, with what the module
+     * wrote down for this moment (README, "Before the module runs"); every other call waits. */
     configure(configs: OidcConfig | OidcConfig[]): Promise<void>;
     checkAuth(url?: string): Promise<OidcLoginResponse[]>;
     authorize(configId?: string, options?: { customParams?: Record<string, string>; returnUrl?: string }): Promise<void>;

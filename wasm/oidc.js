@@ -118,6 +118,16 @@
     }
   }
 
+  // Go's implementation: null until the module runs and has caught up with
+  // the calls made before (waiting, in their order). A call answered early
+  // (configure, checkAuth: see "Before the module runs" below) is handed to
+  // Go too, and awaited before the next, since the page went on as if it
+  // were done; the others are answered by Go (those after a configure once
+  // it has settled), and oidc.ready does not wait for them.
+  var impl = null;
+  var waiting = []; // {name, args, resolve, reject}; resolve null: answered early
+  var failed = null;
+
   var ready = (async function () {
     await runtime;
     var go = new globalThis.Go();
@@ -138,19 +148,53 @@
     go.run(instance).then(function () {
       console.error("oidcwasm: oidc.wasm exited");
     });
-    return registered;
+    var i = await registered;
+    var after = null; // the last configure handed over: the calls after it are about its set
+    while (waiting.length > 0) {
+      var c = waiting.shift();
+      var p = handOver(i, c, after);
+      if (!c.resolve) {
+        await p.then(null, lateError);
+        continue;
+      }
+      p.then(c.resolve, c.reject);
+      if (c.name === "configure") after = p.then(null, function () {});
+    }
+    impl = i;
   })();
-  ready.catch(function (e) { console.error(e.message); });
+  ready.catch(function (e) {
+    failed = e;
+    early = null; // nothing answers for a module that does not run
+    tokens.clear();
+    console.error(e.message);
+    waiting.splice(0).forEach(function (c) { if (c.reject) c.reject(e); });
+  });
+  oidc.ready = ready.then(function () {});
 
-  var impl = null;
-  oidc.ready = ready.then(function (i) { impl = i; });
+  // handOver calls Go for the waiting call c, after the promise after
+  // settled (when not null).
+  function handOver(i, c, after) {
+    var call = function () { return i[c.name].apply(null, c.args); };
+    return after ? after.then(call) : call();
+  }
 
   function method(name) {
     return function () {
       var args = arguments;
       if (impl) return impl[name].apply(null, args);
-      return oidc.ready.then(function () { return impl[name].apply(null, args); });
+      if (failed) return Promise.reject(failed);
+      return new Promise(function (resolve, reject) {
+        waiting.push({ name: name, args: args, resolve: resolve, reject: reject });
+      });
     };
+  }
+
+  // Go rejected a call the page had its answer to early (a configure whose
+  // kept provider document went meanwhile, say): say so, as an error event.
+  function lateError(e) {
+    console.error("oidcwasm: " + (e && e.message));
+    oidc.dispatchEvent(new CustomEvent("error", { detail: {
+      configId: e && e.configId != null ? e.configId : null, code: (e && e.code) || "", message: String(e && e.message) } }));
   }
   [
     "configure", "checkAuth", "authorize", "authorizeWithPopUp", "getAccessToken", "getIdToken", "getUserData",
@@ -187,10 +231,146 @@
     return r;
   }
 
+  // Before the module runs, configure(), checkAuth(), getAccessToken()
+  // (the cache above), isAuthenticated() and getUserData() may be answered
+  // from the early records Go keeps in each config's storage (wasm/early_js.go;
+  // README, "Before the module runs"): what Go decided the page may use, for
+  // which configure() input, until when. Here they are only read and
+  // compared; a call they do not answer waits for Go.
+  var early = null; // {ids, byId, defaultConfigId, params} after a configure they answer
+
+  // a and b (from JSON.parse) are the same JSON data: a holds nothing that
+  // JSON.stringify would lose or change (undefined, NaN, a Date, a class
+  // instance, a function...).
+  function sameJSON(a, b) {
+    if (a === b) return true;
+    if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+    if (Array.isArray(b)) {
+      if (!Array.isArray(a) || a.length !== b.length) return false;
+      for (var i = 0; i < b.length; i++) if (!sameJSON(a[i], b[i])) return false;
+      return true;
+    }
+    var proto = Object.getPrototypeOf(a);
+    if (Array.isArray(a) || (proto !== Object.prototype && proto !== null)) return false;
+    var ka = Object.keys(a), kb = Object.keys(b);
+    return ka.length === kb.length && kb.every(function (k) {
+      return Object.prototype.hasOwnProperty.call(a, k) && sameJSON(a[k], b[k]);
+    });
+  }
+
+  function storages() {
+    var out = [];
+    ["sessionStorage", "localStorage"].forEach(function (name) {
+      try {
+        if (globalThis[name]) out.push(globalThis[name]);
+      } catch (e) {
+        // storage denied: nothing of it answers
+      }
+    });
+    return out;
+  }
+
+  // The early records for the configure() argument configs, or null: every
+  // config of the set needs its record, with this input, and the keys each
+  // names present (its session, the kept discovery document) or absent
+  // (the session of a signed-out config) as Go left them.
+  function earlyFor(configs) {
+    var input;
+    try {
+      input = JSON.stringify(configs);
+      if (typeof input !== "string" || !sameJSON(configs, JSON.parse(input))) return null;
+    } catch (e) {
+      return null;
+    }
+    var byId = {}, first = null;
+    var ok = storages().every(function (st) {
+      for (var i = 0; i < st.length; i++) {
+        var k = st.key(i);
+        if (!k || k.indexOf("oidcwasm:oidcwasm.") !== 0 || k.slice(-6) !== ".early") continue;
+        var r = null;
+        try { r = JSON.parse(st.getItem(k)); } catch (e) { /* not a record */ }
+        if (!r || r.v !== 1 || r.input !== input || ![r.present, r.absent, r.configIds, r.params].every(Array.isArray)) continue;
+        if (Object.prototype.hasOwnProperty.call(byId, r.configId) ||
+          !r.present.every(function (x) { return st.getItem(x) !== null; }) ||
+          !r.absent.every(function (x) { return st.getItem(x) === null; })) return false;
+        byId[r.configId] = r;
+        first = first || r;
+      }
+      return true;
+    });
+    if (!ok || first === null) return null;
+    var set = JSON.stringify([first.configIds, first.defaultConfigId, first.params]);
+    var all = first.configIds.every(function (id) {
+      var r = byId[id];
+      return r !== undefined && JSON.stringify([r.configIds, r.defaultConfigId, r.params]) === set;
+    });
+    return all ? { ids: first.configIds, byId: byId, defaultConfigId: first.defaultConfigId, params: first.params } : null;
+  }
+
+  // The early record a call with configId is about, while it holds.
+  function earlyRecord(configId) {
+    if (impl || !early || failed) return null;
+    var id = configId == null ? early.defaultConfigId : configId;
+    var r = typeof id === "string" && Object.prototype.hasOwnProperty.call(early.byId, id) ? early.byId[id] : null;
+    return r && Date.now() < r.until ? r : null;
+  }
+
+  // Whether url's query or fragment has one of Go's response parameters:
+  // then it may be an authorization response (or a logoff's return), Go's
+  // to answer. A URL that does not parse is Go's too.
+  function mayBeResponse(url, params) {
+    var u;
+    try {
+      u = new URL(url, document.baseURI);
+    } catch (e) {
+      return true;
+    }
+    return [u.search, u.hash].some(function (part) {
+      var q = new URLSearchParams(part.slice(1));
+      return params.some(function (p) { return q.has(p); });
+    });
+  }
+
+  // checkAuth's early answer, or null.
+  function earlyCheckAuth(url) {
+    if (impl || !early || failed || (url != null && typeof url !== "string")) return null;
+    if (mayBeResponse(url || location.href, early.params)) return null;
+    var out = [];
+    for (var i = 0; i < early.ids.length; i++) {
+      var r = earlyRecord(early.ids[i]);
+      if (!r) return null;
+      out.push({ configId: r.configId, isAuthenticated: r.isAuthenticated, userData: copy(r.userData), errorMessage: null });
+    }
+    return out;
+  }
+
+  function copy(v) { return v == null ? null : JSON.parse(JSON.stringify(v)); }
+
+  var askGoIsAuthenticated = oidc.isAuthenticated;
+  oidc.isAuthenticated = function (configId) {
+    var r = earlyRecord(configId);
+    return r ? Promise.resolve(r.isAuthenticated) : askGoIsAuthenticated.apply(null, arguments);
+  };
+
+  var askGoForUserData = oidc.getUserData;
+  oidc.getUserData = function (configId) {
+    var r = earlyRecord(configId);
+    return r ? Promise.resolve(copy(r.userData)) : askGoForUserData.apply(null, arguments);
+  };
+
   var askGoToCheckAuth = oidc.checkAuth;
-  oidc.checkAuth = function () {
+  oidc.checkAuth = function (url) {
     mark("checkAuth");
-    var p = askGoToCheckAuth.apply(null, arguments);
+    var a = earlyCheckAuth(url), p;
+    if (a) {
+      // Go restores the sessions itself when it runs, and says by its
+      // events what changed since.
+      var signedIn = a.filter(function (r) { return r.isAuthenticated; }).map(function (r) { return r.configId; });
+      waiting.push({ name: "checkAuthAfterEarly", args: [url, signedIn], resolve: null });
+      p = Promise.resolve(a);
+    } else {
+      p = askGoToCheckAuth.apply(null, arguments);
+    }
     var done = function () { mark("checkedAuth"); };
     p.then(done, done);
     return p;
@@ -198,7 +378,7 @@
 
   var configuring = 0;
   var askGoToConfigure = oidc.configure;
-  oidc.configure = function () {
+  oidc.configure = function (configs) {
     mark("configure");
     configuring++;
     routes.clear();
@@ -207,7 +387,23 @@
       configuring--;
       routes.clear();
     };
-    var p = askGoToConfigure.apply(null, arguments);
+    var p = null;
+    if (!impl && !failed) {
+      // Another input ends the early answers of the last one.
+      early = earlyFor(configs);
+      tokens.clear();
+      defaultConfigId = null;
+      if (early) {
+        defaultConfigId = early.defaultConfigId;
+        early.ids.forEach(function (id) {
+          var r = early.byId[id];
+          if (r.token) tokens.set(id + "\n", { token: r.token, renewAt: r.renewAt });
+        });
+        waiting.push({ name: "configure", args: arguments, resolve: null });
+        p = Promise.resolve();
+      }
+    }
+    if (!p) p = askGoToConfigure.apply(null, arguments);
     p.then(done, done);
     return p;
   };

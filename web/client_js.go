@@ -20,7 +20,8 @@ type Client struct {
 	Scheduler *silentrefresh.Scheduler
 
 	broadcast *Broadcast
-	tab       *Tab
+	tab       *Tab          // set before claimed closes
+	claimed   chan struct{} // closed when the tab claim has finished
 	stopWake  func()
 	signOut   func() // front-channel logout and check-session (watchSignOut)
 }
@@ -28,14 +29,21 @@ type Client struct {
 // NewClient wires a Client and starts its renewal scheduler. Call Configure
 // next. dpop signs the proofs of configs with DPoP on:
 // spa.NewDPoP(NewDPoPKeys()), or the zero spa.DPoP for none (such configs
-// are then refused, and the DPoP code stays out of the wasm). It blocks for up to TabClaimGrace while it finds out whether this tab
-// is a duplicate, so call it from main or a goroutine, not from a JS callback.
+// are then refused, and the DPoP code stays out of the wasm). It returns at
+// once; finding out whether this tab is a duplicate (up to TabClaimGrace)
+// goes on in the background, and the first read of sessionStorage waits
+// for it.
 func NewClient(dpop spa.DPoP) *Client {
-	session := SessionStorage(StorePrefix)
+	raw := SessionStorage(StorePrefix)
 	// A duplicated tab has a copy of sessionStorage: it must drop the copied
 	// refresh tokens before anything reads them, or both tabs would rotate the
 	// same token and the provider would revoke the family (RFC 9700 §4.14.2).
-	tab, _ := ClaimTab(context.Background(), session)
+	c := &Client{claimed: make(chan struct{})}
+	go func() {
+		defer close(c.claimed)
+		c.tab, _ = ClaimTab(context.Background(), raw)
+	}()
+	session := &claimedStore{Store: raw, claimed: c.claimed}
 	m := spa.NewManager(spa.Options{
 		Fetcher: Fetcher{},
 		Stores: map[string]spa.Store{
@@ -50,7 +58,7 @@ func NewClient(dpop spa.DPoP) *Client {
 		Renewer: silentrefresh.New(&IframeFrame{}),
 		DPoP:    dpop,
 	})
-	c := &Client{Manager: m, tab: tab, Scheduler: silentrefresh.NewScheduler(m, silentrefresh.SchedulerOptions{})}
+	c.Manager, c.Scheduler = m, silentrefresh.NewScheduler(m, silentrefresh.SchedulerOptions{})
 	c.broadcast = NewBroadcast(m)
 	c.signOut = watchSignOut(m)
 	c.Scheduler.Start()
@@ -64,6 +72,7 @@ func (c *Client) Close() {
 	c.signOut()
 	c.broadcast.Close()
 	c.Scheduler.Stop()
+	<-c.claimed
 	if c.tab != nil {
 		c.tab.Close()
 	}

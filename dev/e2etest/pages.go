@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/oidcwasm/oidcwasm/silentrefresh"
 )
@@ -28,8 +29,15 @@ import (
 //	/e2e/csp/              index.html under StrictCSP (register it with
 //	                       ProviderOptions.RedirectPaths to sign in there)
 //	/e2e/nowasm/           index.html under StrictCSP without 'wasm-unsafe-eval'
+//	/e2e/held.html         index.html with oidc.js from /e2e/held-oidc/, whose
+//	                       oidc.wasm waits while held (below)
 //	/e2e/broken-oidc/*     oidc.js and wasm_exec.js of static/oidc/; oidc.wasm 404
 //	/e2e/mime-oidc/*       static/oidc/ with the wrong MIME type for oidc.wasm
+//	/e2e/held-oidc/*       static/oidc/; a request for oidc.wasm that carries the
+//	                       cookie e2e_hold=TOKEN waits until the page (or anyone)
+//	                       requests /e2e/held-oidc/release?token=TOKEN, so a test
+//	                       sees what the page does before the module runs, in
+//	                       every engine (a cookie is its browser context's own)
 //
 //go:embed pages
 var pageFS embed.FS
@@ -39,8 +47,9 @@ type pages struct {
 	staticDir string
 
 	mu       sync.Mutex
-	wasm     map[string]int // oidc.wasm requests per loader folder
-	requests []string       // every request's path and query, in order
+	wasm     map[string]int           // oidc.wasm requests per loader folder
+	requests []string                 // every request's path and query, in order
+	holds    map[string]chan struct{} // held-oidc: closed when released, by token
 }
 
 func newPages(staticDir string) (*pages, error) {
@@ -49,7 +58,7 @@ func newPages(staticDir string) (*pages, error) {
 		return nil, err
 	}
 	return &pages{files: http.StripPrefix(strings.TrimSuffix(TestPagePath, "/"), http.FileServerFS(sub)),
-		staticDir: staticDir, wasm: map[string]int{}}, nil
+		staticDir: staticDir, wasm: map[string]int{}, holds: map[string]chan struct{}{}}, nil
 }
 
 // StrictCSP is the policy of the test page at CSPPagePath: what README.md
@@ -96,7 +105,7 @@ func (p *pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rest := strings.TrimPrefix(r.URL.Path, TestPagePath)
 	folder, name, nested := strings.Cut(rest, "/")
-	if !nested || (folder != "broken-oidc" && folder != "mime-oidc") {
+	if !nested || (folder != "broken-oidc" && folder != "mime-oidc" && folder != "held-oidc") {
 		p.files.ServeHTTP(w, r)
 		return
 	}
@@ -104,10 +113,24 @@ func (p *pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "oidc.js", "wasm_exec.js":
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		http.ServeFile(w, r, filepath.Join(p.staticDir, "oidc", name))
+	case "release":
+		if folder == "held-oidc" {
+			close(p.hold(r.URL.Query().Get("token"), true))
+			return
+		}
+		http.NotFound(w, r)
 	case "oidc.wasm":
 		p.mu.Lock()
 		p.wasm[folder]++
 		p.mu.Unlock()
+		if c, err := r.Cookie("e2e_hold"); folder == "held-oidc" && err == nil {
+			select {
+			case <-p.hold(c.Value, false):
+			case <-r.Context().Done():
+				return
+			case <-time.After(TabTimeout):
+			}
+		}
 		if folder == "broken-oidc" {
 			http.NotFound(w, r)
 			return
@@ -117,6 +140,22 @@ func (p *pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// hold is the channel of a held-oidc token, made on first use; release
+// takes it out, so each token is released once.
+func (p *pages) hold(token string, release bool) chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ch, ok := p.holds[token]
+	if !ok {
+		ch = make(chan struct{})
+		p.holds[token] = ch
+	}
+	if release {
+		delete(p.holds, token)
+	}
+	return ch
 }
 
 func (p *pages) wasmRequests(folder string) int {

@@ -193,10 +193,15 @@
       },
     };
 
+    // The page does what an app does: configure and check the session at
+    // once, without waiting for the library to say it is ready (the
+    // bridge may answer both before its module runs, see the README's
+    // "Before the module runs"); when it is ready is taken on the side.
     (async function () {
       try {
-        await lib.ready();
-        var readyMs = performance.now();
+        var readyMs = NaN;
+        var ready = Promise.resolve(lib.ready()).then(function () { readyMs = performance.now(); });
+        ready.catch(function () {});
         await lib.configure();
         var configuredMs = performance.now();
         if (lib.watchRenewals) lib.watchRenewals(renew);
@@ -204,6 +209,7 @@
         var t0 = performance.now();
         var ok = cb ? await lib.callback() : await lib.restore();
         var t1 = performance.now();
+        await ready;
         report(cb ? "callback" : "load", { readyMs: readyMs, configuredMs: configuredMs,
           authMs: t1 - t0, doneMs: t1, authenticated: !!ok, isolated: fine, nav: navTiming(), resources: resources(),
           marks: marks() });

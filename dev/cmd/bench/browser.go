@@ -47,6 +47,23 @@ func openBrowser(ctx context.Context, execPath string) (*tab, error) {
 	return setupTab(bctx, cancel)
 }
 
+// openCold opens a Chromium of its own with the HTTP cache disabled (a
+// first visit) and starts loading url there; the caller closes the tab.
+func openCold(ctx context.Context, e *env, url string) (*tab, error) {
+	t, err := openBrowser(ctx, e.opts.chromium)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.setCacheDisabled(true); err == nil {
+		err = t.navigate(url)
+	}
+	if err != nil {
+		t.close()
+		return nil, err
+	}
+	return t, nil
+}
+
 // version is the browser's product name and version.
 func (t *tab) version() string {
 	v, err := chromedp.CallBrowser(t.ctx, browser.GetVersion, cdp.Empty{})

@@ -69,18 +69,12 @@ const (
 //     window.fetch.
 func mainFlow(ctx context.Context, e *env, s *site, lib string) (*mainSample, error) {
 	url := s.pageURL(lib, variantMain)
-	t, err := openBrowser(ctx, e.opts.chromium)
+	t, err := openCold(ctx, e, url)
 	if err != nil {
 		return nil, err
 	}
 	defer t.close()
 	sm := &mainSample{WarmFromCache: true, ColdFromNetwork: true}
-	if err := t.setCacheDisabled(true); err != nil {
-		return nil, err
-	}
-	if err := t.navigate(url); err != nil {
-		return nil, err
-	}
 	r, err := t.wait("load", time.Minute)
 	if err != nil {
 		return nil, err
@@ -394,6 +388,9 @@ func autoFlow(ctx context.Context, e *env, s *site, lib string) (*autoSample, er
 	return sm, nil
 }
 
+// browserFlows are the flows of the Chromium part, as -flows names them.
+var browserFlows = []string{"main", "floor", "goapp", "expiry", "auto", "dpop"}
+
 // browserReport is the Chromium part of the report.
 type browserReport struct {
 	Chromium string                     `json:"chromium"`
@@ -406,6 +403,9 @@ type browserReport struct {
 	// Floor is the start-up floors' flow (floor.go), by floor name.
 	Floor      map[string][]*floorSample `json:"floor,omitempty"`
 	FloorBytes map[string]int64          `json:"floor_bytes,omitempty"` // raw module sizes
+	// Goapp is the go-app start-up flow (goapp.go), by app.
+	Goapp      map[string][]*goappSample `json:"goapp,omitempty"`
+	GoappBytes map[string]int64          `json:"goapp_bytes,omitempty"` // raw app.wasm sizes
 	Errors     []string                  `json:"errors,omitempty"`
 	Notes      []string                  `json:"notes,omitempty"`
 	PeerNA     string                    `json:"peer_na,omitempty"`
@@ -419,8 +419,10 @@ func runBrowser(ctx context.Context, e *env) (*browserReport, error) {
 		return br, errors.New("static/oidc/oidc.wasm is missing: run make build")
 	}
 	var err error
-	if br.FloorBytes, err = buildFloors(ctx, e); err != nil {
-		return br, err
+	if e.opts.flow("floor") {
+		if br.FloorBytes, err = buildFloors(ctx, e); err != nil {
+			return br, err
+		}
 	}
 	run := slices.Clone(libs)
 	oct := filepath.Join(e.dev, "node_modules/oidc-client-ts/dist/browser/oidc-client-ts.min.js")
@@ -463,6 +465,9 @@ func runBrowser(ctx context.Context, e *env) (*browserReport, error) {
 	}
 	for i := range e.opts.runs {
 		for _, lib := range order(i) {
+			if !e.opts.flow("main") {
+				break
+			}
 			if ctx.Err() != nil {
 				return br, ctx.Err()
 			}
@@ -476,6 +481,9 @@ func runBrowser(ctx context.Context, e *env) (*browserReport, error) {
 			br.Main[lib] = append(br.Main[lib], sm)
 		}
 		for _, f := range floors {
+			if !e.opts.flow("floor") {
+				break
+			}
 			sm, err := floorFlow(ctx, e, s, f.name)
 			if err != nil {
 				fail(fmt.Sprintf("floor flow, %s, run %d", f.name, i+1), err)
@@ -484,7 +492,13 @@ func runBrowser(ctx context.Context, e *env) (*browserReport, error) {
 			br.Floor[f.name] = append(br.Floor[f.name], sm)
 		}
 	}
+	if e.opts.flow("goapp") {
+		runGoapp(ctx, e, br, fail)
+	}
 	for _, tabs := range []int{1, 3} {
+		if !e.opts.flow("expiry") {
+			break
+		}
 		for i := range e.opts.expiryRuns {
 			for _, lib := range order(i) {
 				if ctx.Err() != nil {
@@ -501,6 +515,9 @@ func runBrowser(ctx context.Context, e *env) (*browserReport, error) {
 		}
 	}
 	for i := range e.opts.autoRuns {
+		if !e.opts.flow("auto") {
+			break
+		}
 		for _, lib := range order(i) {
 			if ctx.Err() != nil {
 				return br, ctx.Err()
@@ -515,6 +532,9 @@ func runBrowser(ctx context.Context, e *env) (*browserReport, error) {
 		}
 	}
 	for i := range e.opts.runs {
+		if !e.opts.flow("dpop") {
+			break
+		}
 		fp, err := dpopFlow(ctx, e, s)
 		if err != nil {
 			fail(fmt.Sprintf("DPoP flow, run %d", i+1), err)

@@ -1,0 +1,8 @@
+//go:build !js
+
+package main
+
+import "github.com/oidcwasm/oidcwasm/dev/bench/goappsite"
+
+// site writes the app's static site (go run ./bench/bareapp -out DIR).
+func site() { goappsite.Main("bareapp") }
