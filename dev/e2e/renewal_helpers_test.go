@@ -175,6 +175,37 @@ func refreshTimes(log []e2etest.Exchange) []time.Time {
 	return out
 }
 
+// renewedExpiries are the distinct expiresAt of the tokenRefreshed events of
+// tabs, in order: one per token request the tabs made, since each answer
+// fires tokenRefreshed in the tab that asked. It waits (up to 5s) until
+// there are at least want of them, for answers still on their way.
+func renewedExpiries(t *testing.T, want int, tabs ...*e2etest.Tab) []time.Time {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		seen := map[int64]bool{}
+		for _, tab := range tabs {
+			for _, e := range events(tab, "tokenRefreshed") {
+				if ms, ok := e.Detail["expiresAt"].(float64); ok {
+					seen[int64(ms)] = true
+				}
+			}
+		}
+		if len(seen) >= want || time.Now().After(deadline) {
+			if len(seen) < want {
+				t.Errorf("%d refresh-token requests, but the tabs told of %d renewed tokens", want, len(seen))
+			}
+			out := make([]time.Time, 0, len(seen))
+			for ms := range seen {
+				out = append(out, time.UnixMilli(ms))
+			}
+			slices.SortFunc(out, time.Time.Compare)
+			return out
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // isPrefix reports whether a is a prefix of b.
 func isPrefix(a, b []string) bool {
 	return len(a) <= len(b) && slices.Equal(a, b[:len(a)])
