@@ -24,8 +24,8 @@ func TestTableStatuses(t *testing.T) {
 	br := &bench.Sizes{Raw: 8_000_000, Gzip: 2_000_000, Brotli: 1_460_000}
 	r := &benchReport{
 		Sizes: &sizesReport{
-			Bridge:     sizeEntry{Sizes: br},
-			OCT:        sizeEntry{Sizes: &bench.Sizes{Raw: 70_000, Gzip: 18_000, Brotli: 16_000}},
+			Bridge: sizeEntry{Sizes: br},
+			OCT:    sizeEntry{Sizes: &bench.Sizes{Raw: 70_000, Gzip: 18_000, Brotli: 16_000}},
 			// Over the raw budget by one byte, and far under any brotli figure:
 			// the raw bytes are the gate.
 			GoappDelta: sizeEntry{Sizes: &bench.Sizes{Raw: goappBudgetRaw + 1, Brotli: 10_000}},
