@@ -24,7 +24,13 @@ type popupOutcome struct {
 // its login form (no auto-login), signed out.
 func popupPage(t *testing.T) (*e2etest.Tab, *e2etest.Provider) {
 	t.Helper()
-	p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: time.Minute})
+	return popupPageWith(t, e2etest.ProviderOptions{AccessTokenLifetime: time.Minute})
+}
+
+// popupPageWith is popupPage with a provider started with o.
+func popupPageWith(t *testing.T, o e2etest.ProviderOptions) (*e2etest.Tab, *e2etest.Provider) {
+	t.Helper()
+	p := env.StartProvider(t, o)
 	if err := p.SetAutoLogin(""); err != nil {
 		t.Fatal(err)
 	}
@@ -171,15 +177,7 @@ func TestPopupOutsideAGestureIsBlocked(t *testing.T) {
 // comes over the popup channel, and the sign-in completes.
 func TestPopupSignInWhenTheProviderSeversTheOpener(t *testing.T) {
 	t.Parallel()
-	p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: time.Minute, OpenerPolicy: "same-origin"})
-	if err := p.SetAutoLogin(""); err != nil {
-		t.Fatal(err)
-	}
-	tab := env.NewTab(t)
-	tab.OpenTestPage()
-	tab.Configure(p.Config("p", nil))
-	tab.CheckAuth()
-	logOnFailure(t, p, tab)
+	tab, p := popupPageWith(t, e2etest.ProviderOptions{AccessTokenLifetime: time.Minute, OpenerPolicy: "same-origin"})
 	// The page's handle: what the library sees of the popup.
 	e2etest.Eval[any](tab, `(() => { const open = window.open; window.open = function () { return window.handle = open.apply(this, arguments); }; })()`)
 	before := tab.Location()
