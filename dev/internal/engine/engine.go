@@ -75,7 +75,8 @@ const (
 	CapMobile Capability = "mobile emulation"
 	// CapForcedReload: a reload that bypasses the cache and the service
 	// worker, as a user's shift-reload does. Classic WebDriver's refresh
-	// has no such option.
+	// has no such option, and Firefox 153's BiDi refuses
+	// browsingContext.reload's ignoreCache ("not supported yet").
 	CapForcedReload Capability = "forced reload (bypassing the cache and service worker)"
 )
 
