@@ -9,6 +9,7 @@ import (
 
 	"github.com/oidcwasm/oidcwasm/dev/demo"
 	"github.com/oidcwasm/oidcwasm/dev/e2etest"
+	"github.com/oidcwasm/oidcwasm/dev/internal/engine"
 )
 
 // Worker custody (custody: "worker", README "Worker custody (in progress)"):
@@ -82,21 +83,9 @@ func signInWorker(t *testing.T, tab *e2etest.Tab) map[string]e2etest.LoginRespon
 func TestWorkerCustodyModuleRunsInTheServiceWorker(t *testing.T) {
 	tab := env.NewTab(t)
 	openControlled(t, tab)
-	var st struct {
-		InstanceID  string             `json:"instanceId"`
-		Marks       map[string]float64 `json:"marks"`
-		MemoryBytes float64            `json:"memoryBytes"`
-	}
-	raw := e2etest.Eval[string](tab, `new Promise((resolve) => {
-  const ch = new MessageChannel();
-  ch.port1.onmessage = (e) => resolve(JSON.stringify(e.data.value));
-  navigator.serviceWorker.controller.postMessage({oidcwasm: "call", name: "stats", args: []}, [ch.port2]);
-})`)
-	if err := json.Unmarshal([]byte(raw), &st); err != nil {
-		t.Fatal(err)
-	}
+	st := workerStats(t, tab)
 	if st.InstanceID == "" || st.Marks["registered"] == 0 || st.MemoryBytes == 0 {
-		t.Fatalf("the worker's module did not run: %s", raw)
+		t.Fatalf("the worker's module did not run: %+v", st)
 	}
 	t.Logf("%s: worker script → module registered %.0f ms (instantiated at %.0f ms, install event at %.0f ms); wasm memory %.1f MB",
 		env.BrowserVersion(), st.Marks["registered"], st.Marks["instantiated"], st.Marks["install"], st.MemoryBytes/(1<<20))
@@ -104,6 +93,29 @@ func TestWorkerCustodyModuleRunsInTheServiceWorker(t *testing.T) {
 	if e2etest.Eval[bool](tab, `oidc.isAuthenticated("a")`) {
 		t.Fatal("signed in before any sign-in")
 	}
+}
+
+// workerStats are what oidc-sw.js says of itself ("stats"): an id per
+// worker start, its start-up moments (ms since the worker started) and the
+// module's memory.
+type workerStatsReply struct {
+	InstanceID  string             `json:"instanceId"`
+	Marks       map[string]float64 `json:"marks"`
+	MemoryBytes float64            `json:"memoryBytes"`
+}
+
+func workerStats(t *testing.T, tab *e2etest.Tab) workerStatsReply {
+	t.Helper()
+	raw := e2etest.Eval[string](tab, `new Promise((resolve) => {
+  const ch = new MessageChannel();
+  ch.port1.onmessage = (e) => resolve(JSON.stringify(e.data.value));
+  navigator.serviceWorker.controller.postMessage({oidcwasm: "call", name: "stats", args: []}, [ch.port2]);
+})`)
+	var st workerStatsReply
+	if err := json.Unmarshal([]byte(raw), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 // TestWorkerCustodyTokenStaysInTheWorker: after sign-in with worker
@@ -115,6 +127,7 @@ func TestWorkerCustodyTokenStaysInTheWorker(t *testing.T) {
 	tab := env.NewTab(t)
 	openControlled(t, tab)
 	signInWorker(t, tab)
+	t.Logf("%s: wasm memory after sign-in %.1f MB", env.BrowserVersion(), workerStats(t, tab).MemoryBytes/(1<<20))
 
 	env.Demo.ResetRequests()
 	r := tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
@@ -202,16 +215,20 @@ const attackerSearch = `(async () => {
 // a reload after the worker was unregistered (a browser without it).
 func TestWorkerCustodyUncontrolledPageIsUnavailableAndSendsNoToken(t *testing.T) {
 	for _, tt := range []struct {
-		name string
-		lose func(tab *e2etest.Tab)
+		name  string
+		needs engine.Capability
+		lose  func(tab *e2etest.Tab)
 	}{
-		{"forced reload", func(tab *e2etest.Tab) { tab.ForceReload() }},
-		{"worker unregistered", func(tab *e2etest.Tab) {
+		{"forced reload", engine.CapForcedReload, func(tab *e2etest.Tab) { tab.ForceReload() }},
+		{"worker unregistered", "", func(tab *e2etest.Tab) {
 			e2etest.Eval[any](tab, `navigator.serviceWorker.getRegistration().then((r) => r.unregister())`)
 			tab.Reload()
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.needs != "" {
+				env.Require(t, tt.needs)
+			}
 			tab := env.NewTab(t)
 			openControlled(t, tab)
 			signInWorker(t, tab)
