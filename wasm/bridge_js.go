@@ -30,10 +30,7 @@ func run() {
 		// The page's token cache first, so that a listener calling
 		// getAccessToken already sees the new session.
 		b.push(ev.ConfigID)
-		if ev.Warning != "" {
-			js.Global().Get("console").Call("warn", "oidcwasm: config "+strconv.Quote(ev.ConfigID)+": "+ev.Warning)
-		}
-		boot.Call("emit", string(ev.Type), eventDetail(ev))
+		emit(boot, ev)
 	})
 	boot.Call("register", b.object())
 	select {}
@@ -339,20 +336,9 @@ func (b *bridge) authorize(ctx context.Context, args []js.Value) (any, error) {
 	if err := b.pageCustody(id); err != nil {
 		return nil, err
 	}
-	opts, err := optionsArg(args, 1, id, "customParams", "returnUrl")
+	o, err := authorizeOptions(args, 1, id)
 	if err != nil {
 		return nil, err
-	}
-	var o spa.AuthorizeOptions
-	if o.CustomParams, err = customParams(opts, id); err != nil {
-		return nil, err
-	}
-	if v, ok := opts["returnUrl"]; ok && v != nil {
-		s, isStr := v.(string)
-		if !isStr {
-			return nil, &spa.Error{Code: spa.CodeInvalidConfig, ConfigID: id, Field: "returnUrl", Message: "must be a string, not " + jsType(v)}
-		}
-		o.ReturnURL = s
 	}
 	// The page the provider sends back to is Go's to answer: no early
 	// record until this page has gone (or the request failed).
@@ -364,6 +350,26 @@ func (b *bridge) authorize(ctx context.Context, args []js.Value) (any, error) {
 	}
 	b.client.Navigator.Assign(u)
 	return nil, nil
+}
+
+// authorizeOptions reads authorize's {customParams, returnUrl} at args[i].
+func authorizeOptions(args []js.Value, i int, id string) (spa.AuthorizeOptions, error) {
+	var o spa.AuthorizeOptions
+	opts, err := optionsArg(args, i, id, "customParams", "returnUrl")
+	if err != nil {
+		return o, err
+	}
+	if o.CustomParams, err = customParams(opts, id); err != nil {
+		return o, err
+	}
+	if v, ok := opts["returnUrl"]; ok && v != nil {
+		s, isStr := v.(string)
+		if !isStr {
+			return o, &spa.Error{Code: spa.CodeInvalidConfig, ConfigID: id, Field: "returnUrl", Message: "must be a string, not " + jsType(v)}
+		}
+		o.ReturnURL = s
+	}
+	return o, nil
 }
 
 // popupArgs reads authorizeWithPopUp's (authOptions?, popupOptions?,
@@ -674,20 +680,36 @@ func (b *bridge) routeOf(this js.Value, args []js.Value) any {
 // with (method GET when not a string) and returns the route entry the
 // request matches, with the method.
 func (b *bridge) routeEntry(args []js.Value) (m spa.RouteMatch, method string, ok bool) {
+	return matchRequestArgs(b.client.Manager, args, js.Global().Get("document").Get("baseURI"))
+}
+
+// matchRequestArgs is the entry of m's route table that the request
+// (args[0] url, args[1] method, GET when not a string) matches, a relative
+// URL resolved against base; the page's and the worker's one reading.
+func matchRequestArgs(m *spa.Manager, args []js.Value, base js.Value) (spa.RouteMatch, string, bool) {
 	v := arg(args, 0)
 	if v.Type() != js.TypeString {
 		return spa.RouteMatch{}, "", false
 	}
-	method = "GET"
+	method := "GET"
 	if a := arg(args, 1); a.Type() == js.TypeString {
 		method = a.String()
 	}
-	base, err := url.Parse(js.Global().Get("document").Get("baseURI").String())
+	u, err := url.Parse(base.String())
 	if err != nil {
 		return spa.RouteMatch{}, "", false
 	}
-	m, ok = b.client.MatchRequest(v.String(), method, base)
-	return m, method, ok
+	r, ok := m.MatchRequest(v.String(), method, u)
+	return r, method, ok
+}
+
+// emit hands ev to the JS side (oidc.js, or oidc-sw.js, which passes it
+// to its pages) and puts a warning in the console.
+func emit(boot js.Value, ev spa.Event) {
+	if ev.Warning != "" {
+		js.Global().Get("console").Call("warn", "oidcwasm: config "+strconv.Quote(ev.ConfigID)+": "+ev.Warning)
+	}
+	boot.Call("emit", string(ev.Type), eventDetail(ev))
 }
 
 // eventDetail is an event's detail object: configId and the facts, never a token.

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"net/url"
-	"strconv"
 	"syscall/js"
 
 	"github.com/oidcwasm/oidcwasm/spa"
@@ -38,10 +36,7 @@ func runWorker(boot js.Value) {
 		boot: boot,
 	}
 	w.m.Subscribe(func(ev spa.Event) {
-		if ev.Warning != "" {
-			js.Global().Get("console").Call("warn", "oidcwasm: config "+strconv.Quote(ev.ConfigID)+": "+ev.Warning)
-		}
-		boot.Call("emit", string(ev.Type), eventDetail(ev))
+		emit(boot, ev)
 	})
 	boot.Call("register", w.object())
 	select {}
@@ -156,20 +151,9 @@ func (w *worker) authorize(ctx context.Context, args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts, err := optionsArg(args, 1, id, "customParams", "returnUrl")
+	o, err := authorizeOptions(args, 1, id)
 	if err != nil {
 		return nil, err
-	}
-	var o spa.AuthorizeOptions
-	if o.CustomParams, err = customParams(opts, id); err != nil {
-		return nil, err
-	}
-	if v, ok := opts["returnUrl"]; ok && v != nil {
-		s, isStr := v.(string)
-		if !isStr {
-			return nil, &spa.Error{Code: spa.CodeInvalidConfig, ConfigID: id, Field: "returnUrl", Message: "must be a string, not " + jsType(v)}
-		}
-		o.ReturnURL = s
 	}
 	return w.m.Authorize(ctx, id, o)
 }
@@ -268,20 +252,8 @@ func (w *worker) routeHeaders(ctx context.Context, args []js.Value) (any, error)
 
 // routeEntry is the worker-custody entry a request (url, method) matches.
 // The worker's requests have absolute URLs; its own location is the base.
-func (w *worker) routeEntry(args []js.Value) (m spa.RouteMatch, method string, ok bool) {
-	v := arg(args, 0)
-	if v.Type() != js.TypeString {
-		return spa.RouteMatch{}, "", false
-	}
-	method = "GET"
-	if a := arg(args, 1); a.Type() == js.TypeString {
-		method = a.String()
-	}
-	base, err := url.Parse(js.Global().Get("location").Get("href").String())
-	if err != nil {
-		return spa.RouteMatch{}, "", false
-	}
-	m, ok = w.m.MatchRequest(v.String(), method, base)
+func (w *worker) routeEntry(args []js.Value) (spa.RouteMatch, string, bool) {
+	m, method, ok := matchRequestArgs(w.m, args, js.Global().Get("location").Get("href"))
 	if !ok {
 		return spa.RouteMatch{}, "", false
 	}
