@@ -22,7 +22,7 @@ build:
 	@mkdir -p static/oidc $(BUILD)
 	GOOS=js GOARCH=wasm $(GO) build $(WASMFLAGS) -o static/oidc/oidc.wasm ./wasm
 	cp $(GOROOT)/lib/wasm/wasm_exec.js static/oidc/wasm_exec.js
-	cp wasm/oidc.js wasm/oidc.d.ts static/oidc/
+	cp wasm/oidc.js wasm/oidc-sw.js wasm/oidc.d.ts static/oidc/
 	cp silentrefresh/silent-refresh.html silentrefresh/frontchannel-logout.html static/
 	cd dev && GOOS=js GOARCH=wasm $(GO) build $(WASMFLAGS) -o ../static/web/app.wasm ./demoapp
 	cd dev && $(GO) run ./demoapp -out ../static
@@ -117,6 +117,6 @@ mutate:
 	  GOFLAGS=-count=1 $(GO) run $(GREMLINS) unleash --timeout-coefficient 10 $$p || exit 1; done
 
 clean:
-	rm -rf $(BUILD) static/oidc/oidc.wasm static/oidc/oidc.wasm.br static/oidc/oidc.wasm.gz static/oidc/wasm_exec.js static/oidc/oidc.js static/oidc/oidc.d.ts \
+	rm -rf $(BUILD) static/oidc/oidc.wasm static/oidc/oidc.wasm.br static/oidc/oidc.wasm.gz static/oidc/wasm_exec.js static/oidc/oidc.js static/oidc/oidc-sw.js static/oidc/oidc.d.ts \
 	  static/silent-refresh.html static/frontchannel-logout.html static/web/app.wasm static/index.html static/app.js static/app-worker.js \
 	  static/app.css static/manifest.webmanifest static/wasm_exec.js

@@ -98,6 +98,14 @@ type Config struct {
 	// ends the session when the provider answers login_required.
 	CheckSession         bool
 	CheckSessionInterval time.Duration
+	// Custody says where the config's tokens live: CustodyPage (the zero
+	// value, "") in the page's module, CustodyWorker in a service worker
+	// that page scripts cannot read (JS: custody; see custody.go).
+	Custody string
+	// ExposeAccessToken lets getAccessToken hand a worker-custody config's
+	// access token to the page (JS: exposeAccessToken); only with
+	// CustodyWorker.
+	ExposeAccessToken bool
 	// Custom parameters added to the authorization, refresh-token and end-session requests.
 	CustomParamsAuthRequest         map[string]string
 	CustomParamsRefreshTokenRequest map[string]string
@@ -120,6 +128,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Storage == "" {
 		c.Storage = StorageSession
+		if c.WorkerCustody() {
+			c.Storage = StorageMemory // the worker's memory, never page storage
+		}
 	}
 	if c.ClockSkew == 0 {
 		c.ClockSkew = DefaultClockSkew
@@ -183,6 +194,9 @@ func (c *Config) validate() error {
 	case StorageSession, StorageLocal, StorageMemory:
 	default:
 		return configError(id, "storage", "%q is not one of session, local, memory", c.Storage)
+	}
+	if err := c.validateCustody(); err != nil {
+		return err
 	}
 	for i, r := range c.SecureRoutes {
 		if err := r.TokenOptions().validate(c, fmt.Sprintf("secureRoutes[%d]", i)); err != nil {

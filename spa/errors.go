@@ -22,6 +22,7 @@ const (
 	CodeUnsupported     = "unsupported_by_provider" // the provider's discovery lacks the endpoint the call needs
 	CodePopupBlocked    = "popup_blocked"           // the browser gave no window for the sign-in popup
 	CodePopupClosed     = "popup_closed"            // the user closed the sign-in popup before it answered
+	CodeInvalidRequest  = "invalid_request"         // a call the library cannot make as asked (fetch no-cors, a method worker custody lacks)
 )
 
 // Error is the one error type of oidcwasm. Code is stable (the Code* constants, or an OAuth 2.0

@@ -23,7 +23,7 @@ import (
 const FrontchannelLogoutStoreKey = "frontchannel-logout"
 
 // codeInvalidRequest is the code of a refused front-channel logout request.
-const codeInvalidRequest = "invalid_request"
+const codeInvalidRequest = CodeInvalidRequest
 
 // frontchannelRequest is one load of the front-channel logout page, as the
 // page wrote it down: the facts, not a verdict.

@@ -111,3 +111,18 @@ func (m *Manager) takeTx(state string) (*transaction, error) {
 	}
 	return t, nil
 }
+
+// PendingResponse reports whether raw is an authorization response whose
+// state is a pending transaction of this Manager, without using it up:
+// the service worker of worker custody completes only its own responses
+// and leaves the page's to the page.
+func (m *Manager) PendingResponse(raw string) bool {
+	state, ok := CallbackState(raw)
+	if !ok {
+		return false
+	}
+	m.txMu.Lock()
+	defer m.txMu.Unlock()
+	_, ok = m.readTx(txPrefix + state)
+	return ok
+}

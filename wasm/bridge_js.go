@@ -14,6 +14,10 @@ import (
 
 // run registers the implementation with oidc.js and keeps the program alive.
 func run() {
+	if w := workerBoot(); w.Type() == js.TypeObject {
+		runWorker(w) // in oidc-sw.js: worker custody
+		return
+	}
 	boot := js.Global().Get("__oidcwasm_boot")
 	if boot.Type() != js.TypeObject {
 		js.Global().Get("console").Call("error", "oidcwasm: load oidc.wasm through oidc.js")
@@ -26,10 +30,7 @@ func run() {
 		// The page's token cache first, so that a listener calling
 		// getAccessToken already sees the new session.
 		b.push(ev.ConfigID)
-		if ev.Warning != "" {
-			js.Global().Get("console").Call("warn", "oidcwasm: config "+strconv.Quote(ev.ConfigID)+": "+ev.Warning)
-		}
-		boot.Call("emit", string(ev.Type), eventDetail(ev))
+		emit(boot, ev)
 	})
 	boot.Call("register", b.object())
 	select {}
@@ -101,6 +102,7 @@ func (b *bridge) object() js.Value {
 		"logoffAndRevokeTokens": b.logoffAndRevokeTokens,
 		"routeHeaders":          b.routeHeaders,
 		"checkAuthAfterEarly":   b.checkAuthAfterEarly,
+		"checkAuthWith":         b.checkAuthWith,
 	}
 	for name, fn := range async {
 		o.Set(name, js.FuncOf(func(this js.Value, args []js.Value) any {
@@ -113,6 +115,9 @@ func (b *bridge) object() js.Value {
 	o.Set("authorizeWithPopUp", js.FuncOf(func(this js.Value, args []js.Value) any {
 		args = append([]js.Value(nil), args...)
 		id, ao, po, err := popupArgs(args)
+		if err == nil {
+			err = b.pageCustody(id)
+		}
 		var popup js.Value
 		if err == nil {
 			popup, err = web.OpenPopup(id, po)
@@ -220,7 +225,7 @@ func (b *bridge) configure(ctx context.Context, args []js.Value) (any, error) {
 	}
 	ids := b.client.ConfigIDs()
 	b.early.configured(arg(args, 0), read)
-	b.boot.Call("configured", b.client.ResolveConfigID("")) // the default config, by spa's rule
+	b.boot.Call("configured", b.client.ResolveConfigID(""), b.workerConfigIDs()) // the default config, by spa's rule
 	for _, id := range ids {
 		b.push(id)
 	}
@@ -328,20 +333,12 @@ func (b *bridge) authorize(ctx context.Context, args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts, err := optionsArg(args, 1, id, "customParams", "returnUrl")
+	if err := b.pageCustody(id); err != nil {
+		return nil, err
+	}
+	o, err := authorizeOptions(args, 1, id)
 	if err != nil {
 		return nil, err
-	}
-	var o spa.AuthorizeOptions
-	if o.CustomParams, err = customParams(opts, id); err != nil {
-		return nil, err
-	}
-	if v, ok := opts["returnUrl"]; ok && v != nil {
-		s, isStr := v.(string)
-		if !isStr {
-			return nil, &spa.Error{Code: spa.CodeInvalidConfig, ConfigID: id, Field: "returnUrl", Message: "must be a string, not " + jsType(v)}
-		}
-		o.ReturnURL = s
 	}
 	// The page the provider sends back to is Go's to answer: no early
 	// record until this page has gone (or the request failed).
@@ -353,6 +350,26 @@ func (b *bridge) authorize(ctx context.Context, args []js.Value) (any, error) {
 	}
 	b.client.Navigator.Assign(u)
 	return nil, nil
+}
+
+// authorizeOptions reads authorize's {customParams, returnUrl} at args[i].
+func authorizeOptions(args []js.Value, i int, id string) (spa.AuthorizeOptions, error) {
+	var o spa.AuthorizeOptions
+	opts, err := optionsArg(args, i, id, "customParams", "returnUrl")
+	if err != nil {
+		return o, err
+	}
+	if o.CustomParams, err = customParams(opts, id); err != nil {
+		return o, err
+	}
+	if v, ok := opts["returnUrl"]; ok && v != nil {
+		s, isStr := v.(string)
+		if !isStr {
+			return o, &spa.Error{Code: spa.CodeInvalidConfig, ConfigID: id, Field: "returnUrl", Message: "must be a string, not " + jsType(v)}
+		}
+		o.ReturnURL = s
+	}
+	return o, nil
 }
 
 // popupArgs reads authorizeWithPopUp's (authOptions?, popupOptions?,
@@ -402,6 +419,9 @@ func (b *bridge) getAccessToken(ctx context.Context, args []js.Value) (any, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := b.pageCustody(id); err != nil {
+		return nil, err
+	}
 	opts, err := optionsArg(args, 1, id, "resource", "scope", "tokenParams")
 	if err != nil {
 		return nil, err
@@ -438,6 +458,9 @@ func (b *bridge) routeHeaders(ctx context.Context, args []js.Value) (any, error)
 	if !ok {
 		return nil, nil
 	}
+	if err := b.pageCustody(m.ConfigID); err != nil {
+		return nil, err // oidc.fetch on a page the worker does not control
+	}
 	h, ok, err := b.client.RouteHeaders(ctx, m, method, args[0].String(), arg(args, 2).Truthy())
 	if err != nil || !ok {
 		return nil, err
@@ -456,6 +479,9 @@ func (b *bridge) routeProof(this js.Value, args []js.Value) any {
 	m, method, ok := b.routeEntry(args)
 	if !ok {
 		return js.Null()
+	}
+	if b.pageCustody(m.ConfigID) != nil {
+		return js.Null() // routeHeaders says why
 	}
 	auth, input, key, ok := b.client.RouteProof(m, method, args[0].String())
 	ck, isWeb := key.(interface{ CryptoKey() js.Value })
@@ -485,6 +511,9 @@ func (b *bridge) routeAnswer(this js.Value, args []js.Value) any {
 func (b *bridge) session(args []js.Value) (*spa.Session, error) {
 	id, err := configIDArg(args, 0)
 	if err != nil {
+		return nil, err
+	}
+	if err := b.pageCustody(id); err != nil {
 		return nil, err
 	}
 	return b.client.Session(id)
@@ -518,12 +547,18 @@ func (b *bridge) isAuthenticated(ctx context.Context, args []js.Value) (any, err
 	if _, err := b.client.Config(id); err != nil {
 		return nil, err
 	}
+	if err := b.pageCustody(id); err != nil {
+		return nil, err
+	}
 	return b.client.IsAuthenticated(id), nil
 }
 
 func (b *bridge) forceRefreshSession(ctx context.Context, args []js.Value) (any, error) {
 	id, err := configIDArg(args, 0)
 	if err != nil {
+		return nil, err
+	}
+	if err := b.pageCustody(id); err != nil {
 		return nil, err
 	}
 	s, err := b.client.Renew(ctx, id)
@@ -537,6 +572,9 @@ func (b *bridge) revoke(hint string) func(ctx context.Context, args []js.Value) 
 	return func(ctx context.Context, args []js.Value) (any, error) {
 		id, err := configIDArg(args, 0)
 		if err != nil {
+			return nil, err
+		}
+		if err := b.pageCustody(id); err != nil {
 			return nil, err
 		}
 		tok, err := stringArg(args, 1, "token")
@@ -554,7 +592,7 @@ func (b *bridge) revoke(hint string) func(ctx context.Context, args []js.Value) 
 // logoff ends the local session and navigates to the end-session endpoint;
 // a provider without one leaves the page where it is, signed out.
 func (b *bridge) logoff(ctx context.Context, args []js.Value) (any, error) {
-	id, o, err := endSessionArgs(args)
+	id, o, err := b.endSessionArgs(args)
 	if err != nil {
 		return nil, err
 	}
@@ -573,6 +611,9 @@ func (b *bridge) logoffLocal(ctx context.Context, args []js.Value) (any, error) 
 	if err != nil {
 		return nil, err
 	}
+	if err := b.pageCustody(id); err != nil {
+		return nil, err
+	}
 	return nil, b.client.LogoffLocal(id)
 }
 
@@ -580,7 +621,7 @@ func (b *bridge) logoffLocal(ctx context.Context, args []js.Value) (any, error) 
 // end-session endpoint; a failed revocation went out as an error event, and
 // rejects the call only when there is no navigation to make.
 func (b *bridge) logoffAndRevokeTokens(ctx context.Context, args []js.Value) (any, error) {
-	id, o, err := endSessionArgs(args)
+	id, o, err := b.endSessionArgs(args)
 	if err != nil {
 		return nil, err
 	}
@@ -593,7 +634,7 @@ func (b *bridge) logoffAndRevokeTokens(ctx context.Context, args []js.Value) (an
 }
 
 // endSessionArgs reads (configId?, {customParams}?).
-func endSessionArgs(args []js.Value) (string, spa.EndSessionOptions, error) {
+func (b *bridge) endSessionArgs(args []js.Value) (string, spa.EndSessionOptions, error) {
 	var o spa.EndSessionOptions
 	id, err := configIDArg(args, 0)
 	if err != nil {
@@ -604,6 +645,9 @@ func endSessionArgs(args []js.Value) (string, spa.EndSessionOptions, error) {
 		return "", o, err
 	}
 	o.CustomParams, err = customParams(opts, id)
+	if err == nil {
+		err = b.pageCustody(id)
+	}
 	return id, o, err
 }
 
@@ -619,7 +663,8 @@ func (b *bridge) matchRoute(this js.Value, args []js.Value) any {
 
 // routeOf is oidc.fetch's lookup: [configId, followRedirects, the entry's
 // URL as configured, the key of the token it gets ("" for the login's),
-// whether the config uses DPoP] for a request (url, method), or null. The
+// whether the config uses DPoP, whether its tokens are in the service
+// worker] for a request (url, method), or null. The
 // key is opaque to oidc.js: it only looks the token up in the cache push
 // fills. A DPoP request needs a proof from Go each time, so no cache.
 func (b *bridge) routeOf(this js.Value, args []js.Value) any {
@@ -627,27 +672,44 @@ func (b *bridge) routeOf(this js.Value, args []js.Value) any {
 	if !ok {
 		return js.Null()
 	}
-	return []any{m.ConfigID, m.Route.FollowRedirects, m.Route.URL, m.Route.TokenOptions().Key(), b.client.DPoP(m.ConfigID)}
+	c, _ := b.client.Config(m.ConfigID)
+	return []any{m.ConfigID, m.Route.FollowRedirects, m.Route.URL, m.Route.TokenOptions().Key(), b.client.DPoP(m.ConfigID), c.WorkerCustody()}
 }
 
 // routeEntry reads the (url, method) every route call of oidc.js starts
 // with (method GET when not a string) and returns the route entry the
 // request matches, with the method.
 func (b *bridge) routeEntry(args []js.Value) (m spa.RouteMatch, method string, ok bool) {
+	return matchRequestArgs(b.client.Manager, args, js.Global().Get("document").Get("baseURI"))
+}
+
+// matchRequestArgs is the entry of m's route table that the request
+// (args[0] url, args[1] method, GET when not a string) matches, a relative
+// URL resolved against base; the page's and the worker's one reading.
+func matchRequestArgs(m *spa.Manager, args []js.Value, base js.Value) (spa.RouteMatch, string, bool) {
 	v := arg(args, 0)
 	if v.Type() != js.TypeString {
 		return spa.RouteMatch{}, "", false
 	}
-	method = "GET"
+	method := "GET"
 	if a := arg(args, 1); a.Type() == js.TypeString {
 		method = a.String()
 	}
-	base, err := url.Parse(js.Global().Get("document").Get("baseURI").String())
+	u, err := url.Parse(base.String())
 	if err != nil {
 		return spa.RouteMatch{}, "", false
 	}
-	m, ok = b.client.MatchRequest(v.String(), method, base)
-	return m, method, ok
+	r, ok := m.MatchRequest(v.String(), method, u)
+	return r, method, ok
+}
+
+// emit hands ev to the JS side (oidc.js, or oidc-sw.js, which passes it
+// to its pages) and puts a warning in the console.
+func emit(boot js.Value, ev spa.Event) {
+	if ev.Warning != "" {
+		js.Global().Get("console").Call("warn", "oidcwasm: config "+strconv.Quote(ev.ConfigID)+": "+ev.Warning)
+	}
+	boot.Call("emit", string(ev.Type), eventDetail(ev))
 }
 
 // eventDetail is an event's detail object: configId and the facts, never a token.

@@ -94,6 +94,8 @@ var configFields = map[string]fieldParser{
 	"usePushedAuthorisationRequests":  func(p *fieldReader, c *spa.Config) { c.UsePushedAuthorisationRequests = p.boolean() },
 	"frontchannelLogoutUrl":           func(p *fieldReader, c *spa.Config) { c.FrontchannelLogoutURL = p.str() },
 	"checkSession":                    func(p *fieldReader, c *spa.Config) { c.CheckSession = p.boolean() },
+	"custody":                         func(p *fieldReader, c *spa.Config) { c.Custody = p.str() },
+	"exposeAccessToken":               func(p *fieldReader, c *spa.Config) { c.ExposeAccessToken = p.boolean() },
 	"checkSessionIntervalInSeconds": func(p *fieldReader, c *spa.Config) {
 		if s := p.number(); s <= 0 && p.err == nil {
 			p.fail("must be a positive number of seconds")

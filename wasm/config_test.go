@@ -24,6 +24,7 @@ func TestParseConfigsReadsEveryField(t *testing.T) {
 		"customParamsRefreshTokenRequest": map[string]any{"resource": "x"},
 		"customParamsEndSessionRequest":   map[string]any{"logout_hint": "y"},
 		"frontchannelLogoutUrl":           "https://app.example/fc.html", "checkSession": true, "checkSessionIntervalInSeconds": 0.5,
+		"custody": "worker", "exposeAccessToken": true,
 	} {
 		obj[k] = v
 	}
@@ -37,7 +38,7 @@ func TestParseConfigsReadsEveryField(t *testing.T) {
 		!c.DisableAutoUserInfo || c.SecureRoutes[0].URL != "https://api.example/" || c.CustomParamsAuthRequest["max_age"] != "30" ||
 		c.CustomParamsAuthRequest["flag"] != "true" || c.CustomParamsRefreshTokenRequest["resource"] != "x" ||
 		c.CustomParamsEndSessionRequest["logout_hint"] != "y" || c.FrontchannelLogoutURL != "https://app.example/fc.html" ||
-		!c.CheckSession || c.CheckSessionInterval != 500*time.Millisecond {
+		!c.CheckSession || c.CheckSessionInterval != 500*time.Millisecond || c.Custody != spa.CustodyWorker || !c.ExposeAccessToken {
 		t.Fatalf("parsed %+v", c)
 	}
 }
@@ -58,6 +59,8 @@ func TestParseConfigsRejectsBadTypesNamingTheField(t *testing.T) {
 		{"negative skew", map[string]any{"clockSkewInSeconds": -1.0}, "clockSkewInSeconds"},
 		{"object in custom params", map[string]any{"customParamsAuthRequest": map[string]any{"x": []any{}}}, "customParamsAuthRequest.x"},
 		{"typo clientID", map[string]any{"clientID": "spa"}, "clientID"},
+		{"boolean as custody", map[string]any{"custody": true}, "custody"},
+		{"string as exposeAccessToken", map[string]any{"exposeAccessToken": "yes"}, "exposeAccessToken"},
 		{"zero timeoutFactor", map[string]any{"timeoutFactor": 0.0}, "timeoutFactor"},
 		{"zero check-session interval", map[string]any{"checkSessionIntervalInSeconds": 0.0}, "checkSessionIntervalInSeconds"},
 		{"string as checkSession", map[string]any{"checkSession": "true"}, "checkSession"},

@@ -60,6 +60,15 @@ declare global {
     checkSession?: boolean;
     /** Default 3. */
     checkSessionIntervalInSeconds?: number;
+    /** Where the tokens live. "page" (default): in the page's module. "worker": only in the
+     * service worker oidc/oidc-sw.js, which adds them to the requests of the pages it controls;
+     * getAccessToken rejects with token_in_worker, and a page the worker does not control reports
+     * worker_unavailable and sends no token. storage must be left out (the worker's memory), and
+     * dpop, checkSession and frontchannelLogoutUrl are not supported with it yet. */
+    custody?: "page" | "worker";
+    /** With custody "worker": let getAccessToken hand the access token to the page. Default false;
+     * invalid_config with custody "page". */
+    exposeAccessToken?: boolean;
   }
 
   /** One config's state after checkAuth (angular-auth-oidc-client's LoginResponse). */
@@ -109,7 +118,8 @@ declare global {
     name: "OidcError";
     /** invalid_config, login_required, state_mismatch, nonce_mismatch, iss_mismatch,
      * invalid_id_token, invalid_response, invalid_request, redirect_blocked, timeout, network,
-     * popup_blocked, popup_closed,
+     * popup_blocked, popup_closed, token_in_worker (getAccessToken of a config with custody
+     * "worker"), worker_unavailable (a custody "worker" config on a page its worker does not control),
      * storage_error (a storage write was refused), unsupported_by_provider (discovery lacks the
      * endpoint), or the provider's OAuth error code. */
     code: string;

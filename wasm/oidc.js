@@ -51,6 +51,20 @@
   var routes = new Map();
   var defaultConfigId = null;
 
+  // Worker custody (custody: "worker"; oidc-sw.js, wasm/worker_js.go and
+  // wasm/custody_js.go): Go names the configs whose tokens live in the
+  // service worker. Their calls go to the worker while it controls this
+  // page, else to Go here, which rejects them with worker_unavailable; no
+  // custody or route rule is decided in this file.
+  var workerIds = [];
+  var workerConfigs = null; // the last configure() input of a set with worker custody
+  var swc = typeof navigator !== "undefined" && navigator.serviceWorker ? navigator.serviceWorker : null;
+  var swRegistered = null;
+  function controller() { return swc ? swc.controller : null; }
+  function isWorkerConfig(configId) {
+    return workerIds.indexOf(configId == null ? defaultConfigId : configId) >= 0;
+  }
+
   var boot = {
     // Called by oidc.wasm with its implementation object.
     register: null,
@@ -69,14 +83,104 @@
       if (token) tokens.set(prefix, { token: token, renewAt: renewAt });
       (apis || []).forEach(function (a) { tokens.set(prefix + a[0], { token: a[1], renewAt: a[2] }); });
     },
-    // Called by oidc.wasm after configure: the set changed.
-    configured: function (firstConfigId) {
+    // Called by oidc.wasm after configure: the set changed; workers are the
+    // configs whose tokens live in the service worker (custody "worker").
+    configured: function (firstConfigId, workers) {
       defaultConfigId = firstConfigId;
+      workerIds = workers || [];
       tokens.clear();
       routes.clear();
     },
   };
   globalThis.__oidcwasm_boot = boot;
+
+  // A call to the service worker that controls the page, answered on a port.
+  // Every call carries the set's configure() input, for a worker the browser
+  // stopped and started again.
+  var workerConfigured = Promise.resolve();
+  function callWorker(name, args) {
+    var c = controller();
+    return new Promise(function (resolve, reject) {
+      var ch = new MessageChannel();
+      ch.port1.onmessage = function (e) {
+        ch.port1.close();
+        if (e.data && e.data.error) reject(errorFrom(e.data.error));
+        else resolve(e.data ? e.data.value : undefined);
+      };
+      c.postMessage({ oidcwasm: "call", name: name, args: Array.prototype.slice.call(args), configs: workerConfigs }, [ch.port2]);
+    });
+  }
+  function toWorker(name, args) {
+    // After the set's configure reached the worker (a failed one rejected
+    // configure(); the worker then gets the set with this call).
+    var call = function () { return callWorker(name, args); };
+    return workerConfigured.then(call, call);
+  }
+  function errorFrom(o) {
+    var e = new Error(o.message);
+    e.name = "OidcError";
+    e.code = o.code;
+    e.configId = o.configId;
+    if (o.field) e.field = o.field;
+    if (o.description) e.description = o.description;
+    return e;
+  }
+  if (swc) {
+    // The worker's events (never a token), and a worker that took control
+    // of this page after it was configured (its first load): hand it the set.
+    swc.addEventListener("message", function (e) {
+      var d = e.data;
+      if (d && d.oidcwasm === "event" && typeof d.type === "string") {
+        oidc.dispatchEvent(new CustomEvent(d.type, { detail: d.detail }));
+      }
+    });
+    swc.startMessages();
+    swc.addEventListener("controllerchange", function () {
+      if (workerConfigs !== null && controller()) {
+        workerConfigured = callWorker("configure", [workerConfigs]).catch(lateError);
+      }
+    });
+  }
+  // registerWorker registers oidc-sw.js (beside this script) for the whole
+  // origin, once; the page it is registered from is not controlled until it
+  // activates and claims it.
+  function registerWorker() {
+    if (!swc || swRegistered) return;
+    swRegistered = swc.register(new URL("oidc-sw.js", base).href, { scope: "/" }).catch(function (e) {
+      console.error("oidcwasm: cannot register the service worker oidc-sw.js: " + (e && e.message));
+    });
+  }
+  // After Go configured a set with worker custody: the worker gets it too.
+  function configureWorker(configs) {
+    if (workerIds.length === 0) {
+      workerConfigs = null;
+      return;
+    }
+    workerConfigs = configs;
+    registerWorker();
+    if (!controller()) return; // checkAuth and each call report worker_unavailable
+    workerConfigured = callWorker("configure", [configs]);
+    return workerConfigured;
+  }
+  // checkAuth of a set with worker custody: the worker completes its own
+  // authorization response (and says which address replaces it) and
+  // restores its sessions; Go here does the rest and reports the worker's
+  // configs as the worker answered, or worker_unavailable.
+  async function checkAuthWithWorker(url) {
+    await oidc.ready;
+    var raw = url == null ? location.href : String(url);
+    var fromWorker = null;
+    if (controller()) {
+      var w = await toWorker("checkAuth", [raw]);
+      if (w.clean) {
+        if (raw === location.href) history.replaceState(history.state, "", w.clean);
+        raw = w.clean;
+      }
+      if (w.error) throw errorFrom(w.error);
+      fromWorker = w.results;
+    }
+    return impl.checkAuthWith(url == null ? undefined : raw, fromWorker);
+  }
 
   // The three downloads never wait on each other: oidc.wasm is fetched and
   // compiled (streaming) while wasm_exec.js loads, so the module is usually
@@ -369,7 +473,7 @@
       waiting.push({ name: "checkAuthAfterEarly", args: [url, signedIn], resolve: null });
       p = Promise.resolve(a);
     } else {
-      p = askGoToCheckAuth.apply(null, arguments);
+      p = workerIds.length > 0 ? checkAuthWithWorker(url) : askGoToCheckAuth.apply(null, arguments);
     }
     var done = function () { mark("checkedAuth"); };
     p.then(done, done);
@@ -403,7 +507,7 @@
         p = Promise.resolve();
       }
     }
-    if (!p) p = askGoToConfigure.apply(null, arguments);
+    if (!p) p = askGoToConfigure.apply(null, arguments).then(function () { return configureWorker(configs); });
     p.then(done, done);
     return p;
   };
@@ -471,6 +575,9 @@
     var entry = route(req.url, req.method.toUpperCase());
     // No route, no token; a caller's own Authorization header is left alone.
     if (entry === null || req.headers.has("Authorization")) return globalThis.fetch(req);
+    // A worker-custody route: the worker that controls the page adds the
+    // token; without one, Go (headers below) rejects with worker_unavailable.
+    if (entry[5] && controller()) return globalThis.fetch(req);
     var configId = entry[0];
     if (req.mode === "no-cors") {
       // The browser would drop the Authorization header without a word.
@@ -550,6 +657,23 @@
     }
     return resp;
   }
+
+  // The calls about one config (its configId at the index given) go to the
+  // service worker when that config has worker custody and the worker
+  // controls the page; authorize navigates to the URL the worker made.
+  var configIdAt = { authorize: 0, authorizeWithPopUp: 2, getAccessToken: 0, getIdToken: 0, getUserData: 0,
+    isAuthenticated: 0, forceRefreshSession: 0, revokeAccessToken: 0, revokeRefreshToken: 0, logoff: 0,
+    logoffLocal: 0, logoffAndRevokeTokens: 0 };
+  Object.keys(configIdAt).forEach(function (name) {
+    var inPage = oidc[name];
+    oidc[name] = function () {
+      if (workerIds.length === 0 || !isWorkerConfig(arguments[configIdAt[name]]) || !controller()) {
+        return inPage.apply(null, arguments);
+      }
+      var p = toWorker(name, arguments);
+      return name === "authorize" ? p.then(function (u) { location.assign(u); }) : p;
+    };
+  });
 
   globalThis.oidc = oidc;
 })();

@@ -39,6 +39,11 @@ func staticHandler(dir string, landing http.Handler) http.Handler {
 		}
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if name == "/oidc/oidc-sw.js" {
+			// Worker custody: oidc.js registers the worker for the whole
+			// origin, above its own folder (README, "Worker custody").
+			w.Header().Set("Service-Worker-Allowed", "/")
+		}
 		if strings.HasSuffix(name, ".wasm") {
 			w.Header().Set("Content-Type", "application/wasm")
 			w.Header().Add("Vary", "Accept-Encoding")

@@ -126,6 +126,17 @@ func (tb *Tab) Reload() {
 	}
 }
 
+// ForceReload reloads bypassing the cache and the service worker, as a
+// user's shift-reload, and waits for the page to load. The test is skipped
+// where the engine cannot (classic WebDriver: see Env.Require).
+func (tb *Tab) ForceReload() {
+	tb.T.Helper()
+	tb.env.Require(tb.T, engine.CapForcedReload)
+	if err := tb.page.ForceReload(tb.Ctx); err != nil {
+		tb.T.Fatalf("forced reload: %v", err)
+	}
+}
+
 // Click clicks the element matching the CSS selector as a user would.
 func (tb *Tab) Click(selector string) {
 	tb.T.Helper()

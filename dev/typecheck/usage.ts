@@ -24,6 +24,11 @@ async function signIn(): Promise<void> {
     secureRoutes: ["https://api.example.com/v1", { url: "https://api.example.com/v2", methods: ["POST"], followRedirects: true },
       { url: "https://orders.example.com/", resource: "https://orders.example.com", scope: "orders.read", tokenParams: { v: 2 }, anonymous: true }],
   });
+  await oidc.configure([
+    { configId: "vault", authority: "https://login.example.com", clientId: "vault", redirectUrl: location.origin + "/",
+      custody: "worker", exposeAccessToken: false, secureRoutes: ["https://vault.example.com/"] },
+    { configId: "plain", authority: "https://login.example.com", clientId: "plain", redirectUrl: location.origin + "/", custody: "page" },
+  ]);
   try {
     const [state] = await oidc.checkAuth();
     if (!state.isAuthenticated) await oidc.authorize();

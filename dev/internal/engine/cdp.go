@@ -147,6 +147,18 @@ func (p *cdpPage) Reload(ctx context.Context) error {
 	return chromedp.Do(c, chromedp.Reload())
 }
 
+func (p *cdpPage) ForceReload(ctx context.Context) error {
+	return forceReload(ctx, p, func() error {
+		c, done := p.in(ctx)
+		defer done()
+		ignoreCache := true
+		return chromedp.Do(c, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, page.Reload, page.ReloadParams{IgnoreCache: &ignoreCache})
+			return err
+		}))
+	})
+}
+
 func (p *cdpPage) Eval(ctx context.Context, expr string) (string, error) {
 	c, done := p.in(ctx)
 	defer done()

@@ -73,6 +73,11 @@ const (
 	// CapMobile: emulating a phone (touch, the viewport meta tag), beyond
 	// the window's size.
 	CapMobile Capability = "mobile emulation"
+	// CapForcedReload: a reload that bypasses the cache and the service
+	// worker, as a user's shift-reload does. Classic WebDriver's refresh
+	// has no such option, and Firefox 153's BiDi refuses
+	// browsingContext.reload's ignoreCache ("not supported yet").
+	CapForcedReload Capability = "forced reload (bypassing the cache and service worker)"
 )
 
 // ErrUnsupported is wrapped by the error of a call the engine cannot do.
@@ -116,6 +121,10 @@ type Page interface {
 	Navigate(ctx context.Context, url string) error
 	// Reload reloads the document and waits for the load event.
 	Reload(ctx context.Context) error
+	// ForceReload reloads bypassing the cache and the service worker (a
+	// user's shift-reload) and waits for the load event; an engine without
+	// CapForcedReload returns an error wrapping ErrUnsupported.
+	ForceReload(ctx context.Context) error
 	// Eval evaluates expr, a JavaScript expression whose value, or the value
 	// of the Promise it gives, is a string, in the top-level document, and
 	// returns that string. A throw or rejection is an error (*EvalError).

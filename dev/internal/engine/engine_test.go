@@ -191,6 +191,17 @@ func TestEveryEngineDoesWhatTheHarnessNeeds(t *testing.T) {
 			if err := p.Reload(ctx); err != nil {
 				t.Fatal(err)
 			}
+			if b.Supports(CapForcedReload) {
+				p.Eval(ctx, `(window.beforeForcedReload = 1, "")`)
+				if err := p.ForceReload(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if got, _ := p.Eval(ctx, `String(window.beforeForcedReload) + " " + document.readyState`); got != "undefined complete" {
+					t.Errorf("after ForceReload: %q, want a new document that has loaded", got)
+				}
+			} else if err := p.ForceReload(ctx); !errors.Is(err, ErrUnsupported) {
+				t.Errorf("ForceReload without the capability: %v, want ErrUnsupported", err)
+			}
 
 			if b.Supports(CapConsole) {
 				msgs, _ := p.Console()

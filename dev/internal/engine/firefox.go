@@ -360,6 +360,10 @@ func (p *bidiPage) Reload(ctx context.Context) error {
 	return p.b.conn.call(ctx, "browsingContext.reload", map[string]any{"context": p.context, "wait": "complete"}, nil)
 }
 
+// ForceReload: Firefox 153's BiDi refuses browsingContext.reload's
+// ignoreCache ("not supported yet").
+func (p *bidiPage) ForceReload(ctx context.Context) error { return Unsupported(Firefox, CapForcedReload) }
+
 func (p *bidiPage) evaluate(ctx context.Context, expr string, await, gesture bool) (evaluateResult, error) {
 	var r evaluateResult
 	err := p.b.conn.call(ctx, "script.evaluate", map[string]any{

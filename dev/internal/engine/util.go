@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 type atomicBool = atomic.Bool
@@ -80,4 +82,27 @@ func originOf(raw string) string {
 		return raw
 	}
 	return u.Scheme + "://" + u.Host
+}
+
+// forceReload runs send, which starts a reload that waits for nothing, and
+// waits until p has a new document that has loaded: a mark set on the old
+// one is gone.
+func forceReload(ctx context.Context, p Page, send func() error) error {
+	if _, err := p.Eval(ctx, `(window.__engineOldDocument = true, "")`); err != nil {
+		return err
+	}
+	if err := send(); err != nil {
+		return err
+	}
+	for {
+		s, err := p.Eval(ctx, `String(!window.__engineOldDocument && document.readyState === "complete")`)
+		if err == nil && s == "true" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("forced reload: %w", ctx.Err())
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
 }

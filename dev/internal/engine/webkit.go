@@ -293,6 +293,8 @@ func (p *wkPage) Reload(ctx context.Context) error {
 	return p.do(ctx, http.MethodPost, "refresh", nil, nil)
 }
 
+func (p *wkPage) ForceReload(ctx context.Context) error { return Unsupported(WebKit, CapForcedReload) }
+
 // Eval runs expr through Execute Async Script, which hands the script a
 // callback as its last argument.
 func (p *wkPage) Eval(ctx context.Context, expr string) (string, error) {

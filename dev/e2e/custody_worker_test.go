@@ -1,0 +1,278 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/oidcwasm/oidcwasm/dev/demo"
+	"github.com/oidcwasm/oidcwasm/dev/e2etest"
+	"github.com/oidcwasm/oidcwasm/dev/internal/engine"
+)
+
+// Worker custody (custody: "worker", README "Worker custody (in progress)"):
+// config a keeps its tokens in the service worker oidc-sw.js.
+
+// workerConfigs is config a alone with custody "worker" (without
+// front-channel logout, which worker custody does not do yet).
+func workerConfigs(t *testing.T) map[string]any {
+	t.Helper()
+	for _, c := range env.Configs() {
+		if c.ConfigID != "a" {
+			continue
+		}
+		b, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		m["custody"] = "worker"
+		delete(m, "frontchannelLogoutUrl")
+		return m
+	}
+	t.Fatal("no config a")
+	return nil
+}
+
+// openControlled opens the test page, configures worker custody (which
+// registers oidc-sw.js), waits until the worker controls the page, and
+// opens the page again, now controlled from its start.
+func openControlled(t *testing.T, tab *e2etest.Tab) {
+	t.Helper()
+	tab.OpenTestPage()
+	tab.Configure(workerConfigs(t))
+	tab.WaitFor(`navigator.serviceWorker.controller !== null`)
+	tab.Reload()
+	tab.WaitReady()
+	if !e2etest.Eval[bool](tab, `navigator.serviceWorker.controller !== null`) {
+		t.Fatal("a normal reload is not controlled by the worker")
+	}
+	tab.Configure(workerConfigs(t))
+}
+
+// signInWorker signs config a in through the worker: the worker makes the
+// authorization request, the page navigates, and on the callback the page
+// hands the URL to the worker, which validates and exchanges.
+func signInWorker(t *testing.T, tab *e2etest.Tab) map[string]e2etest.LoginResponse {
+	t.Helper()
+	tab.Navigate(`oidc.authorize("a")`)
+	tab.WaitURL("the callback", func(u *url.URL) bool {
+		return strings.HasPrefix(u.String(), env.TestPageURL()) && u.Query().Has("state")
+	})
+	tab.WaitReady()
+	tab.Configure(workerConfigs(t))
+	res := tab.CheckAuth()
+	if !res["a"].IsAuthenticated {
+		t.Fatalf("after the callback a is not signed in: %+v", res["a"])
+	}
+	if loc := tab.Location(); strings.Contains(loc, "code=") || strings.Contains(loc, "state=") {
+		t.Fatalf("code and state stayed in the address bar: %s", loc)
+	}
+	return res
+}
+
+// TestWorkerCustodyModuleRunsInTheServiceWorker: the bridge's Go module
+// starts in the service worker (no document, no window), answers the page,
+// and says how long it took and how much memory it has (logged: the
+// figures are the README's, this test only asserts that it runs).
+func TestWorkerCustodyModuleRunsInTheServiceWorker(t *testing.T) {
+	tab := env.NewTab(t)
+	openControlled(t, tab)
+	st := workerStats(t, tab)
+	if st.InstanceID == "" || st.Marks["registered"] == 0 || st.MemoryBytes == 0 {
+		t.Fatalf("the worker's module did not run: %+v", st)
+	}
+	t.Logf("%s: worker script → module registered %.0f ms (instantiated at %.0f ms, install event at %.0f ms); wasm memory %.1f MB",
+		env.BrowserVersion(), st.Marks["registered"], st.Marks["instantiated"], st.Marks["install"], st.MemoryBytes/(1<<20))
+	// The worker answers for a config it was configured with.
+	if e2etest.Eval[bool](tab, `oidc.isAuthenticated("a")`) {
+		t.Fatal("signed in before any sign-in")
+	}
+}
+
+// workerStats are what oidc-sw.js says of itself ("stats"): an id per
+// worker start, its start-up moments (ms since the worker started) and the
+// module's memory.
+type workerStatsReply struct {
+	InstanceID  string             `json:"instanceId"`
+	Marks       map[string]float64 `json:"marks"`
+	MemoryBytes float64            `json:"memoryBytes"`
+}
+
+func workerStats(t *testing.T, tab *e2etest.Tab) workerStatsReply {
+	t.Helper()
+	raw := e2etest.Eval[string](tab, `new Promise((resolve) => {
+  const ch = new MessageChannel();
+  ch.port1.onmessage = (e) => resolve(JSON.stringify(e.data.value));
+  navigator.serviceWorker.controller.postMessage({oidcwasm: "call", name: "stats", args: []}, [ch.port2]);
+})`)
+	var st workerStatsReply
+	if err := json.Unmarshal([]byte(raw), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestWorkerCustodyTokenStaysInTheWorker: after sign-in with worker
+// custody, a plain fetch (no library) to a's secure route arrives with a's
+// token, one to another origin and one to an unlisted URL without; the page
+// cannot read the token, and a script searching every place a page can
+// reach (storage, IndexedDB, window globals, the events) finds none.
+func TestWorkerCustodyTokenStaysInTheWorker(t *testing.T) {
+	tab := env.NewTab(t)
+	openControlled(t, tab)
+	signInWorker(t, tab)
+	t.Logf("%s: wasm memory after sign-in %.1f MB", env.BrowserVersion(), workerStats(t, tab).MemoryBytes/(1<<20))
+
+	env.Demo.ResetRequests()
+	r := tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	seen := env.Demo.Requests()
+	if len(seen) != 1 || seen[0].Authorization != demo.AuthValid || r.Status != 200 {
+		t.Fatalf("plain fetch to a's route: status %d, the server saw %+v; want one request with a valid token", r.Status, seen)
+	}
+	fp := seen[0].Fingerprint
+	if !strings.Contains(strings.Join(seen[0].Audience, " "), env.Configs()[0].ClientID) {
+		t.Errorf("the token's aud %v is not config a's client", seen[0].Audience)
+	}
+	for _, target := range []string{demo.TargetAPIB, demo.TargetUnlisted} {
+		env.Demo.ResetRequests()
+		tab.PlainFetch(e2etest.MustJSON(env.Target(target)), "")
+		seen := env.Demo.Requests()
+		if len(seen) != 1 || seen[0].Authorization != demo.AuthNone {
+			t.Errorf("plain fetch to %s (%s): the server saw %+v; want one request without Authorization", target, env.Target(target), seen)
+		}
+	}
+	// oidc.fetch goes through the worker too.
+	env.Demo.ResetRequests()
+	tab.Fetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Fingerprint != fp {
+		t.Errorf("oidc.fetch to a's route: the server saw %+v; want a's token #%s", seen, fp)
+	}
+
+	if e := tab.Reject(`oidc.getAccessToken("a")`); e.Code != "token_in_worker" || e.ConfigID != "a" {
+		t.Errorf("getAccessToken: %v; want token_in_worker for a", e)
+	}
+	found := e2etest.Eval[[]string](tab, attackerSearch)
+	if len(found) == 0 {
+		t.Fatal("the search found no strings at all: it searched nothing")
+	}
+	jwt := regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.?`)
+	for _, s := range found {
+		for _, word := range regexp.MustCompile(`[A-Za-z0-9._~+/=-]{16,}`).FindAllString(s, -1) {
+			if demo.Fingerprint(word) == fp || jwt.MatchString(word) {
+				t.Fatalf("a page script found a token (#%s) in %q…", demo.Fingerprint(word), short(s))
+			}
+		}
+	}
+}
+
+// attackerSearch is what a script on the page (an XSS) can read: every
+// string in localStorage, sessionStorage, IndexedDB, the window's own
+// properties (two levels deep) and the bridge's events as recorded.
+const attackerSearch = `(async () => {
+  const out = [];
+  for (const st of [localStorage, sessionStorage]) {
+    for (let i = 0; i < st.length; i++) out.push(st.key(i) + "=" + st.getItem(st.key(i)));
+  }
+  const dbs = indexedDB.databases ? await indexedDB.databases() : [];
+  for (const d of dbs) {
+    const db = await new Promise((ok, fail) => { const r = indexedDB.open(d.name); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+    for (const name of db.objectStoreNames) {
+      const all = await new Promise((ok) => { const r = db.transaction(name).objectStore(name).getAll(); r.onsuccess = () => ok(r.result); r.onerror = () => ok([]); });
+      out.push(d.name + "/" + name + "=" + JSON.stringify(all, (k, v) => (typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype ? String(v) : v)));
+    }
+    db.close();
+  }
+  const seen = new Set();
+  const walk = (v, path, depth) => {
+    if (typeof v === "string") { out.push(path + "=" + v); return; }
+    if (v === null || (typeof v !== "object" && typeof v !== "function") || depth > 2 || seen.has(v)) return;
+    seen.add(v);
+    let keys = [];
+    try { keys = Object.getOwnPropertyNames(v); } catch (e) { return; }
+    for (const k of keys) {
+      let x;
+      try { x = v[k]; } catch (e) { continue; }
+      walk(x, path + "." + k, depth + 1);
+    }
+  };
+  walk(window, "window", 0);
+  out.push("events=" + JSON.stringify(e2e.events));
+  return out;
+})()`
+
+// TestWorkerCustodyUncontrolledPageIsUnavailableAndSendsNoToken: a page
+// the worker does not control reports worker_unavailable for the
+// worker-custody config, never falls back to page custody, and its requests
+// to the secure route arrive without a token, as the server saw them. Two
+// ways to such a page: a forced reload (it bypasses the worker; Chromium
+// only, the other engines' protocols cannot force one), and in every engine
+// a reload after the worker was unregistered (a browser without it).
+func TestWorkerCustodyUncontrolledPageIsUnavailableAndSendsNoToken(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		needs engine.Capability
+		lose  func(tab *e2etest.Tab)
+	}{
+		{"forced reload", engine.CapForcedReload, func(tab *e2etest.Tab) { tab.ForceReload() }},
+		{"worker unregistered", "", func(tab *e2etest.Tab) {
+			e2etest.Eval[any](tab, `navigator.serviceWorker.getRegistration().then((r) => r.unregister())`)
+			tab.Reload()
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.needs != "" {
+				env.Require(t, tt.needs)
+			}
+			tab := env.NewTab(t)
+			openControlled(t, tab)
+			signInWorker(t, tab)
+			tt.lose(tab)
+			tab.WaitReady()
+			if e2etest.Eval[bool](tab, `navigator.serviceWorker.controller !== null`) {
+				t.Fatal("the page is controlled by the worker")
+			}
+			uncontrolledSendsNoToken(t, tab)
+		})
+	}
+}
+
+func uncontrolledSendsNoToken(t *testing.T, tab *e2etest.Tab) {
+	t.Helper()
+	tab.Configure(workerConfigs(t))
+	res := tab.CheckAuth()
+	if a := res["a"]; a.IsAuthenticated || a.ErrorMessage == nil || !strings.Contains(*a.ErrorMessage, "service worker") {
+		t.Errorf("checkAuth on the uncontrolled page: %+v; want a signed out with the worker_unavailable message", a)
+	}
+	var reported bool
+	for _, ev := range tab.Events() {
+		if ev.Type == "error" && ev.Detail["code"] == "worker_unavailable" && ev.Detail["configId"] == "a" {
+			reported = true
+		}
+	}
+	if !reported {
+		t.Errorf("no error event with code worker_unavailable for a: %+v", tab.Events())
+	}
+	for _, expr := range []string{`oidc.getAccessToken("a")`, `oidc.fetch(` + e2etest.MustJSON(env.Target(demo.TargetAPIA)) + `)`, `oidc.authorize("a")`} {
+		if e := tab.Reject(expr); e.Code != "worker_unavailable" || e.ConfigID != "a" {
+			t.Errorf("%s: %v; want worker_unavailable for a", expr, e)
+		}
+	}
+	env.Demo.ResetRequests()
+	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthNone {
+		t.Errorf("plain fetch to a's route from the uncontrolled page: the server saw %+v; want one request without Authorization", seen)
+	}
+}
+
+func short(s string) string {
+	if len(s) > 80 {
+		return s[:80]
+	}
+	return s
+}

@@ -1,0 +1,66 @@
+package spa
+
+// Token custody: where a config's tokens live (docs/DESIGN.md, "Token
+// custody in a service worker").
+const (
+	// CustodyPage keeps the tokens in the page's module (the default).
+	CustodyPage = "page"
+	// CustodyWorker keeps access, refresh and per-API tokens and the PKCE
+	// verifier in a service worker (oidc-sw.js), which adds the token to
+	// the requests of the pages it controls; no page script can read them.
+	CustodyWorker = "worker"
+)
+
+// Error codes of worker custody.
+const (
+	// CodeTokenInWorker: getAccessToken on a worker-custody config that
+	// does not set exposeAccessToken.
+	CodeTokenInWorker = "token_in_worker"
+	// CodeWorkerUnavailable: a worker-custody config on a page that its
+	// service worker does not control (first load before activation, a
+	// forced reload, no service workers); no token is sent, and custody
+	// never falls back to the page.
+	CodeWorkerUnavailable = "worker_unavailable"
+)
+
+// WorkerCustody reports whether c keeps its tokens in the service worker.
+func (c Config) WorkerCustody() bool { return c.Custody == CustodyWorker }
+
+// validateCustody checks custody and exposeAccessToken, and refuses what
+// worker custody does not do yet rather than doing it in the page: DPoP
+// (the key would have to live in the worker), check-session and
+// front-channel logout (they need a document of the app).
+func (c *Config) validateCustody() error {
+	id := c.ConfigID
+	switch c.Custody {
+	case "", CustodyPage:
+		if c.ExposeAccessToken {
+			return configError(id, "exposeAccessToken", "applies only with custody \"worker\": with custody %q getAccessToken returns the token anyway", c.custodyName())
+		}
+		return nil
+	case CustodyWorker:
+	default:
+		return configError(id, "custody", "%q is not one of page, worker", c.Custody)
+	}
+	if c.Storage != StorageMemory {
+		return configError(id, "storage", "%q cannot hold tokens with custody \"worker\": they live in the worker's memory only (leave storage out)", c.Storage)
+	}
+	if c.DPoP {
+		return configError(id, "dpop", "is not supported with custody \"worker\" yet (the DPoP key would have to live in the worker)")
+	}
+	if c.CheckSession {
+		return configError(id, "checkSession", "is not supported with custody \"worker\" yet")
+	}
+	if c.FrontchannelLogoutURL != "" {
+		return configError(id, "frontchannelLogoutUrl", "is not supported with custody \"worker\" yet")
+	}
+	return nil
+}
+
+// custodyName is Custody with the default spelled out.
+func (c *Config) custodyName() string {
+	if c.Custody == "" {
+		return CustodyPage
+	}
+	return c.Custody
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"syscall/js"
+
+	"github.com/oidcwasm/oidcwasm/spa"
+)
+
+// The page's side of worker custody (worker_js.go is the worker's): oidc.js
+// forwards every call about a worker-custody config to the service worker
+// when it controls the page, and checks nothing itself. A call that
+// reaches the page's module for such a config is one the worker could not
+// take: it rejects with worker_unavailable and sends nothing, since
+// custody never falls back to the page (docs/DESIGN.md).
+
+// workerConfigIDs are the configs of the set with worker custody, in order.
+func (b *bridge) workerConfigIDs() []any {
+	out := []any{}
+	for _, id := range b.client.ConfigIDs() {
+		if c, err := b.client.Config(id); err == nil && c.WorkerCustody() {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// pageCustody is nil when the page's module keeps configID's tokens (or
+// the config is unknown: the call's own lookup says so), else
+// worker_unavailable.
+func (b *bridge) pageCustody(configID string) error {
+	c, err := b.client.Config(configID)
+	if err != nil || !c.WorkerCustody() {
+		return nil
+	}
+	return workerUnavailable(c.ConfigID)
+}
+
+func workerUnavailable(configID string) error {
+	return &spa.Error{Code: spa.CodeWorkerUnavailable, ConfigID: configID,
+		Message: "keeps its tokens in the service worker (custody \"worker\"), which does not control this page (its first load, a forced reload, or a browser without service workers): nothing is sent with a token; reload the page normally once the worker is active"}
+}
+
+// checkAuthWith(url, fromWorker) is checkAuth for a set with worker
+// custody. fromWorker are the service worker's login responses (its
+// checkAuth), or null when it does not control the page: then each
+// worker-custody config is reported signed out with worker_unavailable,
+// as its errorMessage and an error event.
+func (b *bridge) checkAuthWith(ctx context.Context, args []js.Value) (any, error) {
+	res, err := b.checkAuthResults(ctx, args[:min(1, len(args))])
+	if err != nil {
+		return nil, err
+	}
+	worker := map[string]any{}
+	fromWorker := arg(args, 1)
+	controlled := fromWorker.Type() == js.TypeObject
+	if list, ok := fromJS(fromWorker).([]any); ok {
+		for _, v := range list {
+			if r, ok := v.(map[string]any); ok {
+				if id, ok := r["configId"].(string); ok {
+					worker[id] = r
+				}
+			}
+		}
+	}
+	out := make([]any, len(res))
+	for i, r := range res {
+		out[i] = loginResponse(r)
+		c, err := b.client.Config(r.ConfigID)
+		if err != nil || !c.WorkerCustody() {
+			continue
+		}
+		if w, ok := worker[r.ConfigID]; ok && controlled {
+			out[i] = w
+			continue
+		}
+		e := workerUnavailable(r.ConfigID)
+		out[i] = loginResponse(spa.AuthResult{ConfigID: r.ConfigID, ErrorMessage: e.Error()})
+		b.boot.Call("emit", string(spa.EventError), eventDetail(spa.Event{Type: spa.EventError, ConfigID: r.ConfigID, Code: spa.CodeWorkerUnavailable, Message: e.Error()}))
+	}
+	return out, nil
+}

@@ -1,0 +1,130 @@
+/*! oidcwasm service worker — worker custody (custody: "worker"): the tokens of such configs live
+ * here, in the Go module's memory, and the requests of the pages this worker controls get them
+ * here. oidc.js registers it (scope "/": serve it with `Service-Worker-Allowed: /`); a site with
+ * its own worker calls importScripts("/oidc/oidc-sw.js") in it. README, "Worker custody". */
+"use strict";
+importScripts("wasm_exec.js"); // relative to this script's own URL
+(function () {
+  var base = new URL(".", self.location.href);
+
+  // Start-up moments in ms since the worker started (performance.timeOrigin),
+  // for the figures in the README; an id per worker start, so a page can tell
+  // that the browser stopped the worker and started a new one.
+  var marks = { script: performance.now() };
+  var instanceId = Math.random().toString(36).slice(2);
+  function mark(name) { marks[name] = performance.now(); }
+
+  var instance = null;
+  var boot = {
+    mark: mark,
+    register: null,
+    // Go's events (never a token: wasm eventDetail) to every page of the scope.
+    emit: function (type, detail) {
+      self.clients.matchAll({ type: "window" }).then(function (cs) {
+        cs.forEach(function (c) { c.postMessage({ oidcwasm: "event", type: type, detail: detail }); });
+      });
+    },
+  };
+  self.__oidcwasm_sw = boot;
+
+  var impl = null; // Go's object (wasm/worker_js.go) once it runs
+  var ready = (async function () {
+    var go = new self.Go();
+    var url = new URL("oidc.wasm", base).href;
+    var result;
+    try {
+      result = await WebAssembly.instantiateStreaming(fetch(url), go.importObject);
+    } catch (e) {
+      // A server that sends the wrong MIME type breaks streaming compilation.
+      var resp = await fetch(url);
+      if (!resp.ok) throw new Error("oidcwasm: the service worker cannot fetch " + url + ": HTTP " + resp.status);
+      result = await WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject);
+    }
+    instance = result.instance;
+    mark("instantiated");
+    var registered = new Promise(function (resolve) {
+      boot.register = function (i) { mark("registered"); resolve(i); };
+    });
+    go.run(instance).then(function () { console.error("oidcwasm: oidc.wasm exited in the service worker"); });
+    impl = await registered;
+    return impl;
+  })();
+  ready.catch(function (e) { console.error("oidcwasm: the service worker cannot run oidc.wasm: " + e.message); });
+
+  // Activation waits for the module: a worker that controls pages can act.
+  self.addEventListener("install", function (e) {
+    mark("install");
+    e.waitUntil(ready.then(function () { return self.skipWaiting(); }));
+  });
+  self.addEventListener("activate", function (e) {
+    mark("activate");
+    e.waitUntil(self.clients.claim());
+  });
+
+  // Why a message's call failed, as a plain object (structured clone keeps
+  // only an Error's name and message).
+  function plain(e) {
+    var o = { name: "OidcError", code: (e && e.code) || "unknown", configId: e && e.configId != null ? e.configId : null,
+      message: String(e && e.message) };
+    if (e && e.field) o.field = e.field;
+    if (e && e.description) o.description = e.description;
+    return o;
+  }
+
+  // A page's call: {oidcwasm: "call", name, args, configs} with a port for
+  // the answer. Only Go's calls object is reachable (nothing there hands
+  // out a token unless the config says exposeAccessToken), and "stats".
+  // configs is the page's last configure() input: a worker the browser
+  // stopped and started again has none, and is configured with it first
+  // (its sessions are gone with its memory).
+  self.addEventListener("message", function (e) {
+    var d = e.data, port = e.ports && e.ports[0];
+    if (!d || d.oidcwasm !== "call" || !port) return;
+    e.waitUntil(ready.then(async function (i) {
+      if (d.name === "stats") {
+        return { instanceId: instanceId, startedAt: performance.timeOrigin, marks: marks,
+          memoryBytes: instance.exports.mem.buffer.byteLength };
+      }
+      if (!Object.prototype.hasOwnProperty.call(i.calls, d.name)) {
+        throw { code: "invalid_request", configId: null,
+          message: "oidcwasm: " + d.name + " is not supported with custody \"worker\" yet" };
+      }
+      if (d.name !== "configure" && d.configs != null && !i.configured()) await i.calls.configure(d.configs);
+      return i.calls[d.name].apply(null, d.args || []);
+    }).then(function (v) {
+      port.postMessage({ value: v });
+    }, function (err) {
+      port.postMessage({ error: plain(err) });
+    }));
+  });
+
+  // Every request of a controlled page: Go's route table decides (impl.route);
+  // a request to no secure route of a worker-custody config is not touched
+  // (no respondWith), nor one that has its own Authorization header, nor,
+  // in this first version, a navigation or a no-cors request (<img>): those
+  // go out without a token. Before the module runs no config is known, so no
+  // request can match.
+  self.addEventListener("fetch", function (e) {
+    var req = e.request;
+    if (!impl || req.mode === "navigate" || req.mode === "no-cors") return;
+    var r = impl.route(req.url, req.method);
+    if (r === null || req.headers.has("Authorization")) return;
+    e.respondWith(withToken(req, r[1]));
+  });
+
+  // withToken sends req with the Authorization Go gives for its route, or
+  // untouched when Go gives none (no session, an anonymous entry). A token
+  // never follows a redirect unless the entry says followRedirects: the
+  // request goes with redirect "manual", and a redirect answer becomes a
+  // network error for the page.
+  async function withToken(req, follow) {
+    var auth = await impl.routeHeaders(req.url, req.method);
+    if (auth === null) return fetch(req);
+    var headers = new Headers(req.headers);
+    headers.set("Authorization", auth);
+    var asked = req.redirect;
+    var resp = await fetch(new Request(req, { headers: headers, redirect: asked === "follow" && !follow ? "manual" : asked }));
+    if (resp.type === "opaqueredirect" && asked === "follow" && !follow) return Response.error();
+    return resp;
+  }
+})();

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"syscall/js"
+
+	"github.com/oidcwasm/oidcwasm/spa"
+	"github.com/oidcwasm/oidcwasm/web"
+)
+
+// The bridge's module in the service worker (oidc-sw.js): worker custody,
+// docs/DESIGN.md "Token custody in a service worker". The worker global has
+// no document, window, Web Storage or iframes: every store is the worker's
+// memory (tokens, the PKCE verifier and state included), HTTP goes through
+// the worker's own fetch (web.Fetcher calls the global fetch, which a
+// worker's own requests do not route through its fetch event), and
+// renewal is by refresh token only (spa.RefreshOnly, the default).
+//
+// oidc-sw.js sets globalThis.__oidcwasm_sw before it runs the module;
+// run() takes that as the sign that it is in the worker.
+
+// workerBoot is the worker's boot object, or undefined on a page.
+func workerBoot() js.Value { return js.Global().Get("__oidcwasm_sw") }
+
+// runWorker registers the worker's implementation with oidc-sw.js and keeps
+// the program alive.
+func runWorker(boot js.Value) {
+	boot.Call("mark", "main")
+	mem := func() spa.Store { return spa.NewMemoryStore() }
+	w := &worker{
+		m: spa.NewManager(spa.Options{
+			Fetcher: web.Fetcher{},
+			Stores:  map[string]spa.Store{spa.StorageSession: mem(), spa.StorageLocal: mem(), spa.StorageMemory: mem()},
+			TxStore: mem(),
+		}),
+		boot: boot,
+	}
+	w.m.Subscribe(func(ev spa.Event) {
+		emit(boot, ev)
+	})
+	boot.Call("register", w.object())
+	select {}
+}
+
+// worker is the Go side of oidc-sw.js: one spa.Manager for every page it
+// controls, configured by them with the whole set (so that the route table
+// is the same one the page has), acting only for configs with worker
+// custody.
+type worker struct {
+	m    *spa.Manager
+	boot js.Value
+}
+
+// object is what oidc-sw.js calls: calls, the Promise methods a page's
+// oidc.js may ask for (none hands out a token unless the config says
+// exposeAccessToken); route and routeHeaders, the fetch event's, which
+// oidc-sw.js never lets a page reach; configured, whether a configure has
+// run since the worker started (a worker the browser stopped starts empty).
+func (w *worker) object() js.Value {
+	calls := js.Global().Get("Object").New()
+	for name, fn := range map[string]func(ctx context.Context, args []js.Value) (any, error){
+		"configure":       w.configure,
+		"checkAuth":       w.checkAuth,
+		"authorize":       w.authorize,
+		"getAccessToken":  w.getAccessToken,
+		"isAuthenticated": w.isAuthenticated,
+		"getUserData":     w.getUserData,
+		"logoffLocal":     w.logoffLocal,
+	} {
+		calls.Set(name, promiseFunc(fn))
+	}
+	o := js.Global().Get("Object").New()
+	o.Set("calls", calls)
+	o.Set("routeHeaders", promiseFunc(w.routeHeaders))
+	o.Set("route", js.FuncOf(w.route))
+	o.Set("configured", js.FuncOf(func(js.Value, []js.Value) any { return len(w.m.ConfigIDs()) > 0 }))
+	return o
+}
+
+// promiseFunc is fn as a JS function returning a Promise.
+func promiseFunc(fn func(ctx context.Context, args []js.Value) (any, error)) js.Func {
+	return js.FuncOf(func(this js.Value, args []js.Value) any {
+		args = append([]js.Value(nil), args...)
+		return web.Promise(func(ctx context.Context) (any, error) { return fn(ctx, args) })
+	})
+}
+
+func (w *worker) configure(ctx context.Context, args []js.Value) (any, error) {
+	configs, err := parseConfigs(fromJS(arg(args, 0)))
+	if err != nil {
+		return nil, err
+	}
+	return nil, w.m.Configure(ctx, configs)
+}
+
+// checkAuth(url) completes an authorization response whose transaction
+// is the worker's (every check of spa.Manager.CheckAuth: state, iss,
+// verification, then the exchange), else restores: the worker's sessions
+// are in its memory. It resolves to {results, clean, error}: the login
+// responses of the worker-custody configs, the address the page must show
+// instead of url ("" when url is not the worker's to clean; set whatever
+// the outcome, so code and state leave the address bar), and why the
+// callback failed (then no results), as errorObject.
+func (w *worker) checkAuth(ctx context.Context, args []js.Value) (any, error) {
+	raw, err := stringArg(args, 0, "url")
+	if err != nil {
+		return nil, err
+	}
+	mine := w.m.PendingResponse(raw)
+	target, clean := raw, ""
+	if !mine {
+		target = "" // not ours (a page config's, or none): restore only
+	}
+	res, err := w.m.CheckAuth(ctx, target)
+	if mine {
+		clean, _ = w.m.CleanAddress(raw) // whatever the outcome, code and state leave the address bar
+	}
+	if err != nil {
+		return map[string]any{"results": []any{}, "clean": clean, "error": errorObject(err)}, nil
+	}
+	out := []any{}
+	for _, r := range res {
+		if c, err := w.m.Config(r.ConfigID); err == nil && c.WorkerCustody() {
+			out = append(out, loginResponse(r))
+		}
+	}
+	return map[string]any{"results": out, "clean": clean, "error": nil}, nil
+}
+
+// errorObject is web.JSError's fields as a plain object, which a message
+// carries whole (structured clone keeps only an Error's name and message).
+func errorObject(err error) map[string]any {
+	e := web.JSError(err)
+	o := map[string]any{"name": "OidcError", "message": e.Get("message").String(), "code": e.Get("code").String(), "configId": nil}
+	if v := e.Get("configId"); v.Type() == js.TypeString {
+		o["configId"] = v.String()
+	}
+	for _, k := range []string{"field", "description"} {
+		if v := e.Get(k); v.Type() == js.TypeString {
+			o[k] = v.String()
+		}
+	}
+	return o
+}
+
+// authorize(configId, {customParams, returnUrl}) makes the authorization
+// request (state, nonce and PKCE verifier kept in the worker's memory) and
+// resolves to the URL the page navigates to.
+func (w *worker) authorize(ctx context.Context, args []js.Value) (any, error) {
+	id, err := w.custodyArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	o, err := authorizeOptions(args, 1, id)
+	if err != nil {
+		return nil, err
+	}
+	return w.m.Authorize(ctx, id, o)
+}
+
+// getAccessToken hands the token to the page only when the config says
+// exposeAccessToken: true; otherwise token_in_worker, and the token stays.
+func (w *worker) getAccessToken(ctx context.Context, args []js.Value) (any, error) {
+	id, err := w.custodyArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	c, _ := w.m.Config(id)
+	if !c.ExposeAccessToken {
+		return nil, &spa.Error{Code: spa.CodeTokenInWorker, ConfigID: c.ConfigID,
+			Message: "the access token stays in the service worker (custody \"worker\"): requests to the config's secure routes get it there; set exposeAccessToken: true to hand it to the page"}
+	}
+	return w.m.AccessToken(ctx, id)
+}
+
+func (w *worker) isAuthenticated(ctx context.Context, args []js.Value) (any, error) {
+	id, err := w.custodyArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	return w.m.IsAuthenticated(id), nil
+}
+
+func (w *worker) getUserData(ctx context.Context, args []js.Value) (any, error) {
+	id, err := w.custodyArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	s, err := w.m.Session(id)
+	if err != nil || s == nil {
+		return nil, err
+	}
+	return s.UserData, nil
+}
+
+func (w *worker) logoffLocal(ctx context.Context, args []js.Value) (any, error) {
+	id, err := w.custodyArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	return nil, w.m.LogoffLocal(id)
+}
+
+// custodyArg reads the configId argument at i: a config with worker
+// custody, the only kind the worker acts for.
+func (w *worker) custodyArg(args []js.Value, i int) (string, error) {
+	id, err := configIDArg(args, i)
+	if err != nil {
+		return "", err
+	}
+	c, err := w.m.Config(id)
+	if err != nil {
+		return "", err
+	}
+	if !c.WorkerCustody() {
+		return "", &spa.Error{Code: spa.CodeInvalidRequest, ConfigID: c.ConfigID, Message: "has custody \"page\": the page's module keeps its tokens, not the service worker"}
+	}
+	return c.ConfigID, nil
+}
+
+// route(url, method) is the fetch event's decision, at once: for a request
+// to a secure route of a worker-custody config, [configId,
+// followRedirects]; null for every other request, which then goes out
+// untouched. The same route table as the page's (spa.RouteTable): the
+// worker is configured with the whole set, so a more specific entry of a
+// page-custody config wins here as it does there.
+func (w *worker) route(this js.Value, args []js.Value) any {
+	m, _, ok := w.routeEntry(args)
+	if !ok {
+		return js.Null()
+	}
+	return []any{m.ConfigID, m.Route.FollowRedirects}
+}
+
+// routeHeaders(url, method) is the Authorization header for a request
+// route matched, or null when it goes without one (an anonymous entry, or
+// no session: the API answers as to any request without a token).
+func (w *worker) routeHeaders(ctx context.Context, args []js.Value) (any, error) {
+	m, method, ok := w.routeEntry(args)
+	if !ok {
+		return nil, nil
+	}
+	h, ok, err := w.m.RouteHeaders(ctx, m, method, args[0].String(), false)
+	if spa.ErrorCode(err) == spa.CodeLoginRequired {
+		return nil, nil
+	}
+	if err != nil || !ok {
+		return nil, err
+	}
+	return h.Authorization, nil
+}
+
+// routeEntry is the worker-custody entry a request (url, method) matches.
+// The worker's requests have absolute URLs; its own location is the base.
+func (w *worker) routeEntry(args []js.Value) (spa.RouteMatch, string, bool) {
+	m, method, ok := matchRequestArgs(w.m, args, js.Global().Get("location").Get("href"))
+	if !ok {
+		return spa.RouteMatch{}, "", false
+	}
+	if c, err := w.m.Config(m.ConfigID); err != nil || !c.WorkerCustody() {
+		return spa.RouteMatch{}, "", false
+	}
+	return m, method, true
+}
