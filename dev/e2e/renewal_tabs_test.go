@@ -54,8 +54,12 @@ func TestRenewInTwoTabsSharingLocalStorageMakesOneTokenRequestPerExpiry(t *testi
 			if res := tab2.CheckAuth(); !res["l"].IsAuthenticated {
 				t.Fatalf("tab 2 does not restore the shared session: %+v", res["l"])
 			}
-			if accessToken(tab1, "l") != accessToken(tab2, "l") {
-				t.Fatalf("the tabs start with different tokens")
+			// Tab 2 restored tab 1's session, not one of its own: the one
+			// sign-in is all the authorization the provider saw. (Comparing
+			// the tabs' tokens here would race the first renewal: on a loaded
+			// machine the setup outlasts the 4-second token.)
+			if n := p.Counts()["authorize"]; n != 1 {
+				t.Fatalf("%d authorization requests before the renewals, want tab 1's sign-in only", n)
 			}
 			before, logStart := p.Counts(), len(p.Log())
 
@@ -107,7 +111,13 @@ func TestRenewInTwoTabsSharingLocalStorageMakesOneTokenRequestPerExpiry(t *testi
 			if n := delta(p, before, "authorize"); n != 0 {
 				t.Errorf("%d authorization requests, want none", n)
 			}
-			if tok1, tok2 := accessToken(tab1, "l"), accessToken(tab2, "l"); tok1 != tok2 {
+			// They end on one token: at once when told of each renewal, or
+			// once tab 2 reads the store again (within a token lifetime).
+			converged := false
+			for deadline := time.Now().Add(lifetime); !converged && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+				converged = accessToken(tab1, "l") == accessToken(tab2, "l")
+			}
+			if !converged {
 				t.Errorf("the tabs end with different access tokens")
 			}
 		})
