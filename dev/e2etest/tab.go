@@ -42,7 +42,15 @@ func (tb *Tab) In(t testing.TB) *Tab {
 // the end of the test, where the engine records it).
 func (e *Env) NewTab(t testing.TB) *Tab {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), TabTimeout)
+	return e.NewTabLasting(t, TabTimeout)
+}
+
+// NewTabLasting is NewTab for a test that must wait longer than
+// TabTimeout in all (Firefox's idle service worker stop: see
+// Tab.StopWorkers).
+func (e *Env) NewTabLasting(t testing.TB, d time.Duration) *Tab {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	p, err := e.browser.NewContext(ctx)
 	if err != nil {
 		cancel()
@@ -134,6 +142,17 @@ func (tb *Tab) ForceReload() {
 	tb.env.Require(tb.T, engine.CapForcedReload)
 	if err := tb.page.ForceReload(tb.Ctx); err != nil {
 		tb.T.Fatalf("forced reload: %v", err)
+	}
+}
+
+// StopWorkers stops the context's service workers, as the browser stops
+// an idle one. The test is skipped where the engine cannot (see
+// Env.Require).
+func (tb *Tab) StopWorkers() {
+	tb.T.Helper()
+	tb.env.Require(tb.T, engine.CapStopWorkers)
+	if err := tb.page.StopWorkers(tb.Ctx); err != nil {
+		tb.T.Fatalf("stopping the service workers: %v", err)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/serviceworker"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/oidcwasm/oidcwasm/dev/internal/chromium"
@@ -157,6 +158,18 @@ func (p *cdpPage) ForceReload(ctx context.Context) error {
 			return err
 		}))
 	})
+}
+
+func (p *cdpPage) StopWorkers(ctx context.Context) error {
+	c, done := p.in(ctx)
+	defer done()
+	return chromedp.Do(c, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, t, serviceworker.Enable, cdp.Empty{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, t, serviceworker.StopAllWorkers, cdp.Empty{})
+		return err
+	}))
 }
 
 func (p *cdpPage) Eval(ctx context.Context, expr string) (string, error) {

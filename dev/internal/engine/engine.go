@@ -78,6 +78,13 @@ const (
 	// has no such option, and Firefox 153's BiDi refuses
 	// browsingContext.reload's ignoreCache ("not supported yet").
 	CapForcedReload Capability = "forced reload (bypassing the cache and service worker)"
+	// CapStopWorkers: the context's service workers stopped, as the browser
+	// stops an idle one (its memory is gone; the next event starts it
+	// again). The DevTools protocol stops them at once; Firefox's BiDi
+	// cannot, but Firefox itself stops a worker idle for 30 s
+	// (dom.serviceWorkers.idle_timeout), so there StopWorkers waits for that;
+	// classic WebDriver has neither, and WebKit kept an idle worker past 55 s.
+	CapStopWorkers Capability = "stopping service workers"
 )
 
 // ErrUnsupported is wrapped by the error of a call the engine cannot do.
@@ -125,6 +132,11 @@ type Page interface {
 	// user's shift-reload) and waits for the load event; an engine without
 	// CapForcedReload returns an error wrapping ErrUnsupported.
 	ForceReload(ctx context.Context) error
+	// StopWorkers stops the service workers of the page's browser context,
+	// as the browser stops an idle one (Firefox: waits FirefoxIdleWorkerStop,
+	// in which nothing may message or fetch through the worker); an engine
+	// without CapStopWorkers returns an error wrapping ErrUnsupported.
+	StopWorkers(ctx context.Context) error
 	// Eval evaluates expr, a JavaScript expression whose value, or the value
 	// of the Promise it gives, is a string, in the top-level document, and
 	// returns that string. A throw or rejection is an error (*EvalError).

@@ -202,6 +202,11 @@ func TestEveryEngineDoesWhatTheHarnessNeeds(t *testing.T) {
 			} else if err := p.ForceReload(ctx); !errors.Is(err, ErrUnsupported) {
 				t.Errorf("ForceReload without the capability: %v, want ErrUnsupported", err)
 			}
+			if !b.Supports(CapStopWorkers) {
+				if err := p.StopWorkers(ctx); !errors.Is(err, ErrUnsupported) {
+					t.Errorf("StopWorkers without the capability: %v, want ErrUnsupported", err)
+				}
+			}
 
 			if b.Supports(CapConsole) {
 				msgs, _ := p.Console()

@@ -187,7 +187,7 @@ func launchFirefox(ctx context.Context, opts Options) (Browser, error) {
 func (b *firefoxBrowser) Name() Name      { return Firefox }
 func (b *firefoxBrowser) Version() string { return b.version }
 func (b *firefoxBrowser) Supports(c Capability) bool {
-	return c == CapConsole || c == CapNavigations || c == CapSharedFrameStorage
+	return c == CapConsole || c == CapNavigations || c == CapSharedFrameStorage || c == CapStopWorkers
 }
 
 // event routes one BiDi event to the page whose window it concerns. It runs
@@ -363,6 +363,21 @@ func (p *bidiPage) Reload(ctx context.Context) error {
 // ForceReload: Firefox 153's BiDi refuses browsingContext.reload's
 // ignoreCache ("not supported yet").
 func (p *bidiPage) ForceReload(ctx context.Context) error { return Unsupported(Firefox, CapForcedReload) }
+
+// FirefoxIdleWorkerStop is how long StopWorkers waits in Firefox: its own
+// idle stop after dom.serviceWorkers.idle_timeout (30 s; measured between
+// 25 and 35 s), with a margin.
+const FirefoxIdleWorkerStop = 40 * time.Second
+
+// StopWorkers: BiDi cannot stop a worker; Firefox stops an idle one itself.
+func (p *bidiPage) StopWorkers(ctx context.Context) error {
+	select {
+	case <-time.After(FirefoxIdleWorkerStop):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 func (p *bidiPage) evaluate(ctx context.Context, expr string, await, gesture bool) (evaluateResult, error) {
 	var r evaluateResult

@@ -295,6 +295,8 @@ func (p *wkPage) Reload(ctx context.Context) error {
 
 func (p *wkPage) ForceReload(ctx context.Context) error { return Unsupported(WebKit, CapForcedReload) }
 
+func (p *wkPage) StopWorkers(ctx context.Context) error { return Unsupported(WebKit, CapStopWorkers) }
+
 // Eval runs expr through Execute Async Script, which hands the script a
 // callback as its last argument.
 func (p *wkPage) Eval(ctx context.Context, expr string) (string, error) {
