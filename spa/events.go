@@ -32,6 +32,12 @@ const (
 // or another user at the provider.
 const ReasonProvider = "provider"
 
+// ReasonWorkerRestarted is EventLoggedOut's Reason when the browser
+// stopped the service worker that kept the config's tokens (custody
+// "worker", docs/DESIGN.md "Token custody in a service worker"): its
+// memory went with it, and no token is written anywhere to survive that.
+const ReasonWorkerRestarted = "worker_restarted"
+
 // Renewal methods of EventSilentRenewStarted.
 const (
 	MethodRefreshToken = "refresh_token"
@@ -57,7 +63,7 @@ type Event struct {
 	// AccessTokenFor).
 	Resource string
 	// Reason is who ended the session of an EventLoggedOut: ReasonProvider,
-	// or "" when this app did (logoff, logoffLocal, a failed check).
+	// ReasonWorkerRestarted, or "" when this app did (logoff, logoffLocal, a failed check).
 	Reason string
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"syscall/js"
 
 	"github.com/oidcwasm/oidcwasm/spa"
@@ -49,7 +50,7 @@ func workerUnavailable(configID string) error {
 func (b *bridge) checkAuthWith(ctx context.Context, args []js.Value) (any, error) {
 	res, err := b.checkAuthResults(ctx, args[:min(1, len(args))])
 	if err != nil {
-		return nil, err
+		return nil, workerStateHint(err)
 	}
 	worker := map[string]any{}
 	fromWorker := arg(args, 1)
@@ -79,4 +80,18 @@ func (b *bridge) checkAuthWith(ctx context.Context, args []js.Value) (any, error
 		b.boot.Call("emit", string(spa.EventError), eventDetail(spa.Event{Type: spa.EventError, ConfigID: r.ConfigID, Code: spa.CodeWorkerUnavailable, Message: e.Error()}))
 	}
 	return out, nil
+}
+
+// workerStateHint adds to a state_mismatch of a set with worker custody the
+// cause only that custody has: the sign-in's transaction lives in the
+// worker's memory alone (never in storage a page script could read), and
+// the browser may have stopped the worker while the user was away at the
+// provider.
+func workerStateHint(err error) error {
+	var e *spa.Error
+	if !errors.As(err, &e) || e.Code != spa.CodeStateMismatch {
+		return err
+	}
+	return &spa.Error{Code: e.Code, ConfigID: e.ConfigID, Err: e.Err,
+		Message: e.Message + "; with custody \"worker\" a sign-in's state and PKCE verifier live only in the service worker's memory, which is gone when the browser stops the worker (Firefox stops one idle for 30 s, as while the user is at the provider's login page): sign in again"}
 }

@@ -27,6 +27,39 @@ importScripts("wasm_exec.js"); // relative to this script's own URL
   };
   self.__oidcwasm_sw = boot;
 
+  // The worker-custody configs signed in here, by id only (never a token),
+  // in the worker's IndexedDB: a worker the browser stopped lost its memory
+  // and the tokens in it, and the one started after it tells the pages
+  // which sessions ended (Go decides what to keep and what was lost:
+  // boot.keep and impl.resume, wasm/worker_js.go).
+  function signedIn(mode, ids) {
+    return new Promise(function (resolve, reject) {
+      var open = indexedDB.open("oidcwasm-worker", 1);
+      open.onupgradeneeded = function () { open.result.createObjectStore("state"); };
+      open.onerror = function () { reject(open.error); };
+      open.onsuccess = function () {
+        var db = open.result, tx = db.transaction("state", mode), store = tx.objectStore("state");
+        var r = mode === "readonly" ? store.get("signedIn") : store.put(ids, "signedIn");
+        tx.oncomplete = function () { db.close(); resolve(r.result); };
+        tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
+      };
+    });
+  }
+  var kept = Promise.resolve();
+  boot.keep = function (ids) {
+    kept = kept.then(function () { return signedIn("readwrite", ids); }).catch(function (e) {
+      console.error("oidcwasm: the service worker cannot write which configs are signed in: " + (e && e.message));
+    });
+  };
+  // Active: this worker handles the scope's pages (at once for a worker the
+  // browser started again; after the activate event for a new one, while
+  // the worker it replaces may still hold its sessions).
+  var active = new Promise(function (resolve) {
+    var me = self.serviceWorker, reg = self.registration;
+    if (me ? me.state === "activated" : reg.active && !reg.installing && !reg.waiting) resolve();
+    self.addEventListener("activate", function () { resolve(); });
+  });
+
   var impl = null; // Go's object (wasm/worker_js.go) once it runs
   var ready = (async function () {
     var go = new self.Go();
@@ -47,6 +80,13 @@ importScripts("wasm_exec.js"); // relative to this script's own URL
     });
     go.run(instance).then(function () { console.error("oidcwasm: oidc.wasm exited in the service worker"); });
     impl = await registered;
+    active.then(function () { return signedIn("readonly"); }).then(function (ids) {
+      impl.resume(Array.isArray(ids) ? ids : []);
+      mark("resumed");
+    }, function (e) {
+      console.error("oidcwasm: the service worker cannot read which configs were signed in: " + (e && e.message));
+      impl.resume([]);
+    });
     return impl;
   })();
   ready.catch(function (e) { console.error("oidcwasm: the service worker cannot run oidc.wasm: " + e.message); });

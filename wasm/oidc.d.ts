@@ -140,8 +140,10 @@ declare global {
     code?: string;
     /** loggedOut: "provider" when the provider ended the session (front-channel logout,
      * check-session, a renewal answered login_required or invalid_grant, a userinfo 401, another
-     * user there); absent when this app ended it (logoff, logoffLocal, a failed check). */
-    reason?: "provider";
+     * user there); "worker_restarted" when the browser stopped the service worker that kept a
+     * custody "worker" config's tokens (its memory went with it; sign in again); absent when this
+     * app ended it (logoff, logoffLocal, a failed check). */
+    reason?: "provider" | "worker_restarted";
     message?: string;
     /** authenticated, tokenRefreshed: when the new access token expires (ms since the epoch). */
     expiresAt?: number;

@@ -37,6 +37,7 @@ func runWorker(boot js.Value) {
 	}
 	w.m.Subscribe(func(ev spa.Event) {
 		emit(boot, ev)
+		w.keep()
 	})
 	boot.Call("register", w.object())
 	select {}
@@ -49,12 +50,65 @@ func runWorker(boot js.Value) {
 type worker struct {
 	m    *spa.Manager
 	boot js.Value
+	// resumed: resume has run, so the list of signed-in configs that
+	// oidc-sw.js keeps may be written (before, it still holds what the
+	// stopped worker had).
+	resumed bool
+	kept    string // the list last handed to boot.keep, joined
+}
+
+// resume(ids) runs once the worker is active, with the configs the
+// worker had signed in when it last wrote them down (boot.keep: ids, never
+// a token, in the worker's IndexedDB). One of them without a session here
+// lost it when the browser stopped the worker, whose memory held its
+// tokens: every page of the scope gets loggedOut with reason
+// worker_restarted for it, once (docs/DESIGN.md: the session ends cleanly;
+// nothing is written to storage to survive the stop).
+func (w *worker) resume(this js.Value, args []js.Value) any {
+	before, _ := fromJS(arg(args, 0)).([]any)
+	w.kept = ""
+	for _, v := range before {
+		id, ok := v.(string)
+		if !ok {
+			continue
+		}
+		w.kept += id + "\x00" // what the store holds
+		if w.m.IsAuthenticated(id) {
+			continue
+		}
+		emit(w.boot, spa.Event{Type: spa.EventLoggedOut, ConfigID: id, Reason: spa.ReasonWorkerRestarted,
+			Message: "the browser stopped the service worker that kept this config's tokens (custody \"worker\"), and its memory with them: sign in again"})
+	}
+	w.resumed = true
+	w.keep()
+	return nil
+}
+
+// keep hands oidc-sw.js the worker-custody configs signed in now, by id,
+// when the list changed since it last did.
+func (w *worker) keep() {
+	if !w.resumed {
+		return
+	}
+	ids, joined := []any{}, ""
+	for _, id := range w.m.ConfigIDs() {
+		if c, err := w.m.Config(id); err == nil && c.WorkerCustody() && w.m.IsAuthenticated(id) {
+			ids = append(ids, id)
+			joined += id + "\x00"
+		}
+	}
+	if joined == w.kept {
+		return
+	}
+	w.kept = joined
+	w.boot.Call("keep", ids)
 }
 
 // object is what oidc-sw.js calls: calls, the Promise methods a page's
 // oidc.js may ask for (none hands out a token unless the config says
 // exposeAccessToken); route and routeHeaders, the fetch event's, which
-// oidc-sw.js never lets a page reach; configured, whether a configure has
+// oidc-sw.js never lets a page reach; resume, oidc-sw.js's once the
+// worker is active; configured, whether a configure has
 // run since the worker started (a worker the browser stopped starts empty).
 func (w *worker) object() js.Value {
 	calls := js.Global().Get("Object").New()
@@ -73,6 +127,7 @@ func (w *worker) object() js.Value {
 	o.Set("calls", calls)
 	o.Set("routeHeaders", promiseFunc(w.routeHeaders))
 	o.Set("route", js.FuncOf(w.route))
+	o.Set("resume", js.FuncOf(w.resume))
 	o.Set("configured", js.FuncOf(func(js.Value, []js.Value) any { return len(w.m.ConfigIDs()) > 0 }))
 	return o
 }

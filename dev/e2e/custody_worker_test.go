@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oidcwasm/oidcwasm/dev/demo"
 	"github.com/oidcwasm/oidcwasm/dev/e2etest"
@@ -275,4 +276,109 @@ func short(s string) string {
 		return s[:80]
 	}
 	return s
+}
+
+// TestWorkerCustodyStoppedWorkerEndsTheSessionInEveryTab: the browser
+// stops the service worker (Chromium: at once through DevTools, as it
+// stops an idle one; Firefox: by itself, idle for 30 s), and its memory,
+// the tokens with it, is gone. The next request to
+// the secure route starts it again and arrives without a token, as the
+// server saw it; every open tab gets loggedOut with reason
+// worker_restarted for the config, once; the config reads signed out; and
+// a worker stopped again after that tells nothing more.
+func TestWorkerCustodyStoppedWorkerEndsTheSessionInEveryTab(t *testing.T) {
+	env.Require(t, engine.CapStopWorkers)
+	tab := env.NewTabLasting(t, e2etest.TabTimeout+2*engine.FirefoxIdleWorkerStop) // two stops: Firefox waits for its own
+	openControlled(t, tab)
+	signInWorker(t, tab)
+	other := tab.NewTabInSameContext(t)
+	other.OpenTestPage()
+	if !e2etest.Eval[bool](other, `navigator.serviceWorker.controller !== null`) {
+		t.Fatal("the second tab is not controlled by the worker")
+	}
+	other.Configure(workerConfigs(t))
+	if !e2etest.Eval[bool](other, `oidc.isAuthenticated("a")`) {
+		t.Fatal("the second tab does not share the worker's session")
+	}
+	first := workerStats(t, tab).InstanceID
+
+	restarted := `e2e.events.filter((e) => e.type === "loggedOut" && e.detail.configId === "a" && e.detail.reason === "worker_restarted").length`
+	tab.StopWorkers()
+	env.Demo.ResetRequests()
+	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthNone {
+		t.Errorf("plain fetch to a's route after the worker stopped: the server saw %+v; want one request without Authorization", seen)
+	}
+	for _, tb := range []*e2etest.Tab{tab, other} {
+		tb.WaitFor(restarted + ` === 1`)
+	}
+	if id := resumedWorker(t, tab); id == first {
+		t.Fatalf("the worker was not started again (instance %s)", first)
+	}
+	for _, tb := range []*e2etest.Tab{tab, other} {
+		if e2etest.Eval[bool](tb, `oidc.isAuthenticated("a")`) {
+			t.Error("a reads signed in after the worker that kept its tokens stopped")
+		}
+	}
+
+	// Stopped again with nothing signed in: nothing more to tell.
+	tab.StopWorkers()
+	second := resumedWorker(t, tab) // starts it again
+	if second == first {
+		t.Fatal("the worker was not started again")
+	}
+	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	for _, tb := range []*e2etest.Tab{tab, other} {
+		if n := e2etest.Eval[int](tb, restarted); n != 1 {
+			t.Errorf("%d loggedOut events with reason worker_restarted for a; want the one", n)
+		}
+	}
+}
+
+// resumedWorker is the worker's instance id once it has read which configs
+// its stopped predecessor had signed in and told the pages (oidc-sw.js's
+// "resumed" mark).
+func resumedWorker(t *testing.T, tab *e2etest.Tab) string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		st := workerStats(t, tab)
+		if st.Marks["resumed"] > 0 {
+			return st.InstanceID
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the worker never resumed: %+v", st)
+		}
+	}
+}
+
+// TestWorkerCustodySignInCutByAWorkerStopIsRefusedAndSendsNothing: the
+// browser stops the worker while the user is away at the provider (the
+// worker holds the sign-in's state, nonce and PKCE verifier in its memory
+// alone, never in storage a page script could read). The callback is
+// refused with state_mismatch saying so, the code never reaches the token endpoint,
+// code and state leave the address bar, and the config reads signed out.
+func TestWorkerCustodySignInCutByAWorkerStopIsRefusedAndSendsNothing(t *testing.T) {
+	env.Require(t, engine.CapStopWorkers)
+	tab := env.NewTabLasting(t, e2etest.TabTimeout+engine.FirefoxIdleWorkerStop)
+	openControlled(t, tab)
+	tab.Navigate(`oidc.authorize("a")`)
+	tab.WaitURL("the callback", func(u *url.URL) bool {
+		return strings.HasPrefix(u.String(), env.TestPageURL()) && u.Query().Has("state")
+	})
+	tab.StopWorkers()
+	tokens := env.A.Counts()["token"]
+	tab.WaitReady()
+	tab.Configure(workerConfigs(t))
+	if e := tab.Reject(`oidc.checkAuth()`); e.Code != "state_mismatch" || !strings.Contains(e.Message, "stops the worker") {
+		t.Errorf("checkAuth on the callback: %v; want state_mismatch saying the worker was stopped", e)
+	}
+	if n := env.A.Counts()["token"] - tokens; n != 0 {
+		t.Errorf("the provider got %d token requests; want none", n)
+	}
+	if loc := tab.Location(); strings.Contains(loc, "code=") || strings.Contains(loc, "state=") {
+		t.Errorf("code and state stayed in the address bar: %s", redact(loc))
+	}
+	if e2etest.Eval[bool](tab, `oidc.isAuthenticated("a")`) {
+		t.Error("a reads signed in")
+	}
 }
