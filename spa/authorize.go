@@ -75,6 +75,23 @@ func (m *Manager) AuthorizePopup(ctx context.Context, configID string, o Authori
 	return m.authorizeRequest(ctx, p, p.cfg.PopupRedirectURL, "", false, o)
 }
 
+// AuthorizeSilent is a sign-in without the user: a prompt=none request
+// answered at the config's SilentRenewURL in a hidden iframe (OpenID Connect
+// Core §3.1.2.1), for a config that has no session here although the
+// provider may still have one. Worker custody uses it when the browser
+// stopped the service worker and its memory, the tokens with it, went.
+// Complete validates and exchanges the answer; Discard drops a request that
+// got none. Unlike a Renewal's it takes no renewal lock: the caller runs one
+// at a time per config (the worker is the only holder of such sessions, for
+// every tab).
+func (m *Manager) AuthorizeSilent(ctx context.Context, configID string) (AuthRequest, error) {
+	p, err := m.provider(configID)
+	if err != nil {
+		return AuthRequest{}, err
+	}
+	return m.silentRequest(ctx, p, TokenOptions{})
+}
+
 // silentRequest is the authorization request of an iframe renewal:
 // prompt=none and redirect_uri=SilentRenewURL (OpenID Connect Core §3.1.2.1).
 // For a per-API token (o not zero) it names only o's resource, asks for

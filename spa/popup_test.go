@@ -99,3 +99,35 @@ func TestCompleteTakesOnlyTheAnswerToItsRequest(t *testing.T) {
 	_, err = e.m.Complete(ctx, late, lateAnswer)
 	wantCode(t, err, spa.CodeStateMismatch)
 }
+
+// TestAuthorizeSilentSignsInWithoutASession: a silent sign-in (worker
+// custody after the browser stopped the worker) asks prompt=none at the
+// config's SilentRenewURL, with max_age left out, and its answer signs a
+// config in that has no session; an unknown config is refused.
+func TestAuthorizeSilentSignsInWithoutASession(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	req, err := e.m.AuthorizeSilent(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(req.URL)
+	if q := u.Query(); q.Get("prompt") != "none" || q.Get("redirect_uri") != "https://app.example/silent-refresh.html" || q.Has("max_age") {
+		t.Fatalf("the silent sign-in's request: prompt %q, redirect_uri %q, max_age %q; want none at the silent-renew page, no max_age",
+			q.Get("prompt"), q.Get("redirect_uri"), q.Get("max_age"))
+	}
+	back, err := e.op.Authorize(req.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.m.Complete(ctx, req, back); err != nil {
+		t.Fatal(err)
+	}
+	if !e.m.IsAuthenticated("a") {
+		t.Error("not signed in after the silent sign-in's answer")
+	}
+	_, err = e.m.AuthorizeSilent(ctx, "nope")
+	if err == nil {
+		t.Error("a silent sign-in for an unknown config was made")
+	}
+}

@@ -103,6 +103,7 @@ func (b *bridge) object() js.Value {
 		"routeHeaders":          b.routeHeaders,
 		"checkAuthAfterEarly":   b.checkAuthAfterEarly,
 		"checkAuthWith":         b.checkAuthWith,
+		"frame":                 b.frame,
 	}
 	for name, fn := range async {
 		o.Set(name, js.FuncOf(func(this js.Value, args []js.Value) any {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"syscall/js"
+	"time"
 
 	"github.com/oidcwasm/oidcwasm/spa"
+	"github.com/oidcwasm/oidcwasm/web"
 )
 
 // The page's side of worker custody (worker_js.go is the worker's): oidc.js
@@ -94,4 +96,24 @@ func workerStateHint(err error) error {
 	}
 	return &spa.Error{Code: e.Code, ConfigID: e.ConfigID, Err: e.Err,
 		Message: e.Message + "; with custody \"worker\" a sign-in's state and PKCE verifier live only in the service worker's memory, which is gone when the browser stops the worker (Firefox stops one idle for 30 s, as while the user is at the provider's login page): sign in again"}
+}
+
+// frame(url, state, timeoutMs) loads the service worker's prompt=none
+// request in a hidden iframe of this page and resolves to the answer's URL
+// (web.IframeFrame: only silent-refresh.html's message from that iframe,
+// with that state, is taken). A worker has no document, so a page it
+// controls runs its silent sign-in; the worker validates and exchanges the
+// answer (worker_js.go, recover). Nothing of it is a token.
+func (b *bridge) frame(ctx context.Context, args []js.Value) (any, error) {
+	u, err := stringArg(args, 0, "url")
+	if err != nil {
+		return nil, err
+	}
+	state, err := stringArg(args, 1, "state")
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(arg(args, 2).Int())*time.Millisecond)
+	defer cancel()
+	return web.IframeFrame{}.Navigate(ctx, spa.AuthRequest{URL: u, State: state})
 }

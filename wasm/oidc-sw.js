@@ -27,28 +27,48 @@ importScripts("wasm_exec.js"); // relative to this script's own URL
   };
   self.__oidcwasm_sw = boot;
 
-  // The worker-custody configs signed in here, by id only (never a token),
-  // in the worker's IndexedDB: a worker the browser stopped lost its memory
-  // and the tokens in it, and the one started after it tells the pages
-  // which sessions ended (Go decides what to keep and what was lost:
-  // boot.keep and impl.resume, wasm/worker_js.go).
-  function signedIn(mode, ids) {
+  // What a worker started after this one needs, in the worker's IndexedDB:
+  // the worker-custody configs signed in here, by id only, and the last
+  // configure() input (it holds no secret: the page has it too). Never a
+  // token: a worker the browser stopped lost its memory and the tokens in
+  // it, and the next one signs those configs in again silently or tells the
+  // pages they ended (Go decides: boot.keep, boot.keepConfigs and
+  // impl.resume, wasm/worker_js.go).
+  function kept(mode, key, value) {
     return new Promise(function (resolve, reject) {
       var open = indexedDB.open("oidcwasm-worker", 1);
       open.onupgradeneeded = function () { open.result.createObjectStore("state"); };
       open.onerror = function () { reject(open.error); };
       open.onsuccess = function () {
         var db = open.result, tx = db.transaction("state", mode), store = tx.objectStore("state");
-        var r = mode === "readonly" ? store.get("signedIn") : store.put(ids, "signedIn");
+        var r = mode === "readonly" ? store.get(key) : store.put(value, key);
         tx.oncomplete = function () { db.close(); resolve(r.result); };
         tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
       };
     });
   }
-  var kept = Promise.resolve();
-  boot.keep = function (ids) {
-    kept = kept.then(function () { return signedIn("readwrite", ids); }).catch(function (e) {
-      console.error("oidcwasm: the service worker cannot write which configs are signed in: " + (e && e.message));
+  var writes = Promise.resolve(); // in the order Go made them
+  function keep(key) {
+    return function (value) {
+      writes = writes.then(function () { return kept("readwrite", key, value); }).catch(function (e) {
+        console.error("oidcwasm: the service worker cannot write " + key + ": " + (e && e.message));
+      });
+    };
+  }
+  boot.keep = keep("signedIn");
+  boot.keepConfigs = keep("configs");
+  // The worker's silent sign-in, in a hidden iframe of client (a window it
+  // controls): Go there runs it and checks the answer (wasm/custody_js.go,
+  // frame); the answer's URL comes back on a port.
+  boot.frame = function (client, url, state, timeoutMs) {
+    return new Promise(function (resolve, reject) {
+      var ch = new MessageChannel();
+      ch.port1.onmessage = function (e) {
+        ch.port1.close();
+        if (e.data && typeof e.data.url === "string") resolve(e.data.url);
+        else reject(new Error((e.data && e.data.error) || "the page gave no answer"));
+      };
+      client.postMessage({ oidcwasm: "frame", url: url, state: state, timeoutMs: timeoutMs }, [ch.port2]);
     });
   };
   // Active: this worker handles the scope's pages (at once for a worker the
@@ -80,16 +100,27 @@ importScripts("wasm_exec.js"); // relative to this script's own URL
     });
     go.run(instance).then(function () { console.error("oidcwasm: oidc.wasm exited in the service worker"); });
     impl = await registered;
-    active.then(function () { return signedIn("readonly"); }).then(function (ids) {
-      impl.resume(Array.isArray(ids) ? ids : []);
-      mark("resumed");
-    }, function (e) {
-      console.error("oidcwasm: the service worker cannot read which configs were signed in: " + (e && e.message));
-      impl.resume([]);
-    });
     return impl;
   })();
   ready.catch(function (e) { console.error("oidcwasm: the service worker cannot run oidc.wasm: " + e.message); });
+  // Resumed: active, and Go has read what the worker before it kept; calls
+  // and requests wait for it (a worker started again by a request decides
+  // that request with the kept configs).
+  var settled = false;
+  var resumed = ready.then(function (i) {
+    return active.then(function () {
+      return Promise.all([kept("readonly", "signedIn"), kept("readonly", "configs")]).catch(function (e) {
+        console.error("oidcwasm: the service worker cannot read what the one before it kept: " + (e && e.message));
+        return [null, null];
+      });
+    }).then(function (k) {
+      return i.resume(Array.isArray(k[0]) ? k[0] : [], k[1] == null ? null : k[1]);
+    }).then(function () {
+      mark("resumed");
+      settled = true;
+      return i;
+    });
+  });
 
   // Activation waits for the module: a worker that controls pages can act.
   self.addEventListener("install", function (e) {
@@ -114,22 +145,26 @@ importScripts("wasm_exec.js"); // relative to this script's own URL
   // A page's call: {oidcwasm: "call", name, args, configs} with a port for
   // the answer. Only Go's calls object is reachable (nothing there hands
   // out a token unless the config says exposeAccessToken), and "stats".
-  // configs is the page's last configure() input: a worker the browser
-  // stopped and started again has none, and is configured with it first
-  // (its sessions are gone with its memory).
+  // configs is the page's last configure() input, for a worker that has
+  // none (its IndexedDB refused). A config the worker lost when the browser
+  // stopped the one before is recovered first, in the caller's page.
   self.addEventListener("message", function (e) {
     var d = e.data, port = e.ports && e.ports[0];
     if (!d || d.oidcwasm !== "call" || !port) return;
-    e.waitUntil(ready.then(async function (i) {
-      if (d.name === "stats") {
-        return { instanceId: instanceId, startedAt: performance.timeOrigin, marks: marks,
-          memoryBytes: instance.exports.mem.buffer.byteLength };
-      }
+    if (d.name === "stats") {
+      e.waitUntil(ready.then(function () {
+        port.postMessage({ value: { instanceId: instanceId, startedAt: performance.timeOrigin, marks: marks,
+          memoryBytes: instance.exports.mem.buffer.byteLength } });
+      }));
+      return;
+    }
+    e.waitUntil(resumed.then(async function (i) {
       if (!Object.prototype.hasOwnProperty.call(i.calls, d.name)) {
         throw { code: "invalid_request", configId: null,
           message: "oidcwasm: " + d.name + " is not supported with custody \"worker\" yet" };
       }
       if (d.name !== "configure" && d.configs != null && !i.configured()) await i.calls.configure(d.configs);
+      if (d.name !== "configure" && i.lost()) await i.recover(e.source);
       return i.calls[d.name].apply(null, d.args || []);
     }).then(function (v) {
       port.postMessage({ value: v });
@@ -142,22 +177,36 @@ importScripts("wasm_exec.js"); // relative to this script's own URL
   // a request to no secure route of a worker-custody config is not touched
   // (no respondWith), nor one that has its own Authorization header, nor,
   // in this first version, a navigation or a no-cors request (<img>): those
-  // go out without a token. Before the module runs no config is known, so no
-  // request can match.
+  // go out without a token. A request that finds the worker starting (the
+  // browser started it again for this request) waits until Go has resumed
+  // with the kept configs, and is decided then.
   self.addEventListener("fetch", function (e) {
     var req = e.request;
-    if (!impl || req.mode === "navigate" || req.mode === "no-cors") return;
-    var r = impl.route(req.url, req.method);
-    if (r === null || req.headers.has("Authorization")) return;
-    e.respondWith(withToken(req, r[1]));
+    if (req.mode === "navigate" || req.mode === "no-cors") return;
+    if (!settled) {
+      e.respondWith(resumed.then(function () { return decide(req, e.clientId) || fetch(req); }, function () { return fetch(req); }));
+      return;
+    }
+    var p = decide(req, e.clientId);
+    if (p) e.respondWith(p);
   });
 
+  // decide is the answer to req when Go puts it on a secure route of a
+  // worker-custody config, else null (the request goes out untouched).
+  function decide(req, clientId) {
+    var r = impl.route(req.url, req.method);
+    if (r === null || req.headers.has("Authorization")) return null;
+    return withToken(req, r[1], clientId);
+  }
+
   // withToken sends req with the Authorization Go gives for its route, or
-  // untouched when Go gives none (no session, an anonymous entry). A token
+  // untouched when Go gives none (no session, an anonymous entry), after a
+  // lost config's recovery in the page that made the request. A token
   // never follows a redirect unless the entry says followRedirects: the
   // request goes with redirect "manual", and a redirect answer becomes a
   // network error for the page.
-  async function withToken(req, follow) {
+  async function withToken(req, follow, clientId) {
+    if (impl.lost()) await impl.recover(clientId ? await self.clients.get(clientId) : undefined);
     var auth = await impl.routeHeaders(req.url, req.method);
     if (auth === null) return fetch(req);
     var headers = new Headers(req.headers);

@@ -133,6 +133,16 @@
       if (d && d.oidcwasm === "event" && typeof d.type === "string") {
         oidc.dispatchEvent(new CustomEvent(d.type, { detail: d.detail }));
       }
+      // The worker's silent sign-in, which needs a document: Go here runs
+      // the iframe and checks its answer (wasm/custody_js.go, frame).
+      var port = e.ports && e.ports[0];
+      if (d && d.oidcwasm === "frame" && port) {
+        ready.then(function () { return impl.frame(d.url, d.state, d.timeoutMs); }).then(function (u) {
+          port.postMessage({ url: u });
+        }, function (err) {
+          port.postMessage({ error: String(err && err.message) });
+        });
+      }
     });
     swc.startMessages();
     swc.addEventListener("controllerchange", function () {

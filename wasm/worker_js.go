@@ -33,7 +33,9 @@ func runWorker(boot js.Value) {
 			Stores:  map[string]spa.Store{spa.StorageSession: mem(), spa.StorageLocal: mem(), spa.StorageMemory: mem()},
 			TxStore: mem(),
 		}),
-		boot: boot,
+		boot:       boot,
+		lost:       map[string]bool{},
+		recovering: map[string]chan struct{}{},
 	}
 	w.m.Subscribe(func(ev spa.Event) {
 		emit(boot, ev)
@@ -55,16 +57,29 @@ type worker struct {
 	// stopped worker had).
 	resumed bool
 	kept    string // the list last handed to boot.keep, joined
+	// lost: configs signed in when the browser stopped the worker before
+	// this one, waiting for recover; recovering: the attempt under way per
+	// config. (js/wasm runs one goroutine at a time, between JS calls.)
+	lost       map[string]bool
+	recovering map[string]chan struct{}
 }
 
-// resume(ids) runs once the worker is active, with the configs the
-// worker had signed in when it last wrote them down (boot.keep: ids, never
-// a token, in the worker's IndexedDB). One of them without a session here
-// lost it when the browser stopped the worker, whose memory held its
-// tokens: every page of the scope gets loggedOut with reason
-// worker_restarted for it, once (docs/DESIGN.md: the session ends cleanly;
-// nothing is written to storage to survive the stop).
-func (w *worker) resume(this js.Value, args []js.Value) any {
+// resume(ids, configs) runs once the worker is active, with what the
+// worker before it wrote down in the worker's IndexedDB (boot.keep and
+// boot.keepConfigs): the worker-custody configs it had signed in, by id,
+// and the last configure() input, which holds no secret (the page has it
+// too). A worker the browser stopped lost its memory and every token in
+// it; nothing is written to storage to survive that (docs/DESIGN.md). This
+// one configures itself with the kept input, so that requests to secure
+// routes are decided as before the stop, and takes each of those configs
+// without a session here as lost: the first page that asks for it, by a
+// call or a request to its route, recovers it (recover).
+func (w *worker) resume(ctx context.Context, args []js.Value) (any, error) {
+	if kept := fromJS(arg(args, 1)); kept != nil && len(w.m.ConfigIDs()) == 0 {
+		if configs, err := parseConfigs(kept); err == nil {
+			w.m.Configure(ctx, configs) // a failure leaves the worker unconfigured: the lost end below
+		}
+	}
 	before, _ := fromJS(arg(args, 0)).([]any)
 	w.kept = ""
 	for _, v := range before {
@@ -73,15 +88,87 @@ func (w *worker) resume(this js.Value, args []js.Value) any {
 			continue
 		}
 		w.kept += id + "\x00" // what the store holds
-		if w.m.IsAuthenticated(id) {
-			continue
+		if !w.m.IsAuthenticated(id) {
+			w.lost[id] = true
 		}
-		emit(w.boot, spa.Event{Type: spa.EventLoggedOut, ConfigID: id, Reason: spa.ReasonWorkerRestarted,
-			Message: "the browser stopped the service worker that kept this config's tokens (custody \"worker\"), and its memory with them: sign in again"})
 	}
 	w.resumed = true
+	for id := range w.lost {
+		if c, err := w.m.Config(id); err != nil || !c.WorkerCustody() {
+			w.end(id, "", "its configuration was not kept")
+		}
+	}
 	w.keep()
-	return nil
+	return nil, nil
+}
+
+// hasLost (oidc-sw.js's lost) reports, at once, whether a config waits for
+// recover: the fetch event asks it before every request to a secure route.
+func (w *worker) hasLost(js.Value, []js.Value) any { return len(w.lost) > 0 }
+
+// recover(client) signs each lost config in again without the user, once:
+// one prompt=none request (spa.Manager.AuthorizeSilent), which client, a
+// window the worker controls, loads in its hidden iframe (boot.frame: the
+// page's web.IframeFrame checks the answer's origin, source and state); the
+// worker then validates and exchanges the answer like any other. While the
+// provider's session lasts the session is back, with new tokens; otherwise
+// every page gets loggedOut with reason worker_restarted, saying why.
+// Callers that ask meanwhile wait for the same attempt.
+func (w *worker) recover(ctx context.Context, args []js.Value) (any, error) {
+	client := arg(args, 0)
+	for _, id := range w.m.ConfigIDs() {
+		if !w.lost[id] {
+			continue
+		}
+		if ch, ok := w.recovering[id]; ok {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			continue
+		}
+		ch := make(chan struct{})
+		w.recovering[id] = ch
+		err := w.silentSignIn(ctx, id, client)
+		delete(w.lost, id)
+		delete(w.recovering, id)
+		close(ch)
+		if err != nil {
+			w.end(id, spa.ErrorCode(err), "a silent sign-in did not bring it back: "+err.Error())
+		}
+	}
+	return nil, nil
+}
+
+func (w *worker) silentSignIn(ctx context.Context, id string, client js.Value) error {
+	if client.Type() != js.TypeObject {
+		return &spa.Error{Code: spa.CodeLoginRequired, ConfigID: id, Message: "no page of the worker's to run the iframe in"}
+	}
+	c, err := w.m.Config(id)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.SilentRenewTimeout)
+	defer cancel()
+	req, err := w.m.AuthorizeSilent(ctx, id)
+	if err != nil {
+		return err
+	}
+	answer, err := web.Await(ctx, w.boot.Call("frame", client, req.URL, req.State, c.SilentRenewTimeout.Milliseconds()))
+	if err != nil {
+		w.m.Discard(req)
+		return &spa.Error{Code: spa.CodeTimeout, ConfigID: id, Message: "the page's iframe brought no answer", Err: err}
+	}
+	_, err = w.m.Complete(ctx, req, answer.String())
+	return err
+}
+
+// end tells every page that id's session went with the stopped worker.
+func (w *worker) end(id, code, why string) {
+	delete(w.lost, id)
+	emit(w.boot, spa.Event{Type: spa.EventLoggedOut, ConfigID: id, Reason: spa.ReasonWorkerRestarted, Code: code,
+		Message: "the browser stopped the service worker that kept this config's tokens (custody \"worker\"), and its memory with them; " + why + ": sign in again"})
 }
 
 // keep hands oidc-sw.js the worker-custody configs signed in now, by id,
@@ -107,8 +194,8 @@ func (w *worker) keep() {
 // object is what oidc-sw.js calls: calls, the Promise methods a page's
 // oidc.js may ask for (none hands out a token unless the config says
 // exposeAccessToken); route and routeHeaders, the fetch event's, which
-// oidc-sw.js never lets a page reach; resume, oidc-sw.js's once the
-// worker is active; configured, whether a configure has
+// oidc-sw.js never lets a page reach; resume, lost and recover, for a
+// worker started after the browser stopped the one before; configured, whether a configure has
 // run since the worker started (a worker the browser stopped starts empty).
 func (w *worker) object() js.Value {
 	calls := js.Global().Get("Object").New()
@@ -127,7 +214,9 @@ func (w *worker) object() js.Value {
 	o.Set("calls", calls)
 	o.Set("routeHeaders", promiseFunc(w.routeHeaders))
 	o.Set("route", js.FuncOf(w.route))
-	o.Set("resume", js.FuncOf(w.resume))
+	o.Set("resume", promiseFunc(w.resume))
+	o.Set("recover", promiseFunc(w.recover))
+	o.Set("lost", js.FuncOf(w.hasLost))
 	o.Set("configured", js.FuncOf(func(js.Value, []js.Value) any { return len(w.m.ConfigIDs()) > 0 }))
 	return o
 }
@@ -145,7 +234,11 @@ func (w *worker) configure(ctx context.Context, args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, w.m.Configure(ctx, configs)
+	if err := w.m.Configure(ctx, configs); err != nil {
+		return nil, err
+	}
+	w.boot.Call("keepConfigs", arg(args, 0)) // for a worker started after this one stops (resume)
+	return nil, nil
 }
 
 // checkAuth(url) completes an authorization response whose transaction

@@ -278,20 +278,15 @@ func short(s string) string {
 	return s
 }
 
-// TestWorkerCustodyStoppedWorkerEndsTheSessionInEveryTab: the browser
-// stops the service worker (Chromium: at once through DevTools, as it
-// stops an idle one; Firefox: by itself, idle for 30 s), and its memory,
-// the tokens with it, is gone. The next request to
-// the secure route starts it again and arrives without a token, as the
-// server saw it; every open tab gets loggedOut with reason
-// worker_restarted for the config, once; the config reads signed out; and
-// a worker stopped again after that tells nothing more.
-func TestWorkerCustodyStoppedWorkerEndsTheSessionInEveryTab(t *testing.T) {
-	env.Require(t, engine.CapStopWorkers)
-	tab := env.NewTabLasting(t, e2etest.TabTimeout+2*engine.FirefoxIdleWorkerStop) // two stops: Firefox waits for its own
+// signedInWorkerTabs are two tabs of one browser context controlled by
+// the worker, with config a signed in through it, and the token the API
+// received from the first.
+func signedInWorkerTabs(t *testing.T, lasting time.Duration) (tab, other *e2etest.Tab, fp string) {
+	t.Helper()
+	tab = env.NewTabLasting(t, lasting)
 	openControlled(t, tab)
 	signInWorker(t, tab)
-	other := tab.NewTabInSameContext(t)
+	other = tab.NewTabInSameContext(t)
 	other.OpenTestPage()
 	if !e2etest.Eval[bool](other, `navigator.serviceWorker.controller !== null`) {
 		t.Fatal("the second tab is not controlled by the worker")
@@ -300,9 +295,65 @@ func TestWorkerCustodyStoppedWorkerEndsTheSessionInEveryTab(t *testing.T) {
 	if !e2etest.Eval[bool](other, `oidc.isAuthenticated("a")`) {
 		t.Fatal("the second tab does not share the worker's session")
 	}
-	first := workerStats(t, tab).InstanceID
+	env.Demo.ResetRequests()
+	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	seen := env.Demo.Requests()
+	if len(seen) != 1 || seen[0].Authorization != demo.AuthValid {
+		t.Fatalf("plain fetch to a's route: the server saw %+v; want one request with a valid token", seen)
+	}
+	return tab, other, seen[0].Fingerprint
+}
 
-	restarted := `e2e.events.filter((e) => e.type === "loggedOut" && e.detail.configId === "a" && e.detail.reason === "worker_restarted").length`
+// restartedEvents counts a tab's loggedOut events with reason
+// worker_restarted for config a.
+const restartedEvents = `e2e.events.filter((e) => e.type === "loggedOut" && e.detail.configId === "a" && e.detail.reason === "worker_restarted").length`
+
+// TestWorkerCustodyStoppedWorkerSignsInAgainSilently: the browser stops
+// the service worker (Chromium: at once through DevTools, as it stops an
+// idle one; Firefox: by itself, idle for 30 s), and its memory, the tokens
+// with it, is gone. The next request to the secure route starts it again;
+// while the provider's session lasts, the worker signs a in again by one
+// prompt=none request run in the requesting page's iframe, and the
+// request arrives with a new valid token, as the server saw it. No tab is
+// told the session ended, and both read it signed in.
+func TestWorkerCustodyStoppedWorkerSignsInAgainSilently(t *testing.T) {
+	env.Require(t, engine.CapStopWorkers)
+	tab, other, fp := signedInWorkerTabs(t, e2etest.TabTimeout+engine.FirefoxIdleWorkerStop)
+	first := workerStats(t, tab).InstanceID
+	tab.StopWorkers()
+	counts := env.A.Counts()
+	env.Demo.ResetRequests()
+	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	seen := env.Demo.Requests()
+	if len(seen) != 1 || seen[0].Authorization != demo.AuthValid || seen[0].Fingerprint == fp {
+		t.Errorf("plain fetch to a's route after the worker stopped: the server saw %+v; want one request with a new valid token (not #%s)", seen, fp)
+	}
+	if a, tk := env.A.Counts()["authorize"]-counts["authorize"], env.A.Counts()["token"]-counts["token"]; a != 1 || tk != 1 {
+		t.Errorf("a's provider got %d authorization and %d token requests; want one silent sign-in: one of each", a, tk)
+	}
+	if id := resumedWorker(t, tab); id == first {
+		t.Fatalf("the worker was not started again (instance %s)", first)
+	}
+	for _, tb := range []*e2etest.Tab{tab, other} {
+		if !e2etest.Eval[bool](tb, `oidc.isAuthenticated("a")`) {
+			t.Error("a reads signed out after the silent sign-in")
+		}
+		if n := e2etest.Eval[int](tb, restartedEvents); n != 0 {
+			t.Errorf("%d loggedOut events with reason worker_restarted; want none", n)
+		}
+	}
+}
+
+// TestWorkerCustodyStoppedWorkerEndsTheSessionInEveryTab: as above, with
+// the provider's session over meanwhile: the silent sign-in is answered
+// login_required, the request arrives without a token, every open tab gets
+// loggedOut with reason worker_restarted for a, once, and a reads signed
+// out; a worker stopped again after that tells nothing more.
+func TestWorkerCustodyStoppedWorkerEndsTheSessionInEveryTab(t *testing.T) {
+	env.Require(t, engine.CapStopWorkers)
+	tab, other, _ := signedInWorkerTabs(t, e2etest.TabTimeout+2*engine.FirefoxIdleWorkerStop)
+	first := workerStats(t, tab).InstanceID
+	env.A.EndSessions() // as if the user had signed out at the provider elsewhere
 	tab.StopWorkers()
 	env.Demo.ResetRequests()
 	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
@@ -310,7 +361,16 @@ func TestWorkerCustodyStoppedWorkerEndsTheSessionInEveryTab(t *testing.T) {
 		t.Errorf("plain fetch to a's route after the worker stopped: the server saw %+v; want one request without Authorization", seen)
 	}
 	for _, tb := range []*e2etest.Tab{tab, other} {
-		tb.WaitFor(restarted + ` === 1`)
+		tb.WaitFor(restartedEvents + ` === 1`)
+		var code any
+		for _, ev := range tb.Events() {
+			if ev.Type == "loggedOut" {
+				code = ev.Detail["code"]
+			}
+		}
+		if code != "login_required" {
+			t.Errorf("loggedOut's code %v; want login_required, what the silent sign-in was answered", code)
+		}
 	}
 	if id := resumedWorker(t, tab); id == first {
 		t.Fatalf("the worker was not started again (instance %s)", first)
@@ -329,7 +389,7 @@ func TestWorkerCustodyStoppedWorkerEndsTheSessionInEveryTab(t *testing.T) {
 	}
 	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
 	for _, tb := range []*e2etest.Tab{tab, other} {
-		if n := e2etest.Eval[int](tb, restarted); n != 1 {
+		if n := e2etest.Eval[int](tb, restartedEvents); n != 1 {
 			t.Errorf("%d loggedOut events with reason worker_restarted for a; want the one", n)
 		}
 	}

@@ -362,7 +362,9 @@ func (p *bidiPage) Reload(ctx context.Context) error {
 
 // ForceReload: Firefox 153's BiDi refuses browsingContext.reload's
 // ignoreCache ("not supported yet").
-func (p *bidiPage) ForceReload(ctx context.Context) error { return Unsupported(Firefox, CapForcedReload) }
+func (p *bidiPage) ForceReload(ctx context.Context) error {
+	return Unsupported(Firefox, CapForcedReload)
+}
 
 // FirefoxIdleWorkerStop is how long StopWorkers waits in Firefox: its own
 // idle stop after dom.serviceWorkers.idle_timeout (30 s; measured between
