@@ -38,7 +38,12 @@ func runWorker(boot js.Value) {
 		recovering: map[string]chan struct{}{},
 	}
 	w.m.Subscribe(func(ev spa.Event) {
-		emit(boot, ev)
+		// configLoaded is the page's module's to tell: it configures the
+		// same set, while every page configuring the worker would tell
+		// every page again.
+		if ev.Type != spa.EventConfigLoaded {
+			emit(boot, ev)
+		}
 		w.keep()
 	})
 	boot.Call("register", w.object())

@@ -78,9 +78,10 @@ func signInWorker(t *testing.T, tab *e2etest.Tab) map[string]e2etest.LoginRespon
 }
 
 // TestWorkerCustodyModuleRunsInTheServiceWorker: the bridge's Go module
-// starts in the service worker (no document, no window), answers the page,
-// and says how long it took and how much memory it has (logged: the
-// figures are the README's, this test only asserts that it runs).
+// starts in the service worker (no document, no window), answers the page
+// without telling configLoaded a second time, and says how long it took and
+// how much memory it has (logged: the figures are the README's, this test
+// only asserts that it runs).
 func TestWorkerCustodyModuleRunsInTheServiceWorker(t *testing.T) {
 	tab := env.NewTab(t)
 	openControlled(t, tab)
@@ -93,6 +94,11 @@ func TestWorkerCustodyModuleRunsInTheServiceWorker(t *testing.T) {
 	// The worker answers for a config it was configured with.
 	if e2etest.Eval[bool](tab, `oidc.isAuthenticated("a")`) {
 		t.Fatal("signed in before any sign-in")
+	}
+	// configLoaded once per configure, from the page's module: the worker,
+	// configured with the same set, does not tell it again.
+	if n := e2etest.Eval[int](tab, `e2e.events.filter((e) => e.type === "configLoaded" && e.detail.configId === "a").length`); n != 1 {
+		t.Errorf("%d configLoaded events for a after one configure; want 1: %+v", n, tab.Events())
 	}
 }
 
