@@ -133,6 +133,13 @@ func buildTable(r *benchReport) []row {
 		rows = append(rows, floorRows(b)...)
 		rows = append(rows, goappRows(b)...)
 	}
+	// A row without samples (a flow -flows left out) has no value; NaN
+	// would make the whole report unwritable as JSON.
+	for i := range rows {
+		if math.IsNaN(rows[i].Value) {
+			rows[i].Value = 0
+		}
+	}
 	return rows
 }
 
