@@ -13,13 +13,7 @@ import (
 
 // mainSample is one run of the main flow for one library.
 type mainSample struct {
-	ReadyCold       float64     `json:"ready_cold_ms"`
-	LoadCold        report      `json:"load_cold"` // the first load, HTTP cache disabled
-	LoadWarm        []report    `json:"load_warm"` // the reloads from a warm cache
-	CallbackCold    report      `json:"callback_cold"`
-	CallbackWarm    report      `json:"callback_warm"`
-	Restore         []float64   `json:"restore_ms"`
-	ReadyWarm       []float64   `json:"ready_warm_ms"`
+	loadSample
 	TokenRead       callStats   `json:"token_read_us"`
 	FetchPlain      callStats   `json:"fetch_plain_us"`           // window.fetch
 	FetchHeader     callStats   `json:"fetch_header_us"`          // window.fetch with a fixed Bearer header
@@ -27,8 +21,21 @@ type mainSample struct {
 	MatchRoute      callStats   `json:"match_route_us"`           // bridge: oidc.matchRoute
 	IsAuthenticated callStats   `json:"is_authenticated_us"`      // bridge: oidc.isAuthenticated()
 	FetchParts      *fetchParts `json:"fetch_parts_us,omitempty"` // bridge: oidc.fetch taken apart
-	WarmFromCache   bool        `json:"warm_from_cache"`          // every library file of the warm loads came from the HTTP cache
-	ColdFromNetwork bool        `json:"cold_from_network"`        // no library file of the cold loads did
+}
+
+// loadSample is the page loads of one run, as the main and worker flows
+// take them: the first load, the sign-in's callback (cold, and warm after
+// the reloads), and the warm reloads that restore the session.
+type loadSample struct {
+	ReadyCold       float64   `json:"ready_cold_ms"`
+	LoadCold        report    `json:"load_cold"` // the first load, HTTP cache disabled
+	LoadWarm        []report  `json:"load_warm"` // the reloads from a warm cache
+	CallbackCold    report    `json:"callback_cold"`
+	CallbackWarm    report    `json:"callback_warm"`
+	Restore         []float64 `json:"restore_ms"`
+	ReadyWarm       []float64 `json:"ready_warm_ms"`
+	WarmFromCache   bool      `json:"warm_from_cache"`   // every library file of the warm loads came from the HTTP cache
+	ColdFromNetwork bool      `json:"cold_from_network"` // no library file of the cold loads did
 }
 
 // callStats is what bench.js's timeCalls measures for one function, in
@@ -74,50 +81,13 @@ func mainFlow(ctx context.Context, e *env, s *site, lib string) (*mainSample, er
 		return nil, err
 	}
 	defer t.close()
-	sm := &mainSample{WarmFromCache: true, ColdFromNetwork: true}
+	sm := &mainSample{}
 	r, err := t.wait("load", time.Minute)
 	if err != nil {
 		return nil, err
 	}
-	sm.ReadyCold, sm.LoadCold = r.ReadyMs, r
-	login := func() (report, error) {
-		if _, err := eval[bool](t, 10*time.Second, "bench.login()"); err != nil {
-			return report{}, err
-		}
-		r, err := t.wait("callback", time.Minute)
-		if err == nil && !r.Authenticated {
-			err = fmt.Errorf("%s: the callback did not sign in%s", lib, t.consoleTail())
-		}
-		return r, err
-	}
-	if sm.CallbackCold, err = login(); err != nil {
+	if err := sm.signInAndReload(t, e, lib, r, nil); err != nil {
 		return nil, err
-	}
-	for _, r := range []report{sm.CallbackCold} {
-		if _, any := r.fromCache(); any {
-			sm.ColdFromNetwork = false
-		}
-	}
-	warm, err := t.warmReloads(e.opts.dwell)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range warm {
-		if !r.Authenticated {
-			return nil, fmt.Errorf("%s: the session was not restored after a reload%s", lib, t.consoleTail())
-		}
-		sm.Restore = append(sm.Restore, r.DoneMs)
-		sm.ReadyWarm = append(sm.ReadyWarm, r.ReadyMs)
-		sm.LoadWarm = append(sm.LoadWarm, r)
-		if all, _ := r.fromCache(); !all {
-			sm.WarmFromCache = false
-		}
-	}
-	if sm.CallbackWarm, err = login(); err != nil {
-		return nil, err
-	}
-	if all, _ := sm.CallbackWarm.fromCache(); !all {
-		sm.WarmFromCache = false
 	}
 	// DevTools' network events cost every request a little; the rest of the
 	// flow does not need them.
@@ -145,6 +115,71 @@ func mainFlow(ctx context.Context, e *env, s *site, lib string) (*mainSample, er
 		return nil, err
 	}
 	return sm, nil
+}
+
+// signInAndReload takes the loads of one run after the first load (cold,
+// its report first): sign in with the HTTP cache still disabled (the
+// callback, cold), reload three times with the cache on, sign in again
+// (the callback, warm). check is called on every report of a reload or
+// callback (nil: none); the session must be signed in on each.
+func (sm *loadSample) signInAndReload(t *tab, e *env, lib string, first report, check func(report) error) error {
+	sm.ReadyCold, sm.LoadCold = first.ReadyMs, first
+	sm.WarmFromCache, sm.ColdFromNetwork = true, true
+	login := func() (report, error) {
+		r, err := t.login(lib)
+		if err == nil && check != nil {
+			err = check(r)
+		}
+		return r, err
+	}
+	var err error
+	if sm.CallbackCold, err = login(); err != nil {
+		return err
+	}
+	if _, any := sm.CallbackCold.fromCache(); any {
+		sm.ColdFromNetwork = false
+	}
+	warm, err := t.warmReloads(e.opts.dwell)
+	if err != nil {
+		return err
+	}
+	for _, r := range warm {
+		if !r.Authenticated {
+			return fmt.Errorf("%s: the session was not restored after a reload%s", lib, t.consoleTail())
+		}
+		if check != nil {
+			if err := check(r); err != nil {
+				return err
+			}
+		}
+		sm.Restore = append(sm.Restore, r.DoneMs)
+		sm.ReadyWarm = append(sm.ReadyWarm, r.ReadyMs)
+		sm.LoadWarm = append(sm.LoadWarm, r)
+		if all, _ := r.fromCache(); !all {
+			sm.WarmFromCache = false
+		}
+	}
+	if sm.CallbackWarm, err = login(); err != nil {
+		return err
+	}
+	if all, _ := sm.CallbackWarm.fromCache(); !all {
+		sm.WarmFromCache = false
+	}
+	return nil
+}
+
+// login starts the code flow on the page (the provider signs alice in at
+// once and redirects back) and returns the callback page's report, which
+// must say signed in.
+func (t *tab) login(lib string) (report, error) {
+	if _, err := eval[bool](t, 10*time.Second, "bench.login()"); err != nil {
+		return report{}, err
+	}
+	r, err := t.wait("callback", time.Minute)
+	if err == nil && !r.Authenticated {
+		err = fmt.Errorf("%s: the callback did not sign in%s", lib, t.consoleTail())
+	}
+	return r, err
 }
 
 // warmReloads turns the HTTP cache on and reloads the page three times,
@@ -544,16 +579,25 @@ func runBrowser(ctx context.Context, e *env) (*browserReport, error) {
 	}
 	for lib, runs := range br.Main {
 		for i, sm := range runs {
-			if !sm.WarmFromCache {
-				br.Notes = append(br.Notes, fmt.Sprintf("%s run %d: a warm load fetched a library file from the network", lib, i+1))
-			}
-			if !sm.CallbackWarm.Isolated {
-				br.Notes = append(br.Notes, fmt.Sprintf("%s run %d: the page was not cross-origin isolated: per-call timings are batch means", lib, i+1))
-			}
-			if !sm.ColdFromNetwork {
-				br.Notes = append(br.Notes, fmt.Sprintf("%s run %d: a cold load took a library file from the cache", lib, i+1))
-			}
+			br.Notes = append(br.Notes, sm.loadSample.notes(fmt.Sprintf("%s run %d", lib, i+1))...)
 		}
 	}
 	return br, nil
+}
+
+// notes say what makes a run's loads less than they claim to be: a warm
+// load that used the network, a cold one that used the cache, a page
+// without the fine clock. what names the run.
+func (sm *loadSample) notes(what string) []string {
+	var out []string
+	if !sm.WarmFromCache {
+		out = append(out, what+": a warm load fetched a library file from the network")
+	}
+	if !sm.CallbackWarm.Isolated {
+		out = append(out, what+": the page was not cross-origin isolated: per-call timings are batch means")
+	}
+	if !sm.ColdFromNetwork {
+		out = append(out, what+": a cold load took a library file from the cache")
+	}
+	return out
 }
