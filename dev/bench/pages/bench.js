@@ -4,9 +4,11 @@
  * every load the harness waits for the library (ready), configures it, then
  * either completes the login (the URL is an authorization response) or
  * restores the stored session, and reports the timings to the driver through
- * the DevTools binding __benchReport. performance.now() counts from the
- * start of the navigation that led to this document; after a login that
- * navigation began at the provider's authorization endpoint.
+ * the DevTools binding __benchReport (with worker custody, the first load
+ * reports once more when the service worker took control of the page).
+ * performance.now() counts from the start of the navigation that led to this
+ * document; after a login that navigation began at the provider's
+ * authorization endpoint.
  *
  * window.BENCH (written by the server) says which provider, client and
  * storage to use. The driver calls the methods of window.bench directly.
@@ -210,9 +212,13 @@
         var ok = cb ? await lib.callback() : await lib.restore();
         var t1 = performance.now();
         await ready;
-        report(cb ? "callback" : "load", { readyMs: readyMs, configuredMs: configuredMs,
+        report(cb ? "callback" : "load", Object.assign({ readyMs: readyMs, configuredMs: configuredMs,
           authMs: t1 - t0, doneMs: t1, authenticated: !!ok, isolated: fine, nav: navTiming(), resources: resources(),
-          marks: marks() });
+          marks: marks() }, lib.custody ? lib.custody() : {}));
+        // Worker custody's first load: the page is controlled only once the
+        // worker it registered has activated; the adapter says when, and
+        // what checkAuth answered then.
+        if (!cb && lib.untilControlled) report("controlled", await lib.untilControlled());
       } catch (e) {
         report("error", errorInfo(e));
       }

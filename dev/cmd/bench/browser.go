@@ -103,6 +103,16 @@ type report struct {
 	// Marks are the bridge's start-up marks (oidc.js's "oidcwasm:<moment>"),
 	// ms from the navigation start by moment.
 	Marks map[string]float64 `json:"marks,omitempty"`
+	// Worker custody only (bridge.html's custody and untilControlled):
+	// whether the service worker controlled the page when checkAuth
+	// resolved, what checkAuth reported as errors (worker_unavailable on a
+	// page it does not control), and on the first load when the worker
+	// took control and its own start-up moments (oidc-sw.js "stats"), ms
+	// from the navigation start.
+	Controlled   bool               `json:"controlled,omitempty"`
+	AuthErrors   []string           `json:"authErrors,omitempty"`
+	ControlledMs float64            `json:"controlledMs,omitempty"`
+	WorkerMarks  map[string]float64 `json:"workerMarks,omitempty"`
 }
 
 // resource returns the timing of the library file whose path ends in name.

@@ -4,6 +4,7 @@
 //	go run ./cmd/bench -check   # sizes only: exit 1 when a budget of docs/DESIGN.md is broken
 //	go run ./cmd/bench -probe bridge -js 'bench.internals(500)' [-profile] [-wasm file]
 //	go run ./cmd/bench -skip sizes,go -flows main,goapp -runs 2   # a part of the Chromium section
+//	go run ./cmd/bench -skip sizes,stability,go -flows main,worker # page and worker custody, same runs
 //
 // Run it from dev/ after `make build` (the Makefile's bench and check-size
 // targets do both). It prints one table and writes it, with the raw samples,
@@ -92,7 +93,22 @@
 //     a token;
 //   - automatic renewal: access tokens of 8 s, silentRenew /
 //     automaticSilentRenew on, 3 tabs, 16 s: refresh requests and when each
-//     arrived.
+//     arrived;
+//   - worker custody (the bridge only, the worker flow): the main flow's
+//     loads with custody "worker" (no storage), its tokens in the service
+//     worker oidc-sw.js, served with Service-Worker-Allowed: / from the
+//     page's origin. On the first load (cold) Go configures, oidc.js
+//     registers the worker and checkAuth() reports worker_unavailable; then
+//     the time until the worker controls the page (controllerchange) and
+//     until checkAuth(), called again, is answered by it signed out. Then
+//     sign-in through the worker (callback → signed in, cold and warm) and
+//     reloads → session usable (checkAuth() signed in, the page
+//     controlled), with oidc.ready, which a reload still waits for: the
+//     page loads oidc.wasm itself and no early record answers a config
+//     whose session is in the worker. Each figure stands under the page
+//     custody row of the same moment, against oidc-client-ts's from the
+//     same runs; the page has no token to read, so the token and fetch
+//     rows have no worker figures.
 //
 // The start-up section takes the cold, warm and callback loads above apart:
 // moments in ms from the navigation start (Resource Timing for each file;
@@ -112,8 +128,9 @@
 // component mounts, cold and on reloads, and for goappmin when the reload
 // shows the session restored.
 //
-// -flows runs only the named Chromium flows (main, floor, goapp, expiry,
-// auto, dpop); -skip sizes,go leaves out the other parts.
+// -flows runs only the named Chromium flows (main, worker, floor, goapp,
+// expiry, auto, dpop); -runs sets the repetitions of main, worker, floor
+// and dpop; -skip sizes,stability,go leaves out the other parts.
 //
 // -probe signs in on one library's page and runs a JavaScript expression
 // there (bench.token(), bench.internals(n), bench.fetchParts(n), or any

@@ -38,6 +38,16 @@ type loadSample struct {
 	ColdFromNetwork bool      `json:"cold_from_network"` // no library file of the cold loads did
 }
 
+// workerSample is one run of the worker-custody flow (the bridge only):
+// the main flow's loads, with the tokens in the service worker.
+type workerSample struct {
+	loadSample
+	// Controlled is the first load once the worker it registered took
+	// control: ControlledMs, and checkAuth() again, answered by the worker
+	// (DoneMs, AuthMs), and the worker's start-up (WorkerMarks).
+	Controlled report `json:"controlled"`
+}
+
 // callStats is what bench.js's timeCalls measures for one function, in
 // microseconds per call.
 type callStats struct {
@@ -180,6 +190,54 @@ func (t *tab) login(lib string) (report, error) {
 		err = fmt.Errorf("%s: the callback did not sign in%s", lib, t.consoleTail())
 	}
 	return r, err
+}
+
+// workerFlow is the main flow's loads with custody "worker" on the
+// bridge's page, in a fresh browser:
+//  1. with the HTTP cache disabled, open the page: Go configures, oidc.js
+//     registers oidc-sw.js, and checkAuth() reports the config
+//     worker_unavailable (the page is not controlled yet); then wait until
+//     the worker controls the page and checkAuth() answers from it, signed
+//     out;
+//  2. sign in through the worker (it makes the request and, on the
+//     callback, validates and exchanges), reload three times, sign in
+//     again, as mainFlow does; every one of these pages must be controlled
+//     and its checkAuth() answered by the worker, signed in.
+//
+// The page has no token to read (getAccessToken rejects with
+// token_in_worker), so the token and fetch measurements are not taken.
+func workerFlow(ctx context.Context, e *env, s *site) (*workerSample, error) {
+	t, err := openCold(ctx, e, s.pageURL(libBridge, variantWorker))
+	if err != nil {
+		return nil, err
+	}
+	defer t.close()
+	first, err := t.wait("load", time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	if first.Controlled || first.Authenticated || len(first.AuthErrors) == 0 {
+		return nil, fmt.Errorf("worker custody: the first load was controlled (%v), signed in (%v) or told no worker_unavailable (%q)%s",
+			first.Controlled, first.Authenticated, first.AuthErrors, t.consoleTail())
+	}
+	sm := &workerSample{}
+	if sm.Controlled, err = t.wait("controlled", time.Minute); err != nil {
+		return nil, err
+	}
+	if c := sm.Controlled; !c.Controlled || c.Authenticated || len(c.AuthErrors) > 0 {
+		return nil, fmt.Errorf("worker custody: once the worker took control, checkAuth() said signed in %v, controlled %v, errors %q; want signed out by the worker, no error%s",
+			c.Authenticated, c.Controlled, c.AuthErrors, t.consoleTail())
+	}
+	byWorker := func(r report) error {
+		if !r.Controlled || len(r.AuthErrors) > 0 {
+			return fmt.Errorf("worker custody: a %s page was not answered by the worker (controlled %v, errors %q)%s", r.Kind, r.Controlled, r.AuthErrors, t.consoleTail())
+		}
+		return nil
+	}
+	if err := sm.signInAndReload(t, e, libBridge, first, byWorker); err != nil {
+		return nil, err
+	}
+	return sm, nil
 }
 
 // warmReloads turns the HTTP cache on and reloads the page three times,
@@ -424,14 +482,17 @@ func autoFlow(ctx context.Context, e *env, s *site, lib string) (*autoSample, er
 }
 
 // browserFlows are the flows of the Chromium part, as -flows names them.
-var browserFlows = []string{"main", "floor", "goapp", "expiry", "auto", "dpop"}
+var browserFlows = []string{"main", "worker", "floor", "goapp", "expiry", "auto", "dpop"}
 
 // browserReport is the Chromium part of the report.
 type browserReport struct {
-	Chromium string                     `json:"chromium"`
-	Main     map[string][]*mainSample   `json:"main"` // lib -> runs
-	Expiry   map[string][]*expirySample `json:"expiry"`
-	Auto     map[string][]*autoSample   `json:"auto"`
+	Chromium string                   `json:"chromium"`
+	Main     map[string][]*mainSample `json:"main"` // lib -> runs
+	// Worker is the bridge's worker-custody flow (custody "worker"), one
+	// sample per run, taken in the same runs as Main.
+	Worker []*workerSample            `json:"worker,omitempty"`
+	Expiry map[string][]*expirySample `json:"expiry"`
+	Auto   map[string][]*autoSample   `json:"auto"`
 	// DPoP is oidc.fetch taken apart on the DPoP variant (the bridge only):
 	// OidcFetch there carries a proof signed by WebCrypto per request.
 	DPoP []*fetchParts `json:"dpop,omitempty"`
@@ -444,6 +505,25 @@ type browserReport struct {
 	Errors     []string                  `json:"errors,omitempty"`
 	Notes      []string                  `json:"notes,omitempty"`
 	PeerNA     string                    `json:"peer_na,omitempty"`
+}
+
+// loadFlows are the page-load flows of run i in the order they run: the
+// main flow of each library (order, alternated by the caller), and the
+// worker-custody flow (variantWorker), which goes last in even runs and
+// first in odd ones; each as -flows selects.
+func loadFlows(o options, order []string, i int) []string {
+	var out []string
+	if o.flow("main") {
+		out = append(out, order...)
+	}
+	if o.flow(variantWorker) {
+		if i%2 == 1 {
+			out = append([]string{variantWorker}, out...)
+		} else {
+			out = append(out, variantWorker)
+		}
+	}
+	return out
 }
 
 // runBrowser runs every flow for both libraries, alternating which goes first.
@@ -499,14 +579,21 @@ func runBrowser(ctx context.Context, e *env) (*browserReport, error) {
 		}
 	}
 	for i := range e.opts.runs {
-		for _, lib := range order(i) {
-			if !e.opts.flow("main") {
-				break
-			}
+		for _, lib := range loadFlows(e.opts, order(i), i) {
 			if ctx.Err() != nil {
 				return br, ctx.Err()
 			}
 			st := time.Now()
+			if lib == variantWorker {
+				sm, err := workerFlow(ctx, e, s)
+				if err != nil {
+					fail(fmt.Sprintf("worker-custody flow, run %d", i+1), err)
+					continue
+				}
+				e.logf("worker-custody flow run %d: %v", i+1, time.Since(st).Round(time.Millisecond))
+				br.Worker = append(br.Worker, sm)
+				continue
+			}
 			sm, err := mainFlow(ctx, e, s, lib)
 			if err != nil {
 				fail(fmt.Sprintf("main flow, %s, run %d", lib, i+1), err)
@@ -581,6 +668,9 @@ func runBrowser(ctx context.Context, e *env) (*browserReport, error) {
 		for i, sm := range runs {
 			br.Notes = append(br.Notes, sm.loadSample.notes(fmt.Sprintf("%s run %d", lib, i+1))...)
 		}
+	}
+	for i, sm := range br.Worker {
+		br.Notes = append(br.Notes, sm.loadSample.notes(fmt.Sprintf("bridge, worker custody, run %d", i+1))...)
 	}
 	return br, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/oidcwasm/oidcwasm/dev/bench"
 	"github.com/oidcwasm/oidcwasm/dev/devop"
+	"github.com/oidcwasm/oidcwasm/spa"
 )
 
 // The libraries, as path segments of the page URLs.
@@ -30,8 +31,9 @@ type variant struct {
 	name        string
 	op          *devop.Server
 	lifetime    time.Duration // access tokens
-	storage     string        // session or local
+	storage     string        // session or local; "" with worker custody, which refuses it
 	silentRenew bool          // bridge silentRenew, oidc-client-ts automaticSilentRenew
+	custody     string        // the bridge's custody: "" (page) or "worker"
 }
 
 // The variants: main (long-lived tokens: login, reload, token reads, fetch),
@@ -42,6 +44,9 @@ const (
 	variantExpiry = "expiry"
 	variantAuto   = "auto"
 	variantDPoP   = "dpop" // the bridge only: the main config with dpop on
+	// The bridge only: the main config with custody "worker", its tokens
+	// in the service worker oidc-sw.js (no storage: the worker's memory).
+	variantWorker = "worker"
 )
 
 const clientID = "bench-spa"
@@ -57,6 +62,9 @@ type pageParams struct {
 	SilentRenew bool   `json:"silentRenew"`
 	// DPoP turns the config's dpop on (the bridge page only).
 	DPoP bool `json:"dpop"`
+	// Custody is the bridge config's custody ("" or "worker"); with
+	// "worker" the page leaves storage out (Storage is "").
+	Custody string `json:"custody"`
 	// oidc-client-ts renews this long before expiry; a quarter of the
 	// lifetime matches the bridge's timeoutFactor 0.75.
 	ExpiringNoticeSeconds float64 `json:"expiringNoticeSeconds"`
@@ -90,6 +98,7 @@ func startSite(ctx context.Context, e *env) (*site, error) {
 		variantExpiry: {name: variantExpiry, lifetime: 5 * time.Second, storage: "local", silentRenew: false},
 		variantAuto:   {name: variantAuto, lifetime: 8 * time.Second, storage: "local", silentRenew: true},
 		variantDPoP:   {name: variantDPoP, lifetime: 10 * time.Minute, storage: "session", silentRenew: true},
+		variantWorker: {name: variantWorker, lifetime: 10 * time.Minute, silentRenew: true, custody: spa.CustodyWorker},
 	}
 	for _, v := range s.variants {
 		var uris []string
@@ -120,7 +129,7 @@ func startSite(ctx context.Context, e *env) (*site, error) {
 			http.ServeFile(w, r, e.opts.wasm)
 		})))
 	}
-	mux.Handle("GET /oidc/", cached(http.StripPrefix("/oidc/", http.FileServer(http.Dir(filepath.Join(e.root, "static/oidc"))))))
+	mux.Handle("GET /oidc/", cached(workerScope(http.StripPrefix("/oidc/", http.FileServer(http.Dir(filepath.Join(e.root, "static/oidc")))))))
 	oct := filepath.Join(e.dev, "node_modules/oidc-client-ts/dist/browser/oidc-client-ts.min.js")
 	mux.Handle("GET /lib/oidc-client-ts.min.js", cached(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFile(w, r, oct)
@@ -148,6 +157,19 @@ func startSite(ctx context.Context, e *env) (*site, error) {
 	return s, nil
 }
 
+// workerScope lets oidc-sw.js control the whole origin: oidc.js registers
+// it with scope "/", above its own folder, which the browser allows only
+// with this header on the script (README, "Worker custody"; the demo
+// server does the same).
+func workerScope(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oidc/oidc-sw.js" {
+			w.Header().Set("Service-Worker-Allowed", "/")
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // cached marks library files cacheable for an hour, as a static host would
 // serve versioned assets, so a warm load takes them from the HTTP cache
 // without revalidating. Both libraries are served the same way.
@@ -170,7 +192,7 @@ func (s *site) servePage(w http.ResponseWriter, r *http.Request, lib string) {
 	}
 	p := pageParams{Lib: lib, Variant: v.name, Authority: v.op.Issuer(), ClientID: clientID,
 		RedirectURL: s.pageURL(lib, v.name), Storage: v.storage, SilentRenew: v.silentRenew,
-		ExpiringNoticeSeconds: v.lifetime.Seconds() / 4, DPoP: v.name == variantDPoP}
+		ExpiringNoticeSeconds: v.lifetime.Seconds() / 4, DPoP: v.name == variantDPoP, Custody: v.custody}
 	isolatedPage(w)
 	if err := t.Execute(w, p); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
