@@ -143,6 +143,15 @@ func buildTable(r *benchReport) []row {
 	return rows
 }
 
+// ms is a figure a page reported as one sample, none when it did not
+// report it (0: what JSON's null, a NaN in the page, decodes to).
+func ms(v float64) []float64 {
+	if v > 0 {
+		return []float64{v}
+	}
+	return nil
+}
+
 func dur(ns float64) string {
 	switch {
 	case ns >= 1e6:
@@ -255,17 +264,57 @@ func browserRows(b *browserReport) []row {
 			rw.Status = okMiss(r <= max)
 		}
 	}
+	// worker adds a row of the worker-custody flow (custody "worker", the
+	// bridge only) under the page-custody row it stands beside, with
+	// oidc-client-ts's figure peer for the same moment (nil: none), taken
+	// in the same runs.
+	worker := func(metric string, f func(*workerSample) []float64, peer func(*loadSample) []float64) {
+		this := pooled(b.Worker, f)
+		rw := row{Section: "Chromium", Metric: "  worker custody: " + metric, This: this.format("ms", 1), Value: this.med}
+		if peer != nil {
+			p := pool(libOCT, func(s *mainSample) []float64 { return peer(&s.loadSample) })
+			rw.Peer, rw.Ratio = p.format("ms", 1), ratio(this, p)
+			if !p.ok() && b.PeerNA != "" {
+				rw.Peer = peerNA
+			}
+		}
+		rows = append(rows, rw)
+	}
+	loads := func(f func(*loadSample) []float64) func(*workerSample) []float64 {
+		return func(s *workerSample) []float64 { return f(&s.loadSample) }
+	}
+	readyCold := func(s *loadSample) []float64 { return ms(s.ReadyCold) }
+	readyWarm := func(s *loadSample) []float64 { return s.ReadyWarm }
+	callbackCold := func(s *loadSample) []float64 { return ms(s.CallbackCold.AuthMs) }
+	callbackWarm := func(s *loadSample) []float64 { return ms(s.CallbackWarm.AuthMs) }
+	signedInCold := func(s *loadSample) []float64 { return ms(s.CallbackCold.DoneMs) }
+	signedInWarm := func(s *loadSample) []float64 { return ms(s.CallbackWarm.DoneMs) }
+	firstLoad := func(s *loadSample) []float64 { return ms(s.LoadCold.DoneMs) }
+	restore := func(s *loadSample) []float64 { return s.Restore }
+
 	add("library ready: nav start → oidc.ready / bundle run (cold)", "ms", 1, one(func(s *mainSample) float64 { return s.ReadyCold }), 0, "")
 	targetRatio(2)
+	worker("nav start → oidc.ready (cold, first load)", loads(readyCold), readyCold)
 	add("library ready: nav start → oidc.ready / bundle run (warm)", "ms", 1, func(s *mainSample) []float64 { return s.ReadyWarm }, 0, "")
+	worker("oidc.ready on a reload (warm; the page still loads and runs oidc.wasm)", loads(readyWarm), readyWarm)
 	add("checkAuth() vs signinRedirectCallback() on the callback URL (cold page)", "ms", 1, one(func(s *mainSample) float64 { return s.CallbackCold.AuthMs }), 0, "")
+	worker("checkAuth() on the callback URL, completed by the worker (cold page)", loads(callbackCold), callbackCold)
 	add("checkAuth() vs signinRedirectCallback() on the callback URL (warm page)", "ms", 1, one(func(s *mainSample) float64 { return s.CallbackWarm.AuthMs }), 0, "")
+	worker("checkAuth() on the callback URL, completed by the worker (warm page)", loads(callbackWarm), callbackWarm)
 	add("nav start → signed in, after the callback (cold cache)", "ms", 1, one(func(s *mainSample) float64 { return s.CallbackCold.DoneMs }), 0, "")
+	worker("nav start → signed in, after the callback (cold cache)", loads(signedInCold), signedInCold)
 	add("nav start → signed in, after the callback (warm cache)", "ms", 1, one(func(s *mainSample) float64 { return s.CallbackWarm.DoneMs }), 0, "")
+	worker("nav start → signed in, after the callback (warm cache)", loads(signedInWarm), signedInWarm)
 	add("first load: nav start → checkAuth() resolved (signed out, cold)", "ms", 1, one(func(s *mainSample) float64 { return s.LoadCold.DoneMs }), 0, "")
 	targetRatio(2)
+	worker("first load: nav start → checkAuth() resolved, worker_unavailable (the worker does not control the page yet)", loads(firstLoad), firstLoad)
+	worker("first load: nav start → page controlled by the worker (controllerchange)",
+		func(s *workerSample) []float64 { return ms(s.Controlled.ControlledMs) }, nil)
+	worker("first load: nav start → checkAuth() again once controlled, answered by the worker (signed out)",
+		func(s *workerSample) []float64 { return ms(s.Controlled.DoneMs) }, firstLoad)
 	add("reload → session restored (warm cache)", "ms", 1, func(s *mainSample) []float64 { return s.Restore }, 0, "")
 	targetRatio(1.5)
+	worker("reload → session usable (checkAuth() signed in, answered by the worker; warm cache)", loads(restore), restore)
 	add("valid access token from JS: getAccessToken() vs getUser().access_token, per call", "µs", 1,
 		one(func(s *mainSample) float64 { return med(s.TokenRead) }), 50, "≤ 50 µs")
 	add("fetch to a secure route: oidc.fetch vs getUser()+fetch with header, overhead over window.fetch", "ms", 3,
@@ -506,16 +555,19 @@ func printAnalysis(w io.Writer, s *sizesReport) {
 // ("oidcwasm:<moment>"), on four kinds of page load: the first (HTTP cache
 // disabled), a reload from a warm cache (session restored), and the callback
 // page, cold and warm. Each value is the median over runs in ms from the
-// navigation start; oidc-client-ts gets the moments it has.
+// navigation start; oidc-client-ts gets the moments it has. The last rows
+// are the same moments with worker custody, where a controlled page's
+// requests pass the worker's fetch event and checkAuth() is the worker's,
+// and the worker's own start on the first load.
 func startupRows(b *browserReport) []row {
 	loads := []struct {
 		name string
-		of   func(*mainSample) []report
+		of   func(*loadSample) []report
 	}{
-		{"cold", func(s *mainSample) []report { return []report{s.LoadCold} }},
-		{"warm", func(s *mainSample) []report { return s.LoadWarm }},
-		{"callback cold", func(s *mainSample) []report { return []report{s.CallbackCold} }},
-		{"callback warm", func(s *mainSample) []report { return []report{s.CallbackWarm} }},
+		{"cold", func(s *loadSample) []report { return []report{s.LoadCold} }},
+		{"warm", func(s *loadSample) []report { return s.LoadWarm }},
+		{"callback cold", func(s *loadSample) []report { return []report{s.CallbackCold} }},
+		{"callback warm", func(s *loadSample) []report { return []report{s.CallbackWarm} }},
 	}
 	mark := func(name string) func(*report) (float64, bool) {
 		return func(r *report) (float64, bool) { v, ok := r.Marks[name]; return v, ok }
@@ -555,14 +607,25 @@ func startupRows(b *browserReport) []row {
 		{"  span: configure()", span(mark("configure"), mark("configured")), nil},
 		{"  span: checkAuth()", span(mark("checkAuth"), mark("checkedAuth")), nil},
 	}
-	cell := func(lib string, f func(*report) (float64, bool)) string {
+	main := func(lib string) []*loadSample {
+		var out []*loadSample
+		for _, sm := range b.Main[lib] {
+			out = append(out, &sm.loadSample)
+		}
+		return out
+	}
+	var workerLoads []*loadSample
+	for _, sm := range b.Worker {
+		workerLoads = append(workerLoads, &sm.loadSample)
+	}
+	cell := func(runs []*loadSample, f func(*report) (float64, bool)) string {
 		if f == nil {
 			return ""
 		}
 		var parts []string
 		for _, l := range loads {
 			var xs []float64
-			for _, sm := range b.Main[lib] {
+			for _, sm := range runs {
 				for _, r := range l.of(sm) {
 					if v, ok := f(&r); ok {
 						xs = append(xs, v)
@@ -583,9 +646,42 @@ func startupRows(b *browserReport) []row {
 	}
 	rows := []row{{Section: "start-up", Metric: "ms from navigation start, medians: " + strings.Join(names, " / ")}}
 	for _, m := range moments {
-		rows = append(rows, row{Section: "start-up", Metric: m.metric, This: cell(libBridge, m.bridge), Peer: cell(libOCT, m.peer)})
+		rows = append(rows, row{Section: "start-up", Metric: m.metric, This: cell(main(libBridge), m.bridge), Peer: cell(main(libOCT), m.peer)})
 	}
-	return rows
+	for _, m := range []struct {
+		metric string
+		f      func(*report) (float64, bool)
+	}{
+		{"oidc.wasm fetched", fileEnd("oidc.wasm")},
+		{"oidc.wasm compiled", mark("compiled")},
+		{"oidc.ready", ready},
+		{"configure() resolved (the page's Go, then the worker's)", configured},
+		{"checkAuth() resolved (worker_unavailable on the first load, else the worker's answer)", done},
+	} {
+		rows = append(rows, row{Section: "start-up", Metric: "worker custody: " + m.metric, This: cell(workerLoads, m.f)})
+	}
+	return append(rows, workerStartRow(b.Worker))
+}
+
+// workerStartRow is the worker's own start on worker custody's first load,
+// in ms from the page's navigation start (oidc-sw.js's marks, moved onto
+// the page's clock), up to the page's checkAuth() answered by it: medians
+// over runs.
+func workerStartRow(runs []*workerSample) row {
+	at := func(f func(report) float64) string {
+		var xs []float64
+		for _, sm := range runs {
+			xs = append(xs, ms(f(sm.Controlled))...)
+		}
+		if st := statOf(xs); st.ok() {
+			return fmt.Sprintf("%.1f", st.med)
+		}
+		return "–"
+	}
+	mark := func(name string) func(report) float64 { return func(r report) float64 { return r.WorkerMarks[name] } }
+	return row{Section: "start-up", Metric: "worker custody, first load: worker script run / its module registered / activated / page controlled / checkAuth() answered by it",
+		This: strings.Join([]string{at(mark("script")), at(mark("registered")), at(mark("activate")),
+			at(func(r report) float64 { return r.ControlledMs }), at(func(r report) float64 { return r.DoneMs })}, " / ")}
 }
 
 // ownCode sums the code bytes of the project's own packages in the bridge
