@@ -634,8 +634,18 @@ func (b *bridge) logoffAndRevokeTokens(ctx context.Context, args []js.Value) (an
 	return nil, err
 }
 
-// endSessionArgs reads (configId?, {customParams}?).
+// endSessionArgs reads (configId?, {customParams}?) of a page-custody config.
 func (b *bridge) endSessionArgs(args []js.Value) (string, spa.EndSessionOptions, error) {
+	id, o, err := endSessionOptions(args)
+	if err == nil {
+		err = b.pageCustody(id)
+	}
+	return id, o, err
+}
+
+// endSessionOptions reads (configId?, {customParams}?): the page bridge's
+// and the worker's one reading.
+func endSessionOptions(args []js.Value) (string, spa.EndSessionOptions, error) {
 	var o spa.EndSessionOptions
 	id, err := configIDArg(args, 0)
 	if err != nil {
@@ -646,9 +656,6 @@ func (b *bridge) endSessionArgs(args []js.Value) (string, spa.EndSessionOptions,
 		return "", o, err
 	}
 	o.CustomParams, err = customParams(opts, id)
-	if err == nil {
-		err = b.pageCustody(id)
-	}
 	return id, o, err
 }
 

@@ -57,20 +57,33 @@ importScripts("wasm_exec.js"); // relative to this script's own URL
   }
   boot.keep = keep("signedIn");
   boot.keepConfigs = keep("configs");
-  // The worker's silent sign-in, in a hidden iframe of client (a window it
-  // controls): Go there runs it and checks the answer (wasm/custody_js.go,
-  // frame); the answer's URL comes back on a port.
-  boot.frame = function (client, url, state, timeoutMs) {
-    return new Promise(function (resolve, reject) {
-      var ch = new MessageChannel();
-      ch.port1.onmessage = function (e) {
-        ch.port1.close();
-        if (e.data && typeof e.data.url === "string") resolve(e.data.url);
-        else reject(new Error((e.data && e.data.error) || "the page gave no answer"));
-      };
-      client.postMessage({ oidcwasm: "frame", url: url, state: state, timeoutMs: timeoutMs }, [ch.port2]);
+  // An iframe the worker needs (a silent sign-in, an iframe renewal), in
+  // the window whose call or request led here (clientId), else in one of
+  // the worker's windows, the focused first: Go there runs it and checks the
+  // answer (wasm/custody_js.go, frame); the answer's URL comes back on a port.
+  function windowFor(clientId) {
+    return (clientId ? self.clients.get(clientId) : Promise.resolve(undefined)).then(function (c) {
+      if (c) return c;
+      return self.clients.matchAll({ type: "window" }).then(function (cs) {
+        return cs.filter(function (w) { return w.focused; })[0] || cs[0];
+      });
+    });
+  }
+  boot.frame = function (clientId, url, state, timeoutMs) {
+    return windowFor(clientId).then(function (client) {
+      if (!client) throw new Error("no window of the service worker's is open to run the iframe in");
+      return new Promise(function (resolve, reject) {
+        var ch = new MessageChannel();
+        ch.port1.onmessage = function (e) {
+          ch.port1.close();
+          if (e.data && typeof e.data.url === "string") resolve(e.data.url);
+          else reject(new Error((e.data && e.data.error) || "the page gave no answer"));
+        };
+        client.postMessage({ oidcwasm: "frame", url: url, state: state, timeoutMs: timeoutMs }, [ch.port2]);
+      });
     });
   };
+
   // Active: this worker handles the scope's pages (at once for a worker the
   // browser started again; after the activate event for a new one, while
   // the worker it replaces may still hold its sessions).
@@ -164,7 +177,7 @@ importScripts("wasm_exec.js"); // relative to this script's own URL
           message: "oidcwasm: " + d.name + " is not supported with custody \"worker\" yet" };
       }
       if (d.name !== "configure" && d.configs != null && !i.configured()) await i.calls.configure(d.configs);
-      if (d.name !== "configure" && i.lost()) await i.recover(e.source);
+      if (d.name !== "configure" && i.lost()) await i.recover(e.source && e.source.id);
       return i.calls[d.name].apply(null, d.args || []);
     }).then(function (v) {
       port.postMessage({ value: v });
@@ -206,8 +219,8 @@ importScripts("wasm_exec.js"); // relative to this script's own URL
   // request goes with redirect "manual", and a redirect answer becomes a
   // network error for the page.
   async function withToken(req, follow, clientId) {
-    if (impl.lost()) await impl.recover(clientId ? await self.clients.get(clientId) : undefined);
-    var auth = await impl.routeHeaders(req.url, req.method);
+    if (impl.lost()) await impl.recover(clientId);
+    var auth = await impl.routeHeaders(req.url, req.method, clientId);
     if (auth === null) return fetch(req);
     var headers = new Headers(req.headers);
     headers.set("Authorization", auth);

@@ -670,7 +670,8 @@
 
   // The calls about one config (its configId at the index given) go to the
   // service worker when that config has worker custody and the worker
-  // controls the page; authorize navigates to the URL the worker made.
+  // controls the page; an answer {assign: url} (authorize, logoff) is a
+  // navigation the worker made, which only a page can do.
   var configIdAt = { authorize: 0, authorizeWithPopUp: 2, getAccessToken: 0, getIdToken: 0, getUserData: 0,
     isAuthenticated: 0, forceRefreshSession: 0, revokeAccessToken: 0, revokeRefreshToken: 0, logoff: 0,
     logoffLocal: 0, logoffAndRevokeTokens: 0 };
@@ -680,8 +681,13 @@
       if (workerIds.length === 0 || !isWorkerConfig(arguments[configIdAt[name]]) || !controller()) {
         return inPage.apply(null, arguments);
       }
-      var p = toWorker(name, arguments);
-      return name === "authorize" ? p.then(function (u) { location.assign(u); }) : p;
+      return toWorker(name, arguments).then(function (v) {
+        if (v && typeof v.assign === "string") {
+          location.assign(v.assign);
+          return undefined;
+        }
+        return v;
+      });
     };
   });
 

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"syscall/js"
+	"time"
 
+	"github.com/oidcwasm/oidcwasm/silentrefresh"
 	"github.com/oidcwasm/oidcwasm/spa"
 	"github.com/oidcwasm/oidcwasm/web"
 )
@@ -14,7 +16,9 @@ import (
 // memory (tokens, the PKCE verifier and state included), HTTP goes through
 // the worker's own fetch (web.Fetcher calls the global fetch, which a
 // worker's own requests do not route through its fetch event), and
-// renewal is by refresh token only (spa.RefreshOnly, the default).
+// renewal is by refresh token, else by an iframe of a page the worker
+// controls (pageFrame), on time (silentrefresh's Scheduler) and when a
+// request finds the token due.
 //
 // oidc-sw.js sets globalThis.__oidcwasm_sw before it runs the module;
 // run() takes that as the sign that it is in the worker.
@@ -32,6 +36,7 @@ func runWorker(boot js.Value) {
 			Fetcher: web.Fetcher{},
 			Stores:  map[string]spa.Store{spa.StorageSession: mem(), spa.StorageLocal: mem(), spa.StorageMemory: mem()},
 			TxStore: mem(),
+			Renewer: silentrefresh.New(pageFrame{boot}),
 		}),
 		boot:       boot,
 		lost:       map[string]bool{},
@@ -46,6 +51,7 @@ func runWorker(boot js.Value) {
 		}
 		w.keep()
 	})
+	silentrefresh.NewScheduler(w.m, silentrefresh.SchedulerOptions{}).Start() // renewal on time, while the browser keeps the worker
 	boot.Call("register", w.object())
 	select {}
 }
@@ -111,16 +117,15 @@ func (w *worker) resume(ctx context.Context, args []js.Value) (any, error) {
 // recover: the fetch event asks it before every request to a secure route.
 func (w *worker) hasLost(js.Value, []js.Value) any { return len(w.lost) > 0 }
 
-// recover(client) signs each lost config in again without the user, once:
-// one prompt=none request (spa.Manager.AuthorizeSilent), which client, a
-// window the worker controls, loads in its hidden iframe (boot.frame: the
-// page's web.IframeFrame checks the answer's origin, source and state); the
-// worker then validates and exchanges the answer like any other. While the
-// provider's session lasts the session is back, with new tokens; otherwise
-// every page gets loggedOut with reason worker_restarted, saying why.
-// Callers that ask meanwhile wait for the same attempt.
+// recover(clientId) signs each lost config in again without the user,
+// once: one prompt=none request (spa.Manager.AuthorizeSilent) in a hidden
+// iframe of the asking window (pageFrame), whose answer the worker then
+// validates and exchanges like any other. While the provider's session
+// lasts the session is back, with new tokens; otherwise every page gets
+// loggedOut with reason worker_restarted, saying why. Callers that ask
+// meanwhile wait for the same attempt.
 func (w *worker) recover(ctx context.Context, args []js.Value) (any, error) {
-	client := arg(args, 0)
+	ctx = withClient(ctx, arg(args, 0))
 	for _, id := range w.m.ConfigIDs() {
 		if !w.lost[id] {
 			continue
@@ -135,7 +140,7 @@ func (w *worker) recover(ctx context.Context, args []js.Value) (any, error) {
 		}
 		ch := make(chan struct{})
 		w.recovering[id] = ch
-		err := w.silentSignIn(ctx, id, client)
+		err := w.silentSignIn(ctx, id)
 		delete(w.lost, id)
 		delete(w.recovering, id)
 		close(ch)
@@ -146,10 +151,7 @@ func (w *worker) recover(ctx context.Context, args []js.Value) (any, error) {
 	return nil, nil
 }
 
-func (w *worker) silentSignIn(ctx context.Context, id string, client js.Value) error {
-	if client.Type() != js.TypeObject {
-		return &spa.Error{Code: spa.CodeLoginRequired, ConfigID: id, Message: "no page of the worker's to run the iframe in"}
-	}
+func (w *worker) silentSignIn(ctx context.Context, id string) error {
 	c, err := w.m.Config(id)
 	if err != nil {
 		return err
@@ -160,13 +162,47 @@ func (w *worker) silentSignIn(ctx context.Context, id string, client js.Value) e
 	if err != nil {
 		return err
 	}
-	answer, err := web.Await(ctx, w.boot.Call("frame", client, req.URL, req.State, c.SilentRenewTimeout.Milliseconds()))
+	answer, err := pageFrame{w.boot}.Navigate(ctx, req)
 	if err != nil {
 		w.m.Discard(req)
 		return &spa.Error{Code: spa.CodeTimeout, ConfigID: id, Message: "the page's iframe brought no answer", Err: err}
 	}
-	_, err = w.m.Complete(ctx, req, answer.String())
+	_, err = w.m.Complete(ctx, req, answer)
 	return err
+}
+
+// pageFrame is the worker's silentrefresh.Frame, for iframe renewals and
+// the silent sign-in after a stop: a worker has no document, so a window
+// it controls loads the prompt=none request in its hidden iframe
+// (boot.frame, then the page bridge's frame: web.IframeFrame, with its
+// checks of the answer's origin, source and state) and hands the answer's
+// URL back; the worker validates and exchanges it. The window is the one
+// whose call or request led here (withClient), else one of the worker's
+// (the focused first).
+type pageFrame struct{ boot js.Value }
+
+func (f pageFrame) Navigate(ctx context.Context, req spa.AuthRequest) (string, error) {
+	client, _ := ctx.Value(clientKey{}).(string)
+	timeout := spa.DefaultSilentRenewTimeout
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d)
+	}
+	v, err := web.Await(ctx, f.boot.Call("frame", client, req.URL, req.State, timeout.Milliseconds()))
+	if err != nil {
+		return "", err
+	}
+	return v.String(), nil
+}
+
+// clientKey is the context key of the window (its Client id) a call or a
+// request came from.
+type clientKey struct{}
+
+func withClient(ctx context.Context, id js.Value) context.Context {
+	if id.Type() != js.TypeString {
+		return ctx
+	}
+	return context.WithValue(ctx, clientKey{}, id.String())
 }
 
 // end tells every page that id's session went with the stopped worker.
@@ -205,13 +241,18 @@ func (w *worker) keep() {
 func (w *worker) object() js.Value {
 	calls := js.Global().Get("Object").New()
 	for name, fn := range map[string]func(ctx context.Context, args []js.Value) (any, error){
-		"configure":       w.configure,
-		"checkAuth":       w.checkAuth,
-		"authorize":       w.authorize,
-		"getAccessToken":  w.getAccessToken,
-		"isAuthenticated": w.isAuthenticated,
-		"getUserData":     w.getUserData,
-		"logoffLocal":     w.logoffLocal,
+		"configure":             w.configure,
+		"checkAuth":             w.checkAuth,
+		"authorize":             w.authorize,
+		"getAccessToken":        w.getAccessToken,
+		"isAuthenticated":       w.isAuthenticated,
+		"getUserData":           w.getUserData,
+		"logoffLocal":           w.logoffLocal,
+		"logoff":                w.logoff(false),
+		"logoffAndRevokeTokens": w.logoff(true),
+		"revokeAccessToken":     w.revoke(spa.HintAccessToken),
+		"revokeRefreshToken":    w.revoke(spa.HintRefreshToken),
+		"forceRefreshSession":   w.forceRefreshSession,
 	} {
 		calls.Set(name, promiseFunc(fn))
 	}
@@ -298,7 +339,7 @@ func errorObject(err error) map[string]any {
 
 // authorize(configId, {customParams, returnUrl}) makes the authorization
 // request (state, nonce and PKCE verifier kept in the worker's memory) and
-// resolves to the URL the page navigates to.
+// resolves to {assign: the URL the page navigates to}.
 func (w *worker) authorize(ctx context.Context, args []js.Value) (any, error) {
 	id, err := w.custodyArg(args, 0)
 	if err != nil {
@@ -308,7 +349,11 @@ func (w *worker) authorize(ctx context.Context, args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return w.m.Authorize(ctx, id, o)
+	u, err := w.m.Authorize(ctx, id, o)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"assign": u}, nil
 }
 
 // getAccessToken hands the token to the page only when the config says
@@ -354,6 +399,64 @@ func (w *worker) logoffLocal(ctx context.Context, args []js.Value) (any, error) 
 	return nil, w.m.LogoffLocal(id)
 }
 
+// logoff ends the local session (revoking its tokens first when revoke)
+// and resolves to {assign: the end-session URL}, which the page navigates
+// to (RP-Initiated Logout 1.0 §2: it carries id_token_hint, the one token a
+// URL may hold); a provider without an end-session endpoint leaves the page
+// where it is, signed out. With revoke, a failed revocation went out as an
+// error event and rejects only when there is no navigation to make.
+func (w *worker) logoff(revoke bool) func(ctx context.Context, args []js.Value) (any, error) {
+	return func(ctx context.Context, args []js.Value) (any, error) {
+		id, o, err := endSessionOptions(args)
+		if err == nil {
+			id, err = w.custodyArg(args, 0)
+		}
+		if err != nil {
+			return nil, err
+		}
+		var u string
+		if revoke {
+			u, err = w.m.LogoffAndRevokeTokens(ctx, id, o)
+		} else {
+			u, err = w.m.Logoff(ctx, id, o)
+		}
+		if u != "" {
+			return map[string]any{"assign": u}, nil
+		}
+		return nil, err
+	}
+}
+
+// revoke revokes the session's own token of hint (RFC 7009 §2.1): the page
+// has no token to name, so a token argument is refused.
+func (w *worker) revoke(hint string) func(ctx context.Context, args []js.Value) (any, error) {
+	return func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := w.custodyArg(args, 0)
+		if err != nil {
+			return nil, err
+		}
+		if t := arg(args, 1); t.Type() != js.TypeUndefined && t.Type() != js.TypeNull {
+			return nil, &spa.Error{Code: spa.CodeInvalidRequest, ConfigID: id, Field: "token",
+				Message: "with custody \"worker\" the worker revokes the session's own token: leave the token out"}
+		}
+		return nil, w.m.Revoke(ctx, id, hint, "")
+	}
+}
+
+// forceRefreshSession renews now and resolves to the login response, which
+// carries no token.
+func (w *worker) forceRefreshSession(ctx context.Context, args []js.Value) (any, error) {
+	id, err := w.custodyArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	s, err := w.m.Renew(ctx, id) // an iframe renewal runs in the focused window (pageFrame)
+	if err != nil {
+		return nil, err
+	}
+	return sessionResponse(s), nil
+}
+
 // custodyArg reads the configId argument at i: a config with worker
 // custody, the only kind the worker acts for.
 func (w *worker) custodyArg(args []js.Value, i int) (string, error) {
@@ -385,10 +488,11 @@ func (w *worker) route(this js.Value, args []js.Value) any {
 	return []any{m.ConfigID, m.Route.FollowRedirects}
 }
 
-// routeHeaders(url, method) is the Authorization header for a request
+// routeHeaders(url, method, clientId) is the Authorization header for a request
 // route matched, or null when it goes without one (an anonymous entry, or
 // no session: the API answers as to any request without a token).
 func (w *worker) routeHeaders(ctx context.Context, args []js.Value) (any, error) {
+	ctx = withClient(ctx, arg(args, 2))
 	m, method, ok := w.routeEntry(args)
 	if !ok {
 		return nil, nil

@@ -448,3 +448,169 @@ func TestWorkerCustodySignInCutByAWorkerStopIsRefusedAndSendsNothing(t *testing.
 		t.Error("a reads signed in")
 	}
 }
+
+// TestWorkerCustodyRenewsOnTimeByAPagesIframe: a worker-custody config
+// without a refresh token (no offline_access) renews on time in the worker:
+// its scheduler makes a prompt=none request, which a page of the worker's
+// loads in its hidden iframe and hands back; the worker validates and
+// exchanges it. The provider gets one authorization request with its
+// session cookie and one code exchange, no refresh; the page is told
+// silentRenewStarted (iframe) and tokenRefreshed, no iframe is left, the
+// page stays where it was, and the config stays signed in.
+func TestWorkerCustodyRenewsOnTimeByAPagesIframe(t *testing.T) {
+	p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: 4 * time.Second})
+	cfg := p.Config("i", map[string]any{"custody": "worker"}) // no offline_access: no refresh token
+	tab := env.NewTab(t)
+	tab.OpenTestPage()
+	tab.Configure(cfg)
+	tab.WaitFor(`navigator.serviceWorker.controller !== null`)
+	tab.Reload()
+	tab.WaitReady()
+	tab.Configure(cfg)
+	if _, res := tab.SignInWith("i", "alice", "alice", cfg); !res["i"].IsAuthenticated {
+		t.Fatalf("sign-in through the worker: %+v", res["i"])
+	}
+	e2etest.Eval[any](tab, pageRecorder)
+	href := tab.Location()
+	before, logStart := p.Counts(), len(p.Log())
+
+	waitUntil(t, tab, "the renewal in the worker", eventSeen("tokenRefreshed"), renewWait)
+	evs := events(tab, "silentRenewStarted", "tokenRefreshed", "silentRenewFailed")
+	if len(evs) < 2 || evs[0].Type != "silentRenewStarted" || evs[0].Detail["method"] != "iframe" || evs[1].Type != "tokenRefreshed" {
+		t.Fatalf("events %s, want silentRenewStarted/iframe then tokenRefreshed", describe(evs))
+	}
+	if a, c, r := delta(p, before, "authorize"), delta(p, before, "token:authorization_code"), delta(p, before, "token:refresh_token"); a != 1 || c != 1 || r != 0 {
+		t.Errorf("the provider got %d authorization requests, %d code exchanges and %d refreshes; want 1, 1, 0", a, c, r)
+	}
+	if silent := silentAuthorizations(since(p, logStart)); len(silent) != 1 || !silent[0].SessionCookie {
+		t.Errorf("prompt=none authorization requests %+v, want one carrying the provider's session cookie", silent)
+	}
+	if n := e2etest.Eval[int](tab, `document.querySelectorAll("iframe").length`); n != 0 {
+		t.Errorf("%d iframes left in the page after the renewal", n)
+	}
+	if loc := tab.Location(); loc != href {
+		t.Errorf("the page went from %s to %s during the renewal", redact(href), redact(loc))
+	}
+	if !isAuthenticated(tab, "i") {
+		t.Error("signed out after the renewal")
+	}
+	if e := tab.Reject(`oidc.getAccessToken("i")`); e.Code != "token_in_worker" {
+		t.Errorf("getAccessToken after the renewal: %v; want token_in_worker", e)
+	}
+}
+
+// TestWorkerCustodyRevokesAndSignsOutInTheWorker: revocation and sign-out
+// of a worker-custody config run in the worker, which holds the tokens.
+// revokeAccessToken revokes the session's own token (naming one is refused:
+// the page has none), after which the next request to the route carries a
+// new valid token, not the revoked one; logoffAndRevokeTokens revokes both
+// tokens, ends the provider's session through the page's navigation and
+// leaves the config signed out, its route's requests without a token.
+func TestWorkerCustodyRevokesAndSignsOutInTheWorker(t *testing.T) {
+	tab := env.NewTab(t)
+	openControlled(t, tab)
+	signInWorker(t, tab)
+	env.Demo.ResetRequests()
+	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	first := env.Demo.Requests()
+	if len(first) != 1 || first[0].Authorization != demo.AuthValid {
+		t.Fatalf("plain fetch to a's route: %+v; want a valid token", first)
+	}
+	if e := tab.Reject(`oidc.revokeAccessToken("a", "some-token")`); e.Code != "invalid_request" || e.Field != "token" {
+		t.Errorf("revokeAccessToken naming a token: %v; want invalid_request for field token", e)
+	}
+	counts := env.A.Counts()
+	e2etest.Eval[any](tab, `oidc.revokeAccessToken("a").then(() => null)`)
+	if n := env.A.Counts()["revoke"] - counts["revoke"]; n != 1 {
+		t.Errorf("%d revocation requests; want 1", n)
+	}
+	env.Demo.ResetRequests()
+	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthValid || seen[0].Fingerprint == first[0].Fingerprint {
+		t.Errorf("plain fetch after the revocation: %+v; want a new valid token, not the revoked #%s", seen, first[0].Fingerprint)
+	}
+
+	counts = env.A.Counts()
+	tab.Navigate(`oidc.logoffAndRevokeTokens("a")`)
+	tab.WaitURL("the post-logout redirect", func(u *url.URL) bool {
+		return strings.HasPrefix(u.String(), env.TestPageURL())
+	})
+	if r, e := env.A.Counts()["revoke"]-counts["revoke"], env.A.Counts()["end_session"]-counts["end_session"]; r != 2 || e != 1 {
+		t.Errorf("%d revocation and %d end_session requests; want 2 (refresh token, access token) and 1", r, e)
+	}
+	tab.WaitReady()
+	tab.Configure(workerConfigs(t))
+	if e2etest.Eval[bool](tab, `oidc.isAuthenticated("a")`) {
+		t.Error("a reads signed in after logoffAndRevokeTokens")
+	}
+	env.Demo.ResetRequests()
+	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthNone {
+		t.Errorf("plain fetch after the sign-out: %+v; want one request without Authorization", seen)
+	}
+}
+
+// TestWorkerCustodyThreeTabsShareOneRenewal: three tabs of one browser
+// context share the worker, so they share its session and its renewals:
+// the provider gets one refresh per renewal however many tabs are open, and
+// every tab is told each renewal, with the same expiry.
+func TestWorkerCustodyThreeTabsShareOneRenewal(t *testing.T) {
+	p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: 4 * time.Second})
+	cfg := p.Config("r", map[string]any{"scope": refreshScope, "useRefreshToken": true, "custody": "worker"})
+	tab := env.NewTab(t)
+	tab.OpenTestPage()
+	tab.Configure(cfg)
+	tab.WaitFor(`navigator.serviceWorker.controller !== null`)
+	tab.Reload()
+	tab.WaitReady()
+	tab.Configure(cfg)
+	if _, res := tab.SignInWith("r", "alice", "alice", cfg); !res["r"].IsAuthenticated {
+		t.Fatalf("sign-in through the worker: %+v", res["r"])
+	}
+	tabs := []*e2etest.Tab{tab}
+	for range 2 {
+		o := tab.NewTabInSameContext(t)
+		o.OpenTestPage()
+		o.Configure(cfg)
+		if !e2etest.Eval[bool](o, `oidc.isAuthenticated("r")`) {
+			t.Fatal("another tab does not share the worker's session")
+		}
+		tabs = append(tabs, o)
+	}
+	before := p.Counts()
+	for _, tb := range tabs {
+		e2etest.Eval[any](tb, pageRecorder)
+	}
+	// Two renewals (4 s tokens), told to every tab.
+	renewals := `rec.events.filter((e) => e.type === "tokenRefreshed").length >= 2`
+	waitUntil(t, tab, "two renewals", renewals, 2*renewWait)
+	expiries := func(tb *e2etest.Tab) []float64 {
+		var out []float64
+		for _, ev := range events(tb, "tokenRefreshed") {
+			out = append(out, ev.Detail["expiresAt"].(float64))
+		}
+		return out
+	}
+	want := expiries(tab)
+	if n := delta(p, before, "token:refresh_token"); n != len(want) && n != len(want)+1 { // one may be under way
+		t.Errorf("the provider got %d refreshes for %d renewals told; want one per renewal, not one per tab", n, len(want))
+	}
+	for i, tb := range tabs[1:] {
+		waitUntil(t, tb, "the renewals in another tab", renewals, renewWait)
+		if got := expiries(tb); !isPrefixFloat(want, got) && !isPrefixFloat(got, want) {
+			t.Errorf("tab %d was told renewals with expiries %v; the first tab %v", i+2, got, want)
+		}
+	}
+}
+
+func isPrefixFloat(a, b []float64) bool {
+	if len(a) > len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
