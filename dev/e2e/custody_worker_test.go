@@ -45,15 +45,34 @@ func workerConfigs(t *testing.T) map[string]any {
 // opens the page again, now controlled from its start.
 func openControlled(t *testing.T, tab *e2etest.Tab) {
 	t.Helper()
+	openControlledWith(t, tab, workerConfigs(t))
+}
+
+// openControlledWith is openControlled for the configs given.
+func openControlledWith(t *testing.T, tab *e2etest.Tab, configs ...map[string]any) {
+	t.Helper()
 	tab.OpenTestPage()
-	tab.Configure(workerConfigs(t))
+	tab.Configure(anys(configs)...)
 	tab.WaitFor(`navigator.serviceWorker.controller !== null`)
 	tab.Reload()
 	tab.WaitReady()
 	if !e2etest.Eval[bool](tab, `navigator.serviceWorker.controller !== null`) {
 		t.Fatal("a normal reload is not controlled by the worker")
 	}
-	tab.Configure(workerConfigs(t))
+	tab.Configure(anys(configs)...)
+}
+
+// workerSignedIn is a new tab controlled by the worker, with cfg (a
+// per-test provider's, custody "worker") signed in through it.
+func workerSignedIn(t *testing.T, cfg map[string]any) *e2etest.Tab {
+	t.Helper()
+	tab := env.NewTab(t)
+	openControlledWith(t, tab, cfg)
+	id := cfg["configId"].(string)
+	if _, res := tab.SignInWith(id, "alice", "alice", cfg); !res[id].IsAuthenticated {
+		t.Fatalf("sign-in through the worker: %+v", res[id])
+	}
+	return tab
 }
 
 // signInWorker signs config a in through the worker: the worker makes the
@@ -460,16 +479,7 @@ func TestWorkerCustodySignInCutByAWorkerStopIsRefusedAndSendsNothing(t *testing.
 func TestWorkerCustodyRenewsOnTimeByAPagesIframe(t *testing.T) {
 	p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: 4 * time.Second})
 	cfg := p.Config("i", map[string]any{"custody": "worker"}) // no offline_access: no refresh token
-	tab := env.NewTab(t)
-	tab.OpenTestPage()
-	tab.Configure(cfg)
-	tab.WaitFor(`navigator.serviceWorker.controller !== null`)
-	tab.Reload()
-	tab.WaitReady()
-	tab.Configure(cfg)
-	if _, res := tab.SignInWith("i", "alice", "alice", cfg); !res["i"].IsAuthenticated {
-		t.Fatalf("sign-in through the worker: %+v", res["i"])
-	}
+	tab := workerSignedIn(t, cfg)
 	e2etest.Eval[any](tab, pageRecorder)
 	href := tab.Location()
 	before, logStart := p.Counts(), len(p.Log())
@@ -557,16 +567,7 @@ func TestWorkerCustodyRevokesAndSignsOutInTheWorker(t *testing.T) {
 func TestWorkerCustodyThreeTabsShareOneRenewal(t *testing.T) {
 	p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: 4 * time.Second})
 	cfg := p.Config("r", map[string]any{"scope": refreshScope, "useRefreshToken": true, "custody": "worker"})
-	tab := env.NewTab(t)
-	tab.OpenTestPage()
-	tab.Configure(cfg)
-	tab.WaitFor(`navigator.serviceWorker.controller !== null`)
-	tab.Reload()
-	tab.WaitReady()
-	tab.Configure(cfg)
-	if _, res := tab.SignInWith("r", "alice", "alice", cfg); !res["r"].IsAuthenticated {
-		t.Fatalf("sign-in through the worker: %+v", res["r"])
-	}
+	tab := workerSignedIn(t, cfg)
 	tabs := []*e2etest.Tab{tab}
 	for range 2 {
 		o := tab.NewTabInSameContext(t)
