@@ -76,7 +76,7 @@ func TestRenewByRefreshTokenBeforeExpiryRotatesTheRefreshToken(t *testing.T) {
 
 func TestRenewSurvivesThreeFailedTokenRequests(t *testing.T) {
 	t.Parallel()
-	p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: 6 * time.Second})
+	p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: 15 * time.Second})
 	cfg := p.Config("f", map[string]any{"scope": refreshScope, "useRefreshToken": true})
 	tab := signedIn(t, env.NewTab(t), cfg)
 	tok0 := accessToken(tab, "f")
