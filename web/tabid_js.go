@@ -12,19 +12,26 @@ import (
 	"github.com/oidcwasm/oidcwasm/spa"
 )
 
-// TabClaimGrace is how long a starting page waits for its tab ID before it
-// concludes that another live page holds it (Web Locks), or that none does
-// (the BroadcastChannel fallback).
+// TabClaimGrace is how long a starting page waits for the Web Lock of its
+// tab ID before it concludes that another live page holds it.
 //
-// With Web Locks the lock of a tab's ID is free at once unless another page
-// holds it; the grace only covers the page being replaced by a reload, whose
-// lock is released when it has unloaded. So a reload costs about a
-// millisecond and a duplicate TabClaimGrace. With the BroadcastChannel
-// fallback it is the other way round: a duplicate knows as soon as the
-// original answers, and every other page load with a stored ID waits
-// TabClaimGrace for answers that do not come. A new tab, without an ID yet,
-// never waits.
-const TabClaimGrace = 200 * time.Millisecond
+// The lock of a tab's ID is free at once unless another page holds it; the
+// grace only covers the page being replaced by a reload or a navigation,
+// whose lock goes at its pagehide. So a reload costs about a millisecond and
+// a duplicate TabClaimGrace. It is a second, not less: on a loaded machine
+// (a CI run beside two other browsers' suites) the old document's release
+// took over the 200 ms it used to be, and the reloaded page took itself for
+// a duplicate and dropped its own refresh token. A duplicated tab is rare,
+// and only its sessions in sessionStorage wait (web.NewClient claims in the
+// background). A new tab, without an ID yet, never waits.
+const TabClaimGrace = time.Second
+
+// TabChannelGrace is how long a starting page waits for answers where Web
+// Locks are missing (the BroadcastChannel fallback): there it is the other
+// way round, a duplicate knows as soon as the original answers, and every
+// other page load with a stored ID waits TabChannelGrace for answers that do
+// not come, so it stays short.
+const TabChannelGrace = 200 * time.Millisecond
 
 const (
 	tabIDKey       = "oidcwasm.tab.id" // in the tab's sessionStorage store
@@ -63,7 +70,7 @@ const (
 //
 // Where Web Locks are missing (see WebLocks) the page falls back to
 // BroadcastChannel: it posts a claim with a per-page-load nonce and waits
-// TabClaimGrace; a live page with the same ID answers that it holds it, and of
+// TabChannelGrace; a live page with the same ID answers that it holds it, and of
 // two pages claiming at once the smaller nonce wins. A page that does not
 // answer in time (frozen, or its event loop busy) is missed, and a late answer
 // is ignored: then both tabs keep the token. Without BroadcastChannel either,
@@ -71,7 +78,7 @@ const (
 //
 // Limits, whichever way: the copy keeps its access token and ID token, so it
 // stays signed in until the access token expires. A reload whose old page
-// takes longer than TabClaimGrace to unload is taken for a duplicate: it drops
+// takes longer than the grace to unload is taken for a duplicate: it drops
 // its own refresh token (safe, but the next renewal needs the iframe or a
 // login). When the original tab reloads at the very moment the copy starts,
 // the copy may win the ID and the reloaded original drops its refresh token
@@ -98,7 +105,8 @@ type Tab struct {
 // of the sessions in store before it returns. Call it before a Manager reads
 // store (before Configure), so no renewal can use a copied refresh token.
 //
-// It takes at most about TabClaimGrace (see there). It blocks, so it must not run inside a
+// It takes at most about TabClaimGrace, or TabChannelGrace without Web
+// Locks (see there). It blocks, so it must not run inside a
 // js.FuncOf callback. The error is ctx's when ctx ends first; a page that
 // cannot tell (no Web Locks, no BroadcastChannel) is not a duplicate.
 func ClaimTab(ctx context.Context, store spa.Store) (*Tab, error) {
@@ -306,8 +314,8 @@ func (c *tabChannel) post(typ, id string) {
 	c.ch.Call("postMessage", msg)
 }
 
-// claim posts a claim for id and waits TabClaimGrace for a page that holds
-// it; a fresh ID is held at once.
+// claim posts a claim for id and waits TabChannelGrace for a page that
+// holds it; a fresh ID is held at once.
 func (c *tabChannel) claim(ctx context.Context, id string, fresh bool) (bool, error) {
 	c.mu.Lock()
 	c.id, c.settled, c.lost = id, fresh, make(chan struct{})
@@ -319,7 +327,7 @@ func (c *tabChannel) claim(ctx context.Context, id string, fresh bool) (bool, er
 	if fresh {
 		return true, nil
 	}
-	timer := time.NewTimer(TabClaimGrace)
+	timer := time.NewTimer(TabChannelGrace)
 	defer timer.Stop()
 	select {
 	case <-lost:
