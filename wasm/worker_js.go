@@ -37,6 +37,10 @@ func runWorker(boot js.Value) {
 			Stores:  map[string]spa.Store{spa.StorageSession: mem(), spa.StorageLocal: mem(), spa.StorageMemory: mem()},
 			TxStore: mem(),
 			Renewer: silentrefresh.New(pageFrame{boot}),
+			// The set may hold page-custody configs with DPoP, which a Manager
+			// without it refuses; the worker never signs for them (it acts
+			// only for worker custody, which refuses dpop).
+			DPoP: spa.NewDPoP(web.NewDPoPKeys()),
 		}),
 		boot:       boot,
 		lost:       map[string]bool{},
