@@ -83,6 +83,51 @@ func TestBridgeDemoPageSignsInCallsTheAPIsAndNeverShowsAToken(t *testing.T) {
 	tab.Screenshot("bridge-after-logoff")
 }
 
+// TestBridgeDemoWorkerModeKeepsProviderBsTokensFromThePage: the bridge
+// demo's third mode (?custody=worker) keeps config b's tokens in the
+// service worker while a stays in page custody. After signing in to both
+// with the buttons and the login form, b's card says its token is in the
+// service worker, API B receives b's valid token (the server saw it), and
+// the page's own "Look for tokens" panel finds a's token and nothing of
+// b's: not the token API B received.
+func TestBridgeDemoWorkerModeKeepsProviderBsTokensFromThePage(t *testing.T) {
+	env.SetAutoLogin(t, "")
+	tab := env.NewTab(t)
+	page := env.AppURL() + "/bridge/"
+	card := func(id string) string { return `document.querySelector('[data-config="` + id + `"]')` }
+	tab.Open(page + "?custody=worker")
+	tab.WaitFor(`navigator.serviceWorker.controller !== null && ` + card("b") + `.dataset.state === "out" && ` + card("b") + `.querySelector(".provider-error").hidden`)
+	for _, s := range []struct{ id, user string }{{"a", "alice"}, {"b", "bob"}} {
+		click(t, tab, `[data-config="`+s.id+`"] .act-signin`)
+		tab.WaitURL("the login form", func(u *url.URL) bool { return strings.HasSuffix(u.Path, "/login") })
+		tab.FillLogin(s.user, s.user)
+		tab.WaitURL("the bridge page", func(u *url.URL) bool { return strings.HasPrefix(u.String(), page) })
+		tab.WaitFor(card(s.id) + `.dataset.state === "in"`)
+	}
+	tab.WaitFor(card("b") + `.querySelector(".token-fp").textContent === "in the service worker"`)
+
+	env.Demo.ResetRequests()
+	click(t, tab, `[data-target="api-b"] .req-send`)
+	tab.WaitFor(`document.querySelector('[data-target="api-b"] .verdict')`)
+	seen := env.Demo.Requests()
+	if len(seen) != 1 || seen[0].Authorization != demo.AuthValid {
+		t.Fatalf("API B saw %+v; want one request with b's valid token, added by the worker", seen)
+	}
+	fpB := seen[0].Fingerprint
+
+	click(t, tab, "#attack")
+	tab.WaitFor(`document.querySelector("#attack-summary").textContent.startsWith("Searched")`)
+	found := e2etest.Eval[[]string](tab, `Array.from(document.querySelectorAll("#findings li"), (li) => li.dataset.fp)`)
+	fpA := demo.Fingerprint(e2etest.Eval[string](tab, `oidc.getAccessToken("a")`))
+	if !slices.Contains(found, fpA) {
+		t.Errorf("the panel found %q, not a's token #%s (page custody): it did not search", found, fpA)
+	}
+	if slices.Contains(found, fpB) {
+		t.Errorf("the panel found b's token #%s, which the worker keeps", fpB)
+	}
+	tab.Screenshot("bridge-worker-mode")
+}
+
 func click(t *testing.T, tab *e2etest.Tab, selector string) {
 	t.Helper()
 	tab.In(t).Click(selector)

@@ -14,6 +14,31 @@ const state = {
   sessions: new Map(), // configId -> {expiresAt, seenAt, fingerprint}
 };
 
+// Custody of config b: "page" (the default: the page's module keeps its
+// tokens) or "worker" (they stay in the service worker oidc-sw.js; README
+// "Worker custody"). ?custody=worker or ?custody=page chooses, for this tab:
+// the provider's redirect back drops the query.
+const CUSTODY_KEY = "oidcwasm-bridge-demo:custody";
+const WORKER_CONFIG = "b";
+const custody = (() => {
+  const q = new URLSearchParams(location.search).get("custody");
+  if (q === "worker" || q === "page") sessionStorage.setItem(CUSTODY_KEY, q);
+  return sessionStorage.getItem(CUSTODY_KEY) === "worker" ? "worker" : "page";
+})();
+
+// withCustody is the demo's configs with b in worker custody when chosen
+// (without what worker custody refuses: DPoP, front-channel logout,
+// check-session, a storage).
+function withCustody(configs) {
+  if (custody !== "worker") return configs;
+  return configs.map((c) => {
+    if (c.configId !== WORKER_CONFIG) return c;
+    const w = Object.assign({}, c, { custody: "worker" });
+    for (const k of ["dpop", "storage", "checkSession", "frontchannelLogoutUrl"]) delete w[k];
+    return w;
+  });
+}
+
 // Listeners go on before oidc.ready, so no event of the start is missed.
 for (const type of EVENT_TYPES) {
   oidc.addEventListener(type, (ev) => onEvent(type, ev.detail || {}));
@@ -39,7 +64,9 @@ async function main() {
     fail("Cannot load the demo settings (demo.json): " + e.message);
     return;
   }
+  settings.bridge.configs = withCustody(settings.bridge.configs);
   state.settings = settings;
+  renderCustody();
   renderProviders(settings);
   renderRequests(settings);
 
@@ -66,6 +93,19 @@ async function main() {
     fail(describe(e));
     for (const c of settings.bridge.configs) showSession(c.configId, false, null, null);
   }
+  // Worker custody's first visit: the page is not controlled yet (b says
+  // worker_unavailable) until the worker activates and takes it over.
+  if (custody === "worker" && navigator.serviceWorker) {
+    navigator.serviceWorker.addEventListener("controllerchange", async () => {
+      try {
+        await oidc.configure(settings.bridge.configs);
+        const r = (await oidc.checkAuth()).find((x) => x.configId === WORKER_CONFIG);
+        if (r) showSession(r.configId, r.isAuthenticated, r.userData, r.errorMessage);
+      } catch (e) {
+        fail(describe(e));
+      }
+    });
+  }
   renderRoutes();
   $("#send-all").disabled = false;
   for (const b of document.querySelectorAll(".req-send")) b.disabled = false;
@@ -83,7 +123,8 @@ function renderProviders(settings) {
     $(".provider-name", card).textContent = info.name || "Config " + cfg.configId;
     $(".issuer", card).textContent = cfg.authority;
     $(".client", card).textContent = cfg.clientId;
-    $(".renewal", card).textContent = cfg.useRefreshToken ? "refresh token" : "hidden iframe (prompt=none)";
+    $(".renewal", card).textContent = (cfg.useRefreshToken ? "refresh token" : "hidden iframe (prompt=none)") +
+      (cfg.custody === "worker" ? " · tokens in the service worker" : "");
     $(".users", card).textContent = info.users && info.users.length ? "Demo users: " + info.users.join(", ") : "";
     $(".act-signin", card).addEventListener("click", () => act(cfg.configId, () => oidc.authorize(cfg.configId)));
     // authorizeWithPopUp opens the popup at the call: inside this click, before any await.
@@ -159,7 +200,8 @@ async function refreshFingerprint(configId) {
     setTokenLine(card, "#" + fp, "");
     tick();
   } catch (e) {
-    setTokenLine(card, "none", describe(e));
+    if (e && e.code === "token_in_worker") setTokenLine(card, "in the service worker", "no page script can read it");
+    else setTokenLine(card, "none", describe(e));
   }
 }
 
@@ -383,3 +425,74 @@ function describe(e) {
   if (e && e.name === "OidcError") return e.message + (e.code ? " [" + e.code + "]" : "");
   return String(e && e.message ? e.message : e);
 }
+
+// ---- a script on the page looking for tokens -----------------------------
+
+function renderCustody() {
+  const el = $("#custody-state");
+  const a = document.createElement("a");
+  a.href = "?custody=" + (custody === "worker" ? "page" : "worker");
+  a.textContent = custody === "worker" ? "on for Provider B: turn off" : "off: turn on for Provider B";
+  el.replaceChildren(a);
+}
+
+// attack reads what any script of this origin can, as an XSS would, and
+// lists every token it finds (a JWT-shaped string) by fingerprint and where.
+async function attack() {
+  const places = [];
+  for (const [name, st] of [["localStorage", localStorage], ["sessionStorage", sessionStorage]]) {
+    for (let i = 0; i < st.length; i++) places.push([name + " " + st.key(i), st.getItem(st.key(i))]);
+  }
+  const dbs = indexedDB.databases ? await indexedDB.databases() : [];
+  for (const d of dbs) {
+    const db = await new Promise((ok, no) => { const r = indexedDB.open(d.name); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+    for (const store of db.objectStoreNames) {
+      const all = await new Promise((ok) => { const r = db.transaction(store).objectStore(store).getAll(); r.onsuccess = () => ok(r.result); r.onerror = () => ok([]); });
+      places.push(["IndexedDB " + d.name + "/" + store, JSON.stringify(all, (k, v) => (v && typeof v === "object" && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype ? String(v) : v))]);
+    }
+    db.close();
+  }
+  const seen = new Set();
+  const walk = (v, path, depth) => {
+    if (typeof v === "string") { places.push([path, v]); return; }
+    if (v === null || (typeof v !== "object" && typeof v !== "function") || depth > 2 || seen.has(v)) return;
+    seen.add(v);
+    let keys = [];
+    try { keys = Object.getOwnPropertyNames(v); } catch (_) { return; }
+    for (const k of keys) {
+      let x;
+      try { x = v[k]; } catch (_) { continue; }
+      walk(x, path + "." + k, depth + 1);
+    }
+  };
+  walk(window, "window", 0);
+  const calls = [];
+  for (const c of state.settings.bridge.configs) {
+    try {
+      places.push(["oidc.getAccessToken(\"" + c.configId + "\")", await oidc.getAccessToken(c.configId)]);
+      calls.push(c.configId + ": getAccessToken answered");
+    } catch (e) {
+      calls.push(c.configId + ": getAccessToken refused (" + (e.code || e.message) + ")");
+    }
+  }
+  const found = new Map(); // fingerprint -> places
+  for (const [where, value] of places) {
+    for (const jwt of String(value).match(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g) || []) {
+      const fp = await fingerprint(jwt);
+      if (!found.has(fp)) found.set(fp, new Set());
+      found.get(fp).add(where);
+    }
+  }
+  const list = $("#findings");
+  list.replaceChildren();
+  for (const [fp, where] of found) {
+    const li = document.createElement("li");
+    li.dataset.fp = fp;
+    li.append(chip("#" + fp, "chip-bad"), text(" in " + Array.from(where).slice(0, 4).join(", ") + (where.size > 4 ? ", …" : ""), "mono"));
+    list.appendChild(li);
+  }
+  $("#attack-summary").textContent = "Searched " + places.length + " places. " +
+    (found.size ? "Found " + found.size + " token" + (found.size > 1 ? "s" : "") + "." : "Found no token.") +
+    " " + calls.join("; ") + ".";
+}
+$("#attack").addEventListener("click", () => attack().catch((e) => fail("The search failed: " + describe(e))));
