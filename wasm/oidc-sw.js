@@ -209,7 +209,7 @@ importScripts("wasm_exec.js"); // relative to this script's own URL
   function decide(req, clientId) {
     var r = impl.route(req.url, req.method);
     if (r === null || req.headers.has("Authorization")) return null;
-    return withToken(req, r[1], clientId);
+    return withToken(req, r, clientId);
   }
 
   // withToken sends req with the Authorization Go gives for its route, or
@@ -217,16 +217,34 @@ importScripts("wasm_exec.js"); // relative to this script's own URL
   // lost config's recovery in the page that made the request. A token
   // never follows a redirect unless the entry says followRedirects: the
   // request goes with redirect "manual", and a redirect answer becomes a
-  // network error for the page.
-  async function withToken(req, follow, clientId) {
+  // network error for the page. An answer that refuses the token (Go's
+  // rule, impl.routeAnswer: a 401 with invalid_token, from the URL asked)
+  // renews once and sends a copy of the request once more; the second
+  // answer goes to the page as it is.
+  async function withToken(req, r, clientId) {
     if (impl.lost()) await impl.recover(clientId);
-    var auth = await impl.routeHeaders(req.url, req.method, clientId);
+    var auth = await impl.routeHeaders(req.url, req.method, clientId, false);
     if (auth === null) return fetch(req);
+    var copy = null;
+    try { copy = req.clone(); } catch (e) { /* a body already read: no second send */ }
+    var resp = await sendWith(req, r[1], auth);
+    if (resp.status !== 401 || resp.redirected || copy === null) return resp;
+    if (impl.routeAnswer(r[0], req.url, resp.status, resp.headers.get("WWW-Authenticate") || "") !== "renew") return resp;
+    try {
+      auth = await impl.routeHeaders(req.url, req.method, clientId, true);
+    } catch (e) {
+      return resp; // the renewal failed: silentRenewFailed says so
+    }
+    return auth === null ? resp : sendWith(copy, r[1], auth);
+  }
+
+  function sendWith(req, follow, auth) {
     var headers = new Headers(req.headers);
     headers.set("Authorization", auth);
     var asked = req.redirect;
-    var resp = await fetch(new Request(req, { headers: headers, redirect: asked === "follow" && !follow ? "manual" : asked }));
-    if (resp.type === "opaqueredirect" && asked === "follow" && !follow) return Response.error();
-    return resp;
+    return fetch(new Request(req, { headers: headers, redirect: asked === "follow" && !follow ? "manual" : asked })).then(function (resp) {
+      if (resp.type === "opaqueredirect" && asked === "follow" && !follow) return Response.error();
+      return resp;
+    });
   }
 })();

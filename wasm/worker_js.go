@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"syscall/js"
 	"time"
 
@@ -264,6 +265,7 @@ func (w *worker) object() js.Value {
 	o.Set("calls", calls)
 	o.Set("routeHeaders", promiseFunc(w.routeHeaders))
 	o.Set("route", js.FuncOf(w.route))
+	o.Set("routeAnswer", js.FuncOf(w.routeAnswer))
 	o.Set("resume", promiseFunc(w.resume))
 	o.Set("recover", promiseFunc(w.recover))
 	o.Set("lost", js.FuncOf(w.hasLost))
@@ -492,7 +494,7 @@ func (w *worker) route(this js.Value, args []js.Value) any {
 	return []any{m.ConfigID, m.Route.FollowRedirects}
 }
 
-// routeHeaders(url, method, clientId) is the Authorization header for a request
+// routeHeaders(url, method, clientId, renew) is the Authorization header for a request
 // route matched, or null when it goes without one (an anonymous entry, or
 // no session: the API answers as to any request without a token).
 func (w *worker) routeHeaders(ctx context.Context, args []js.Value) (any, error) {
@@ -501,7 +503,7 @@ func (w *worker) routeHeaders(ctx context.Context, args []js.Value) (any, error)
 	if !ok {
 		return nil, nil
 	}
-	h, ok, err := w.m.RouteHeaders(ctx, m, method, args[0].String(), false)
+	h, ok, err := w.m.RouteHeaders(ctx, m, method, args[0].String(), arg(args, 3).Truthy())
 	if spa.ErrorCode(err) == spa.CodeLoginRequired {
 		return nil, nil
 	}
@@ -509,6 +511,24 @@ func (w *worker) routeHeaders(ctx context.Context, args []js.Value) (any, error)
 		return nil, err
 	}
 	return h.Authorization, nil
+}
+
+// routeAnswer(configId, url, status, wwwAuthenticate) is Go's rule for the
+// answer to a request that carried the config's token
+// (spa.Manager.RouteAnswer, the same one oidc.fetch follows on a page):
+// "renew" to renew once and send once more (a 401 refusing the token), else
+// "" (the answer goes to the page as it is).
+func (w *worker) routeAnswer(this js.Value, args []js.Value) any {
+	id, _ := stringArg(args, 0, "configId")
+	target, _ := stringArg(args, 1, "url")
+	h := http.Header{}
+	if v, _ := stringArg(args, 3, "wwwAuthenticate"); v != "" {
+		h.Set("WWW-Authenticate", v)
+	}
+	if a := w.m.RouteAnswer(id, target, &spa.Response{Status: arg(args, 2).Int(), Header: h}); a == spa.AnswerRenew {
+		return a
+	}
+	return ""
 }
 
 // routeEntry is the worker-custody entry a request (url, method) matches.

@@ -615,3 +615,33 @@ func isPrefixFloat(a, b []float64) bool {
 	}
 	return true
 }
+
+// TestWorkerCustodyRenewsOnA401AndRetriesOnce: a secure route that refuses
+// the worker's token (401 invalid_token) gets the request once more with a
+// renewed token, and the page sees the second answer; refused twice, the
+// page gets the second 401 as it is, after one renewal and two requests,
+// as the API and the provider saw them (Go's rule, the same as oidc.fetch's
+// on a page).
+func TestWorkerCustodyRenewsOnA401AndRetriesOnce(t *testing.T) {
+	tab := env.NewTab(t)
+	openControlled(t, tab)
+	signInWorker(t, tab)
+	t.Cleanup(func() { env.Demo.RejectNext("A", 0) })
+	for _, c := range []struct {
+		rejections, status int
+	}{{1, 200}, {2, 401}} {
+		if err := env.Demo.RejectNext("A", c.rejections); err != nil {
+			t.Fatal(err)
+		}
+		env.Demo.ResetRequests()
+		refreshes := env.A.Counts()["token:refresh_token"]
+		r := tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+		seen := env.Demo.Requests()
+		if r.Status != c.status || len(seen) != 2 || seen[0].Fingerprint == seen[1].Fingerprint {
+			t.Errorf("refused %d times: the page got %d and API A saw %+v; want %d after two requests with two tokens", c.rejections, r.Status, seen, c.status)
+		}
+		if n := env.A.Counts()["token:refresh_token"] - refreshes; n != 1 {
+			t.Errorf("refused %d times: %d renewals; want 1", c.rejections, n)
+		}
+	}
+}
