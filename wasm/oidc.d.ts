@@ -62,7 +62,8 @@ declare global {
     checkSessionIntervalInSeconds?: number;
     /** Where the tokens live. "page" (default): in the page's module. "worker": only in the
      * service worker oidc/oidc-sw.js, which adds them to the requests of the pages it controls;
-     * getAccessToken rejects with token_in_worker, and a page the worker does not control reports
+     * getAccessToken and getIdToken reject with token_in_worker (getUserData has the ID token's
+     * claims), and a page the worker does not control reports
      * worker_unavailable and sends no token. storage must be left out (the worker's memory), and
      * dpop, checkSession and frontchannelLogoutUrl are not supported with it yet. */
     custody?: "page" | "worker";
@@ -118,8 +119,8 @@ declare global {
     name: "OidcError";
     /** invalid_config, login_required, state_mismatch, nonce_mismatch, iss_mismatch,
      * invalid_id_token, invalid_response, invalid_request, redirect_blocked, timeout, network,
-     * popup_blocked, popup_closed, token_in_worker (getAccessToken of a config with custody
-     * "worker"), worker_unavailable (a custody "worker" config on a page its worker does not control),
+     * popup_blocked, popup_closed, token_in_worker (getAccessToken or getIdToken of a config
+     * with custody "worker"), worker_unavailable (a custody "worker" config on a page its worker does not control),
      * storage_error (a storage write was refused), unsupported_by_provider (discovery lacks the
      * endpoint), or the provider's OAuth error code. */
     code: string;

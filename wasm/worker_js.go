@@ -258,6 +258,7 @@ func (w *worker) object() js.Value {
 		"revokeAccessToken":     w.revoke(spa.HintAccessToken),
 		"revokeRefreshToken":    w.revoke(spa.HintRefreshToken),
 		"forceRefreshSession":   w.forceRefreshSession,
+		"getIdToken":            w.getIDToken,
 	} {
 		calls.Set(name, promiseFunc(fn))
 	}
@@ -375,6 +376,20 @@ func (w *worker) getAccessToken(ctx context.Context, args []js.Value) (any, erro
 			Message: "the access token stays in the service worker (custody \"worker\"): requests to the config's secure routes get it there; set exposeAccessToken: true to hand it to the page"}
 	}
 	return w.m.AccessToken(ctx, id)
+}
+
+// getIDToken keeps the ID token in the worker too: it is a token of the
+// session (some APIs wrongly take it as a bearer credential), and a page
+// needs only its claims, which getUserData gives; the one place it leaves
+// the worker is the end-session URL's id_token_hint (RP-Initiated Logout
+// 1.0 §2).
+func (w *worker) getIDToken(ctx context.Context, args []js.Value) (any, error) {
+	id, err := w.custodyArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	return nil, &spa.Error{Code: spa.CodeTokenInWorker, ConfigID: id,
+		Message: "the ID token stays in the service worker (custody \"worker\"); getUserData has its claims"}
 }
 
 func (w *worker) isAuthenticated(ctx context.Context, args []js.Value) (any, error) {

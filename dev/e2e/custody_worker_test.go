@@ -180,8 +180,13 @@ func TestWorkerCustodyTokenStaysInTheWorker(t *testing.T) {
 		t.Errorf("oidc.fetch to a's route: the server saw %+v; want a's token #%s", seen, fp)
 	}
 
-	if e := tab.Reject(`oidc.getAccessToken("a")`); e.Code != "token_in_worker" || e.ConfigID != "a" {
-		t.Errorf("getAccessToken: %v; want token_in_worker for a", e)
+	for _, call := range []string{`oidc.getAccessToken("a")`, `oidc.getIdToken("a")`} {
+		if e := tab.Reject(call); e.Code != "token_in_worker" || e.ConfigID != "a" {
+			t.Errorf("%s: %v; want token_in_worker for a", call, e)
+		}
+	}
+	if name := e2etest.Eval[string](tab, `oidc.getUserData("a").then((u) => u.name)`); name == "" {
+		t.Error("getUserData gives no claims of the ID token")
 	}
 	found := e2etest.Eval[[]string](tab, attackerSearch)
 	if len(found) == 0 {
