@@ -91,7 +91,7 @@ func printBanner(w io.Writer, d *demo.Demo) {
 	for _, l := range lines {
 		width = max(width, len(l.label)+1)
 	}
-	fmt.Fprintf(w, "oidcwasm demo: %s/  (bridge demo: %s/bridge/)\n", d.AppURL(), d.AppURL())
+	fmt.Fprintf(w, "oidcwasm demo: %s/  (bridge demo: %s/bridge/; with config b's tokens in a service worker: %s/bridge/?custody=worker)\n", d.AppURL(), d.AppURL(), d.AppURL())
 	for _, l := range lines {
 		fmt.Fprintf(w, "  %-*s %s\n", width, l.label+":", l.value)
 	}
