@@ -139,7 +139,7 @@ func (m *Manager) Configure(ctx context.Context, configs []Config) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.disc, errs[i] = loadDiscovery(ctx, m.fetcher, p.store, m.clock, &p.cfg)
+			p.disc, errs[i] = loadDiscovery(ctx, m.fetcher, m.discoveryStore(p), m.clock, &p.cfg)
 		}()
 	}
 	wg.Wait()
@@ -163,6 +163,21 @@ func (m *Manager) Configure(ctx context.Context, configs []Config) error {
 	}
 	m.ApplyStoredLogouts() // what the provider ended while no tab listened
 	return nil
+}
+
+// discoveryStore is where p's discovery document is kept: the config's
+// storage, except for worker custody, whose storage is memory (its tokens
+// live in the service worker's): a page keeps such a config's document,
+// public metadata and no token, in the session store, so that a reload
+// configures it without asking the provider again (in the worker every
+// store is its memory anyway).
+func (m *Manager) discoveryStore(p *provider) Store {
+	if p.cfg.WorkerCustody() {
+		if st, ok := m.stores[StorageSession]; ok {
+			return st
+		}
+	}
+	return p.store
 }
 
 // ConfigIDs lists the configured IDs in the order given to Configure.

@@ -508,6 +508,31 @@ func TestDiscoveryIsCachedInTheStore(t *testing.T) {
 	})
 }
 
+// TestAWorkerCustodyConfigsDiscoveryIsKeptInTheSessionStore: a worker-
+// custody config's storage is memory (its tokens live in the worker), yet
+// a page reload configures it without asking the provider again: its
+// discovery document, public metadata, is kept in the session store, and
+// nothing else of it is.
+func TestAWorkerCustodyConfigsDiscoveryIsKeptInTheSessionStore(t *testing.T) {
+	c := cfg("w")
+	c.Custody = spa.CustodyWorker
+	c.Storage = ""
+	e := newEnv(t, c)
+	n := e.op.Requests("/.well-known/openid-configuration")
+	if err := e.manager().Configure(context.Background(), []spa.Config{c}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.op.Requests("/.well-known/openid-configuration"); got != n {
+		t.Errorf("a reload refetched the worker-custody config's discovery (%d → %d)", n, got)
+	}
+	if _, ok := e.stores[spa.StorageSession].Get("oidcwasm.w.discovery"); !ok {
+		t.Error("the session store does not hold the document")
+	}
+	if _, ok := e.stores[spa.StorageMemory].Get("oidcwasm.w.discovery"); ok {
+		t.Error("the memory store holds the document too")
+	}
+}
+
 const discoveryTTL = time.Hour // spa.discoveryTTL
 
 // TestAnOldStoredDiscoveryIsUsedAndFetchedAgainInTheBackground: past its
