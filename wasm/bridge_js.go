@@ -497,8 +497,16 @@ func (b *bridge) routeProof(this js.Value, args []js.Value) any {
 // spa.AnswerNonce, spa.AnswerRenew). oidc.js asks it about every 401 and,
 // for a DPoP config, every answer with a DPoP-Nonce.
 func (b *bridge) routeAnswer(this js.Value, args []js.Value) any {
-	id, _ := stringArg(args, 0, "configId")
-	target, _ := stringArg(args, 1, "url")
+	id, target, resp := routeAnswerArgs(args)
+	return b.client.RouteAnswer(id, target, resp)
+}
+
+// routeAnswerArgs reads (configId, url, status, wwwAuthenticate,
+// dpopNonce?), the answer a secure route gave: the page bridge's and the
+// worker's one reading.
+func routeAnswerArgs(args []js.Value) (configID, target string, resp *spa.Response) {
+	configID, _ = stringArg(args, 0, "configId")
+	target, _ = stringArg(args, 1, "url")
 	h := http.Header{}
 	if v, _ := stringArg(args, 3, "wwwAuthenticate"); v != "" {
 		h.Set("WWW-Authenticate", v)
@@ -506,7 +514,7 @@ func (b *bridge) routeAnswer(this js.Value, args []js.Value) any {
 	if v, _ := stringArg(args, 4, "dpopNonce"); v != "" {
 		h.Set("DPoP-Nonce", v)
 	}
-	return b.client.RouteAnswer(id, target, &spa.Response{Status: arg(args, 2).Int(), Header: h})
+	return configID, target, &spa.Response{Status: arg(args, 2).Int(), Header: h}
 }
 
 func (b *bridge) session(args []js.Value) (*spa.Session, error) {

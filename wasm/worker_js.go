@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"syscall/js"
 	"time"
 
@@ -430,7 +429,7 @@ func (w *worker) logoff(revoke bool) func(ctx context.Context, args []js.Value) 
 	return func(ctx context.Context, args []js.Value) (any, error) {
 		id, o, err := endSessionOptions(args)
 		if err == nil {
-			id, err = w.custodyArg(args, 0)
+			id, err = w.custody(id)
 		}
 		if err != nil {
 			return nil, err
@@ -485,6 +484,12 @@ func (w *worker) custodyArg(args []js.Value, i int) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return w.custody(id)
+}
+
+// custody is configID's config ID when the worker acts for it (worker
+// custody), else why not.
+func (w *worker) custody(id string) (string, error) {
 	c, err := w.m.Config(id)
 	if err != nil {
 		return "", err
@@ -532,18 +537,10 @@ func (w *worker) routeHeaders(ctx context.Context, args []js.Value) (any, error)
 // answer to a request that carried the config's token
 // (spa.Manager.RouteAnswer, the same one oidc.fetch follows on a page):
 // "renew" to renew once and send once more (a 401 refusing the token), else
-// "" (the answer goes to the page as it is).
+// "" (the answer goes to the page as it is; worker custody has no DPoP, so
+// never "nonce").
 func (w *worker) routeAnswer(this js.Value, args []js.Value) any {
-	id, _ := stringArg(args, 0, "configId")
-	target, _ := stringArg(args, 1, "url")
-	h := http.Header{}
-	if v, _ := stringArg(args, 3, "wwwAuthenticate"); v != "" {
-		h.Set("WWW-Authenticate", v)
-	}
-	if a := w.m.RouteAnswer(id, target, &spa.Response{Status: arg(args, 2).Int(), Header: h}); a == spa.AnswerRenew {
-		return a
-	}
-	return ""
+	return w.m.RouteAnswer(routeAnswerArgs(args))
 }
 
 // routeEntry is the worker-custody entry a request (url, method) matches.
