@@ -60,6 +60,12 @@ type earlyRecord struct {
 	// lifetime is unknown.
 	Token   string `json:"token,omitempty"`
 	RenewAt int64  `json:"renewAt,omitempty"`
+	// Worker: the config keeps its tokens in the service worker (custody
+	// "worker"). Its record holds no session (the page has none of it):
+	// it tells oidc.js that the config's calls and its part of checkAuth
+	// are the worker's to answer, when the worker controls the page, and
+	// never answers one itself.
+	Worker bool `json:"worker,omitempty"`
 }
 
 // early is what the bridge knows to write early records.
@@ -85,6 +91,9 @@ func newEarly() *early {
 // A config with storage "memory" never has a record (its session is gone on
 // reload, and its discovery needs the network), and oidc.js answers only
 // when every config of the set has one: such a set always waits for Go.
+// A worker-custody config (whose storage is the worker's memory) has its
+// record in the session store, beside its kept discovery document
+// (spa.Manager keeps it there), and the record says only that.
 func (e *early) configured(raw js.Value, read any) {
 	input := ""
 	if s, ok := stringify(raw); ok && sameRead(read, s) {
@@ -166,6 +175,9 @@ func (e *early) write(c spa.Config, s *spa.Session, ids []string, def string) {
 	input, pending := e.input, e.pending[c.ConfigID]
 	e.mu.Unlock()
 	st := e.stores[c.Storage]
+	if c.WorkerCustody() {
+		st = e.stores[spa.StorageSession]
+	}
 	if st == nil {
 		return
 	}
@@ -176,9 +188,12 @@ func (e *early) write(c spa.Config, s *spa.Session, ids []string, def string) {
 	sessionKey, discoveryKey := spa.StoreKeys(c.ConfigID)
 	r := earlyRecord{V: earlyVersion, Input: input, ConfigID: c.ConfigID, ConfigIDs: ids, DefaultConfigID: def,
 		Params: spa.ResponseParams(), Present: []string{web.StorePrefix + discoveryKey}, Absent: []string{}, Until: noLimit}
-	if s == nil {
+	switch {
+	case c.WorkerCustody():
+		r.Worker = true
+	case s == nil:
 		r.Absent = []string{web.StorePrefix + sessionKey}
-	} else {
+	default:
 		r.Present = append(r.Present, web.StorePrefix+sessionKey)
 		r.IsAuthenticated, r.UserData = true, s.UserData
 		if renew := s.RenewAt(c.TimeoutFactor); !renew.IsZero() {

@@ -153,11 +153,29 @@
   }
   // registerWorker registers oidc-sw.js (beside this script) for the whole
   // origin, once; the page it is registered from is not controlled until it
-  // activates and claims it.
+  // activates and claims it. A page controlled by another script that runs
+  // ours (a site's own worker that imports oidc-sw.js, go-app's: it answers
+  // "stats") keeps that worker: registering ours would replace it.
   function registerWorker() {
     if (!swc || swRegistered) return;
-    swRegistered = swc.register(new URL("oidc-sw.js", base).href, { scope: "/" }).catch(function (e) {
+    var mine = new URL("oidc-sw.js", base).href, c = controller();
+    swRegistered = (c && c.scriptURL !== mine ? runsOurs(c) : Promise.resolve(false)).then(function (ours) {
+      if (!ours) return swc.register(mine, { scope: "/" });
+    }).catch(function (e) {
       console.error("oidcwasm: cannot register the service worker oidc-sw.js: " + (e && e.message));
+    });
+  }
+  // runsOurs: worker w answers a "stats" call within 3 s.
+  function runsOurs(w) {
+    return new Promise(function (resolve) {
+      var ch = new MessageChannel();
+      var timer = setTimeout(function () { ch.port1.close(); resolve(false); }, 3000);
+      ch.port1.onmessage = function (e) {
+        clearTimeout(timer);
+        ch.port1.close();
+        resolve(!!(e.data && e.data.value && e.data.value.instanceId));
+      };
+      w.postMessage({ oidcwasm: "call", name: "stats", args: [] }, [ch.port2]);
     });
   }
   // After Go configured a set with worker custody: the worker gets it too.
@@ -176,8 +194,7 @@
   // authorization response (and says which address replaces it) and
   // restores its sessions; Go here does the rest and reports the worker's
   // configs as the worker answered, or worker_unavailable.
-  async function checkAuthWithWorker(url) {
-    await oidc.ready;
+  async function checkAuthWithWorker(i, url) {
     var raw = url == null ? location.href : String(url);
     var fromWorker = null;
     if (controller()) {
@@ -189,7 +206,7 @@
       if (w.error) throw errorFrom(w.error);
       fromWorker = w.results;
     }
-    return impl.checkAuthWith(url == null ? undefined : raw, fromWorker);
+    return i.checkAuthWith(url == null ? undefined : raw, fromWorker);
   }
 
   // The three downloads never wait on each other: oidc.wasm is fetched and
@@ -288,14 +305,22 @@
   // handOver calls Go for the waiting call c, after the promise after
   // settled (when not null).
   function handOver(i, c, after) {
-    var call = function () { return i[c.name].apply(null, c.args); };
+    var call = function () { return invoke(i, c.name, c.args); };
     return after ? after.then(call) : call();
+  }
+
+  // invoke is Go's call name: a checkAuth of a set with worker custody
+  // (known once its configure is done, so decided here, not when called)
+  // asks the worker first.
+  function invoke(i, name, args) {
+    if (name === "checkAuth" && workerIds.length > 0) return checkAuthWithWorker(i, args[0]);
+    return i[name].apply(null, args);
   }
 
   function method(name) {
     return function () {
       var args = arguments;
-      if (impl) return impl[name].apply(null, args);
+      if (impl) return invoke(impl, name, args);
       if (failed) return Promise.reject(failed);
       return new Promise(function (resolve, reject) {
         waiting.push({ name: name, args: args, resolve: resolve, reject: reject });
@@ -418,15 +443,21 @@
       var r = byId[id];
       return r !== undefined && JSON.stringify([r.configIds, r.defaultConfigId, r.params]) === set;
     });
-    return all ? { ids: first.configIds, byId: byId, defaultConfigId: first.defaultConfigId, params: first.params } : null;
+    if (!all) return null;
+    // Go's records name the configs with worker custody; their answers are
+    // the worker's, so only a page it controls answers early.
+    var workers = first.configIds.filter(function (id) { return byId[id].worker === true; });
+    if (workers.length > 0 && !controller()) return null;
+    return { ids: first.configIds, byId: byId, defaultConfigId: first.defaultConfigId, params: first.params, workers: workers };
   }
 
-  // The early record a call with configId is about, while it holds.
+  // The early record a call with configId is about, while it holds (a
+  // worker-custody config's never answers: the worker does).
   function earlyRecord(configId) {
     if (impl || !early || failed) return null;
     var id = configId == null ? early.defaultConfigId : configId;
     var r = typeof id === "string" && Object.prototype.hasOwnProperty.call(early.byId, id) ? early.byId[id] : null;
-    return r && Date.now() < r.until ? r : null;
+    return r && !r.worker && Date.now() < r.until ? r : null;
   }
 
   // Whether url's query or fragment has one of Go's response parameters:
@@ -445,17 +476,36 @@
     });
   }
 
-  // checkAuth's early answer, or null.
+  // checkAuth's early answer, or null: the records' answers, and for the
+  // worker-custody configs the worker's (its checkAuth restores its own
+  // sessions), in the set's order. fromWorker reads the worker's answer.
   function earlyCheckAuth(url) {
     if (impl || !early || failed || (url != null && typeof url !== "string")) return null;
     if (mayBeResponse(url || location.href, early.params)) return null;
     var out = [];
     for (var i = 0; i < early.ids.length; i++) {
-      var r = earlyRecord(early.ids[i]);
+      var id = early.ids[i];
+      if (early.workers.indexOf(id) >= 0) {
+        out.push(null);
+        continue;
+      }
+      var r = earlyRecord(id);
       if (!r) return null;
       out.push({ configId: r.configId, isAuthenticated: r.isAuthenticated, userData: copy(r.userData), errorMessage: null });
     }
     return out;
+  }
+  async function withWorkersAnswers(out, url) {
+    var w = await toWorker("checkAuth", [url == null ? location.href : url]);
+    if (w.error) throw errorFrom(w.error);
+    var byId = {};
+    (w.results || []).forEach(function (r) { if (r && typeof r.configId === "string") byId[r.configId] = r; });
+    return out.map(function (r, i) {
+      if (r !== null) return r;
+      var id = early.ids[i];
+      if (!Object.prototype.hasOwnProperty.call(byId, id)) throw oidcError("unknown", id, "the service worker's checkAuth did not report config " + id);
+      return byId[id];
+    });
   }
 
   function copy(v) { return v == null ? null : JSON.parse(JSON.stringify(v)); }
@@ -478,12 +528,13 @@
     var a = earlyCheckAuth(url), p;
     if (a) {
       // Go restores the sessions itself when it runs, and says by its
-      // events what changed since.
-      var signedIn = a.filter(function (r) { return r.isAuthenticated; }).map(function (r) { return r.configId; });
+      // events what changed since (of its own configs: the worker tells
+      // of its own).
+      var signedIn = a.filter(function (r) { return r !== null && r.isAuthenticated; }).map(function (r) { return r.configId; });
       waiting.push({ name: "checkAuthAfterEarly", args: [url, signedIn], resolve: null });
-      p = Promise.resolve(a);
+      p = early.workers.length > 0 ? withWorkersAnswers(a, url) : Promise.resolve(a);
     } else {
-      p = workerIds.length > 0 ? checkAuthWithWorker(url) : askGoToCheckAuth.apply(null, arguments);
+      p = askGoToCheckAuth.apply(null, arguments);
     }
     var done = function () { mark("checkedAuth"); };
     p.then(done, done);
@@ -515,6 +566,13 @@
         });
         waiting.push({ name: "configure", args: arguments, resolve: null });
         p = Promise.resolve();
+        // The worker-custody configs' calls go to the worker from now on,
+        // after it has the set (a refusal there is an error event).
+        workerIds = early.workers;
+        if (workerIds.length > 0) {
+          var w = configureWorker(configs);
+          if (w) workerConfigured = w.catch(lateError);
+        }
       }
     }
     if (!p) p = askGoToConfigure.apply(null, arguments).then(function () { return configureWorker(configs); });

@@ -650,3 +650,97 @@ func TestWorkerCustodyRenewsOnA401AndRetriesOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkerCustodyReloadAnswersBeforeTheModule: signed in through the
+// worker, a reload (oidc.wasm held back) has configure and checkAuth
+// answered before oidc.ready, checkAuth with the worker's own answer, and
+// every call about a goes to the worker (getAccessToken rejects with
+// token_in_worker there too); a plain fetch to a's route then arrives with
+// its token. Once the module runs, Go answers the same, and nobody is told
+// a was signed out.
+func TestWorkerCustodyReloadAnswersBeforeTheModule(t *testing.T) {
+	tab := env.NewTab(t)
+	openControlled(t, tab)
+	signInWorker(t, tab)
+
+	release := reloadHeld(t, tab)
+	defer release()
+	if !e2etest.Eval[bool](tab, `navigator.serviceWorker.controller !== null`) {
+		t.Fatal("the reloaded held page is not controlled by the worker")
+	}
+	early := askEarly(tab, []any{workerConfigs(t)}, "a", nil)
+	if early.Ready != "pending" {
+		t.Fatalf("oidc.ready is %s while oidc.wasm is held", early.Ready)
+	}
+	for name, s := range map[string]*settled{"configure": early.Configure, "checkAuth": early.CheckAuth,
+		"isAuthenticated": early.IsAuthenticated, "getUserData": early.UserData} {
+		if s == nil || s.E != nil {
+			t.Errorf("%s before the module: %v; want an answer", name, s)
+		}
+	}
+	if s := early.AccessToken; s == nil || s.E == nil || s.E.Code != "token_in_worker" {
+		t.Errorf("getAccessToken before the module: %v; want the worker's token_in_worker", s)
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	if !strings.Contains(string(early.CheckAuth.V), `"isAuthenticated":true`) || string(early.IsAuthenticated.V) != "true" {
+		t.Fatalf("before the module: checkAuth %s, isAuthenticated %s; want a signed in", early.CheckAuth.V, early.IsAuthenticated.V)
+	}
+	env.Demo.ResetRequests()
+	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthValid {
+		t.Errorf("plain fetch to a's route before the module: the server saw %+v; want one request with a valid token", seen)
+	}
+
+	release()
+	tab.WaitReady()
+	goAuth := e2etest.Eval[json.RawMessage](tab, `oidc.checkAuth()`)
+	goIsAuth := e2etest.Eval[json.RawMessage](tab, `oidc.isAuthenticated("a")`)
+	goUser := e2etest.Eval[json.RawMessage](tab, `oidc.getUserData("a")`)
+	for _, c := range []struct {
+		name        string
+		early, goes json.RawMessage
+	}{{"checkAuth", early.CheckAuth.V, goAuth}, {"isAuthenticated", early.IsAuthenticated.V, goIsAuth}, {"getUserData", early.UserData.V, goUser}} {
+		if !jsonEqual(c.early, c.goes) {
+			t.Errorf("%s: before the module %s, after %s", c.name, c.early, c.goes)
+		}
+	}
+	for _, ev := range tab.Events() {
+		if ev.Type == "loggedOut" || ev.Type == "error" {
+			t.Errorf("after the module ran: %s %v; want no sign-out and no error", ev.Type, ev.Detail)
+		}
+	}
+}
+
+// TestWorkerCustodyUncontrolledReloadWaitsForTheModule: the early records
+// name a as the worker's, but a reload the worker does not control (it was
+// unregistered) has nobody to answer for a: configure and checkAuth wait
+// for the module, which reports a worker_unavailable, and no token goes.
+func TestWorkerCustodyUncontrolledReloadWaitsForTheModule(t *testing.T) {
+	tab := env.NewTab(t)
+	openControlled(t, tab)
+	signInWorker(t, tab)
+	e2etest.Eval[any](tab, `navigator.serviceWorker.getRegistration().then((r) => r.unregister())`)
+
+	release := reloadHeld(t, tab)
+	defer release()
+	if e2etest.Eval[bool](tab, `navigator.serviceWorker.controller !== null`) {
+		t.Fatal("the page is controlled by the worker")
+	}
+	early := askEarly(tab, []any{workerConfigs(t)}, "a", nil)
+	if early.Configure != nil || early.CheckAuth != nil {
+		t.Errorf("before the module, uncontrolled: configure %v, checkAuth %v; want both waiting for Go", early.Configure, early.CheckAuth)
+	}
+	release()
+	tab.WaitReady()
+	res := e2etest.Eval[[]e2etest.LoginResponse](tab, `late.checkAuth.then((r) => r.v)`)
+	if len(res) != 1 || res[0].IsAuthenticated || res[0].ErrorMessage == nil || !strings.Contains(*res[0].ErrorMessage, "service worker") {
+		t.Errorf("checkAuth answered by the module: %+v; want a signed out with the worker_unavailable message", res)
+	}
+	env.Demo.ResetRequests()
+	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthNone {
+		t.Errorf("plain fetch to a's route from the uncontrolled page: the server saw %+v; want one request without Authorization", seen)
+	}
+}
