@@ -1,11 +1,21 @@
 /*! oidcwasm service worker — worker custody (custody: "worker"): the tokens of such configs live
  * here, in the Go module's memory, and the requests of the pages this worker controls get them
  * here. oidc.js registers it (scope "/": serve it with `Service-Worker-Allowed: /`); a site with
- * its own worker calls importScripts("/oidc/oidc-sw.js") in it. README, "Worker custody". */
+ * its own worker sets self.oidcwasmWorker (below) and calls importScripts("/oidc/oidc-sw.js")
+ * before its own listeners (go-app: web/goapp's ServiceWorkerTemplate). README, "Worker custody". */
 "use strict";
-importScripts("wasm_exec.js"); // relative to this script's own URL
 (function () {
-  var base = new URL(".", self.location.href);
+  // A site's own worker that imports this script says, before it does, in
+  // self.oidcwasmWorker: base, the folder of oidc-sw.js, oidc.wasm and
+  // wasm_exec.js (an imported script cannot know its own URL, and relative
+  // URLs here resolve against the site's worker); fallback(request), what
+  // answers a request held while this worker starts and then not ours to
+  // send (go-app's cache: web/goapp's ServiceWorkerTemplate). A request
+  // this worker answers is not handed to the site's own fetch listeners.
+  var host = self.oidcwasmWorker || {};
+  var base = new URL(host.base || ".", self.location.href);
+  var passOn = typeof host.fallback === "function" ? host.fallback : function (req) { return fetch(req); };
+  importScripts(new URL("wasm_exec.js", base).href);
 
   // Start-up moments in ms since the worker started (performance.timeOrigin),
   // for the figures in the README; an id per worker start, so a page can tell
@@ -197,12 +207,18 @@ importScripts("wasm_exec.js"); // relative to this script's own URL
     var req = e.request;
     if (req.mode === "navigate" || req.mode === "no-cors") return;
     if (!settled) {
-      e.respondWith(resumed.then(function () { return decide(req, e.clientId) || fetch(req); }, function () { return fetch(req); }));
+      answer(e, resumed.then(function () { return decide(req, e.clientId) || passOn(req); }, function () { return passOn(req); }));
       return;
     }
     var p = decide(req, e.clientId);
-    if (p) e.respondWith(p);
+    if (p) answer(e, p);
   });
+  // answer is e's response; the listeners after this one (a site's own
+  // worker's) do not see e: a second respondWith would throw.
+  function answer(e, p) {
+    e.respondWith(p);
+    e.stopImmediatePropagation();
+  }
 
   // decide is the answer to req when Go puts it on a secure route of a
   // worker-custody config, else null (the request goes out untouched).

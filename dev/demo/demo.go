@@ -39,6 +39,7 @@ type Demo struct {
 	providerA *devop.Server
 	providerB *devop.Server
 	apis      *apis
+	static    hitCounter // GETs of the static site, by path
 	servers   []*http.Server
 	served    sync.WaitGroup
 	done      chan struct{} // closed by Close
@@ -172,7 +173,7 @@ func (d *Demo) appHandler(verifierA *verifier) http.Handler {
 	for pattern, h := range d.cfg.Mount {
 		mux.Handle(pattern, h)
 	}
-	mux.Handle("/", staticHandler(d.cfg.StaticDir, landingHandler(d.settings)))
+	mux.Handle("/", staticHandler(d.cfg.StaticDir, landingHandler(d.settings), &d.static))
 	return mux
 }
 
@@ -268,6 +269,11 @@ func (d *Demo) Requests() []Request {
 	defer d.apis.mu.Unlock()
 	return slices.Clone(d.apis.log)
 }
+
+// StaticHits is how many GETs for path the static site has answered (the
+// browser's own, and a service worker's: a file answered from the
+// worker's cache is not counted).
+func (d *Demo) StaticHits(path string) int { return d.static.get(path) }
 
 // ResetRequests forgets the recorded requests.
 func (d *Demo) ResetRequests() {

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"html/template"
+	"sync"
 	"net/http"
 	"os"
 	"path"
@@ -17,9 +18,15 @@ import (
 //     never runs an oidc.wasm older than the last `make build`;
 //   - no directory listings: a folder without index.html is a 404;
 //   - "/" falls back to a landing page when the go-app demo was not built.
-func staticHandler(dir string, landing http.Handler) http.Handler {
+//
+// hits counts the GETs of each path, for tests that need to know whether a
+// file came from the server or from a service worker's cache.
+func staticHandler(dir string, landing http.Handler, hits *hitCounter) http.Handler {
 	files := http.FileServer(http.Dir(dir))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			hits.add(r.URL.Path)
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -112,4 +119,25 @@ func landingHandler(s Settings) http.Handler {
 		w.Header().Set("Cache-Control", "no-cache")
 		_ = landingPage.Execute(w, s)
 	})
+}
+
+// hitCounter counts requests by path.
+type hitCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (h *hitCounter) add(path string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.n == nil {
+		h.n = map[string]int{}
+	}
+	h.n[path]++
+}
+
+func (h *hitCounter) get(path string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n[path]
 }

@@ -19,7 +19,7 @@ func TestStaticServesPrecompressedWasmWhenTheBrowserAcceptsIt(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h := staticHandler(dir, http.NotFoundHandler())
+	h := staticHandler(dir, http.NotFoundHandler(), &hitCounter{})
 	for _, tc := range []struct {
 		path, accept, wantEnc, wantBody string
 	}{

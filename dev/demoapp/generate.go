@@ -44,6 +44,11 @@ func handler() *app.Handler {
 		// Not listed anywhere here, on purpose: /silent-refresh.html and
 		// /demo.json. Everything listed is precached by the service worker
 		// and answered from its cache (see goapp.CheckHandler).
+		//
+		// The origin's one service worker is go-app's, with oidc-sw.js in it:
+		// the bridge demo's worker mode (/bridge/?custody=worker) keeps its
+		// tokens there, and go-app's cache keeps answering this app.
+		ServiceWorkerTemplate: goapp.ServiceWorkerTemplate("/oidc/"),
 	}
 }
 
