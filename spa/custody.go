@@ -27,9 +27,9 @@ const (
 func (c Config) WorkerCustody() bool { return c.Custody == CustodyWorker }
 
 // validateCustody checks custody and exposeAccessToken, and refuses what
-// worker custody does not do yet rather than doing it in the page: DPoP
-// (the key would have to live in the worker), check-session and
-// front-channel logout (they need a document of the app).
+// worker custody does not do yet rather than doing it in the page:
+// check-session and front-channel logout (they need a document of the
+// app). DPoP is done in the worker, with a key in its memory only.
 func (c *Config) validateCustody() error {
 	id := c.ConfigID
 	switch c.Custody {
@@ -44,9 +44,6 @@ func (c *Config) validateCustody() error {
 	}
 	if c.Storage != StorageMemory {
 		return configError(id, "storage", "%q cannot hold tokens with custody \"worker\": they live in the worker's memory only (leave storage out)", c.Storage)
-	}
-	if c.DPoP {
-		return configError(id, "dpop", "is not supported with custody \"worker\" yet (the DPoP key would have to live in the worker)")
 	}
 	if c.CheckSession {
 		return configError(id, "checkSession", "is not supported with custody \"worker\" yet")

@@ -23,7 +23,7 @@ func TestCustodyConfig(t *testing.T) {
 		{"exposeAccessToken with page custody", func(c *Config) { c.ExposeAccessToken = true }, "exposeAccessToken"},
 		{"worker custody with session storage", func(c *Config) { worker(c); c.Storage = StorageSession }, "storage"},
 		{"worker custody with local storage", func(c *Config) { worker(c); c.Storage = StorageLocal }, "storage"},
-		{"worker custody with dpop", func(c *Config) { worker(c); c.DPoP = true }, "dpop"},
+		{"worker custody with dpop", func(c *Config) { worker(c); c.DPoP = true }, ""},
 		{"worker custody with checkSession", func(c *Config) { worker(c); c.CheckSession = true }, "checkSession"},
 		{"worker custody with front-channel logout", func(c *Config) {
 			worker(c)

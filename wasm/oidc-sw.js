@@ -228,35 +228,46 @@
     return withToken(req, r, clientId);
   }
 
-  // withToken sends req with the Authorization Go gives for its route, or
-  // untouched when Go gives none (no session, an anonymous entry), after a
-  // lost config's recovery in the page that made the request. A token
-  // never follows a redirect unless the entry says followRedirects: the
-  // request goes with redirect "manual", and a redirect answer becomes a
-  // network error for the page. An answer that refuses the token (Go's
-  // rule, impl.routeAnswer: a 401 with invalid_token, from the URL asked)
-  // renews once and sends a copy of the request once more; the second
-  // answer goes to the page as it is.
+  // withToken sends req with the Authorization (and DPoP proof) Go gives
+  // for its route r ([configId, followRedirects, dpop]), or untouched when
+  // Go gives none (no session, an anonymous entry), after a lost config's
+  // recovery in the page that made the request. A token never follows a
+  // redirect unless the entry says followRedirects: the request goes with
+  // redirect "manual", and a redirect answer becomes a network error for
+  // the page. Go's rule for the answer (impl.routeAnswer, the one oidc.fetch
+  // follows): "nonce" sends a copy once more with a proof carrying the
+  // DPoP nonce the server asked for, "renew" (a 401 refusing the token)
+  // renews once and sends a copy once more; the last answer goes to the
+  // page as it is.
   async function withToken(req, r, clientId) {
     if (impl.lost()) await impl.recover(clientId);
     var auth = await impl.routeHeaders(req.url, req.method, clientId, false);
     if (auth === null) return fetch(req);
     var copy = null;
     try { copy = req.clone(); } catch (e) { /* a body already read: no second send */ }
-    var resp = await sendWith(req, r[1], auth);
-    if (resp.status !== 401 || resp.redirected || copy === null) return resp;
-    if (impl.routeAnswer(r[0], req.url, resp.status, resp.headers.get("WWW-Authenticate") || "") !== "renew") return resp;
-    try {
-      auth = await impl.routeHeaders(req.url, req.method, clientId, true);
-    } catch (e) {
-      return resp; // the renewal failed: silentRenewFailed says so
+    var resp = await sendWith(copy ? copy.clone() : req, r[1], auth);
+    for (var nonced = false, renewed = false; copy !== null && !resp.redirected;) {
+      var nonce = r[2] ? resp.headers.get("DPoP-Nonce") : null;
+      if (resp.status !== 401 && nonce === null) return resp;
+      var next = impl.routeAnswer(r[0], req.url, resp.status, resp.headers.get("WWW-Authenticate") || "", nonce || "");
+      if (next === "" || (next === "nonce" ? nonced : renewed)) return resp;
+      if (next === "nonce") nonced = true;
+      else renewed = true;
+      try {
+        auth = await impl.routeHeaders(req.url, req.method, clientId, next === "renew");
+      } catch (e) {
+        return resp; // the renewal failed: silentRenewFailed says so
+      }
+      if (auth === null) return resp;
+      resp = await sendWith(copy.clone(), r[1], auth);
     }
-    return auth === null ? resp : sendWith(copy, r[1], auth);
+    return resp;
   }
 
   function sendWith(req, follow, auth) {
     var headers = new Headers(req.headers);
-    headers.set("Authorization", auth);
+    headers.set("Authorization", auth[0]);
+    if (auth[1]) headers.set("DPoP", auth[1]);
     var asked = req.redirect;
     return fetch(new Request(req, { headers: headers, redirect: asked === "follow" && !follow ? "manual" : asked })).then(function (resp) {
       if (resp.type === "opaqueredirect" && asked === "follow" && !follow) return Response.error();

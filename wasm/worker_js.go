@@ -37,10 +37,15 @@ func runWorker(boot js.Value) {
 			Stores:  map[string]spa.Store{spa.StorageSession: mem(), spa.StorageLocal: mem(), spa.StorageMemory: mem()},
 			TxStore: mem(),
 			Renewer: silentrefresh.New(pageFrame{boot}),
-			// The set may hold page-custody configs with DPoP, which a Manager
-			// without it refuses; the worker never signs for them (it acts
-			// only for worker custody, which refuses dpop).
-			DPoP: spa.NewDPoP(web.NewDPoPKeys()),
+			// A worker-custody config's DPoP key (RFC 9449) lives in the
+			// worker's memory only, as its tokens do: IndexedDB is the
+			// origin's, and a page script could have proofs signed with a
+			// CryptoKey kept there. A worker the browser stops loses the key
+			// with the tokens bound to it, and the silent sign-in after the
+			// stop binds new ones to a new key. (The set's page-custody
+			// configs with DPoP are accepted here too; the worker never signs
+			// for them.)
+			DPoP: spa.NewDPoP(web.NewMemoryDPoPKeys()),
 		}),
 		boot:       boot,
 		lost:       map[string]bool{},
@@ -502,7 +507,7 @@ func (w *worker) custody(id string) (string, error) {
 
 // route(url, method) is the fetch event's decision, at once: for a request
 // to a secure route of a worker-custody config, [configId,
-// followRedirects]; null for every other request, which then goes out
+// followRedirects, dpop]; null for every other request, which then goes out
 // untouched. The same route table as the page's (spa.RouteTable): the
 // worker is configured with the whole set, so a more specific entry of a
 // page-custody config wins here as it does there.
@@ -511,12 +516,14 @@ func (w *worker) route(this js.Value, args []js.Value) any {
 	if !ok {
 		return js.Null()
 	}
-	return []any{m.ConfigID, m.Route.FollowRedirects}
+	c, _ := w.m.Config(m.ConfigID)
+	return []any{m.ConfigID, m.Route.FollowRedirects, c.DPoP}
 }
 
-// routeHeaders(url, method, clientId, renew) is the Authorization header for a request
-// route matched, or null when it goes without one (an anonymous entry, or
-// no session: the API answers as to any request without a token).
+// routeHeaders(url, method, clientId, renew) is [Authorization, DPoP proof]
+// for a request route matched (the proof "" without DPoP), or null when it
+// goes without a token (an anonymous entry, or no session: the API answers
+// as to any request without one).
 func (w *worker) routeHeaders(ctx context.Context, args []js.Value) (any, error) {
 	ctx = withClient(ctx, arg(args, 2))
 	m, method, ok := w.routeEntry(args)
@@ -530,15 +537,15 @@ func (w *worker) routeHeaders(ctx context.Context, args []js.Value) (any, error)
 	if err != nil || !ok {
 		return nil, err
 	}
-	return h.Authorization, nil
+	return []any{h.Authorization, h.DPoP}, nil
 }
 
-// routeAnswer(configId, url, status, wwwAuthenticate) is Go's rule for the
-// answer to a request that carried the config's token
+// routeAnswer(configId, url, status, wwwAuthenticate, dpopNonce) is Go's
+// rule for the answer to a request that carried the config's token
 // (spa.Manager.RouteAnswer, the same one oidc.fetch follows on a page):
+// "nonce" to send once more with the DPoP nonce the server asked for,
 // "renew" to renew once and send once more (a 401 refusing the token), else
-// "" (the answer goes to the page as it is; worker custody has no DPoP, so
-// never "nonce").
+// "" (the answer goes to the page as it is).
 func (w *worker) routeAnswer(this js.Value, args []js.Value) any {
 	return w.m.RouteAnswer(routeAnswerArgs(args))
 }

@@ -130,24 +130,16 @@ func (k *DPoPKeys) load(ctx context.Context, configID string) (*dpopKey, error) 
 		if try > 0 {
 			return nil, errors.New("IndexedDB lost the DPoP key just stored")
 		}
-		algo := map[string]any{"name": "ECDSA", "namedCurve": "P-256"}
-		usages := []any{"sign", "verify"}
-		pair, err := Await(ctx, subtle().Call("generateKey", algo, false, usages))
+		key, err := newDPoPKey(ctx)
 		if err != nil {
 			return nil, err
 		}
-		pub, err := Await(ctx, subtle().Call("exportKey", "jwk", pair.Get("publicKey")))
-		if err != nil {
-			return nil, err
-		}
-		// The RFC 7638 members only, no ext or key_ops.
-		jwk := `{"kty":"EC","crv":"P-256","x":"` + pub.Get("x").String() + `","y":"` + pub.Get("y").String() + `"}`
 		rec = js.Global().Get("Object").New()
-		rec.Set("privateKey", pair.Get("privateKey"))
-		rec.Set("jwk", jwk)
+		rec.Set("privateKey", key.priv)
+		rec.Set("jwk", string(key.jwk))
 		_, err = idbAwait(ctx, func() js.Value { return objectStore(db, "readwrite").Call("add", rec, configID) })
 		if err == nil {
-			return &dpopKey{priv: pair.Get("privateKey"), jwk: []byte(jwk)}, nil
+			return key, nil
 		}
 		var rej *Rejection
 		if !errors.As(err, &rej) || rej.Name() != "ConstraintError" {
@@ -155,6 +147,66 @@ func (k *DPoPKeys) load(ctx context.Context, configID string) (*dpopKey, error) 
 		}
 		// Another tab stored one first: use it.
 	}
+}
+
+// newDPoPKey makes a P-256 key pair with WebCrypto, the private key not
+// extractable.
+func newDPoPKey(ctx context.Context) (*dpopKey, error) {
+	algo := map[string]any{"name": "ECDSA", "namedCurve": "P-256"}
+	usages := []any{"sign", "verify"}
+	pair, err := Await(ctx, subtle().Call("generateKey", algo, false, usages))
+	if err != nil {
+		return nil, err
+	}
+	pub, err := Await(ctx, subtle().Call("exportKey", "jwk", pair.Get("publicKey")))
+	if err != nil {
+		return nil, err
+	}
+	// The RFC 7638 members only, no ext or key_ops.
+	jwk := `{"kty":"EC","crv":"P-256","x":"` + pub.Get("x").String() + `","y":"` + pub.Get("y").String() + `"}`
+	return &dpopKey{priv: pair.Get("privateKey"), jwk: []byte(jwk)}, nil
+}
+
+// MemoryDPoPKeys are spa.DPoPKeys made by WebCrypto (not extractable, as
+// DPoPKeys') and kept in this module's memory only, for the service
+// worker's configs (worker custody): IndexedDB is the origin's, where a
+// page script could reach the CryptoKey and have proofs signed. They end
+// with the worker, and with them the tokens bound to them.
+type MemoryDPoPKeys struct {
+	mu   sync.Mutex
+	keys map[string]*dpopKey
+}
+
+// NewMemoryDPoPKeys returns empty MemoryDPoPKeys.
+func NewMemoryDPoPKeys() *MemoryDPoPKeys { return &MemoryDPoPKeys{keys: map[string]*dpopKey{}} }
+
+// Key returns configID's key, made on first use (two calls at once may
+// both make one: the first kept wins, and both return it).
+func (k *MemoryDPoPKeys) Key(ctx context.Context, configID string) (spa.DPoPKey, error) {
+	k.mu.Lock()
+	key := k.keys[configID]
+	k.mu.Unlock()
+	if key != nil {
+		return key, nil
+	}
+	key, err := newDPoPKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if kept := k.keys[configID]; kept != nil {
+		return kept, nil
+	}
+	k.keys[configID] = key
+	return key, nil
+}
+
+// Delete forgets configID's key.
+func (k *MemoryDPoPKeys) Delete(configID string) {
+	k.mu.Lock()
+	delete(k.keys, configID)
+	k.mu.Unlock()
 }
 
 // open opens the database once, creating the object store.

@@ -744,3 +744,32 @@ func TestWorkerCustodyUncontrolledReloadWaitsForTheModule(t *testing.T) {
 		t.Errorf("plain fetch to a's route from the uncontrolled page: the server saw %+v; want one request without Authorization", seen)
 	}
 }
+
+// TestWorkerCustodyDPoPKeepsTheKeyInTheWorker: a worker-custody config
+// with dpop signs in and calls its API with proofs the worker signs, with
+// a key that lives in the worker's memory only: API A (a real proof
+// checker, asking for a nonce) refuses the first proof, which has none,
+// and accepts the one the worker sends again with it, DPoP-bound; a page
+// script searching storage, IndexedDB and the window finds no CryptoKey
+// object (the page-custody DPoP key is one, in IndexedDB).
+func TestWorkerCustodyDPoPKeepsTheKeyInTheWorker(t *testing.T) {
+	cfg := workerConfigs(t)
+	cfg["dpop"] = true
+	tab := workerSignedIn(t, cfg)
+	if err := env.Demo.RequireDPoPNonce("A", true); err != nil {
+		t.Fatal(err)
+	}
+	defer env.Demo.RequireDPoPNonce("A", false)
+	env.Demo.ResetRequests()
+	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	seen := env.Demo.Requests()
+	if len(seen) != 2 || seen[0].Status != 401 || seen[1].Status != 200 || seen[1].Authorization != demo.AuthValid ||
+		seen[1].Scheme != "DPoP" || !seen[1].DPoP || seen[1].DPoPJKT == "" {
+		t.Fatalf("plain fetch to a's route: the server saw %+v; want a proof without the nonce refused, then one DPoP-bound request with a proof the API accepted", seen)
+	}
+	for _, s := range e2etest.Eval[[]string](tab, attackerSearch) {
+		if strings.Contains(s, "[object CryptoKey]") {
+			t.Errorf("a page script finds a key: %s", short(s))
+		}
+	}
+}
