@@ -213,3 +213,39 @@ func TestDPoPConfigWithoutKeysIsRefused(t *testing.T) {
 		t.Fatalf("Configure = %v, want invalid_config for d's dpop", err)
 	}
 }
+
+// MemoryDPoPKeys (the service worker's): a WebCrypto key that is not
+// extractable and signs, one per config, the same on each call, a new one
+// after Delete, and nothing of it in IndexedDB.
+func TestMemoryDPoPKeysStayInMemory(t *testing.T) {
+	needBrowser(t)
+	ctx := context.Background()
+	id := dpopConfigID()
+	keys := web.NewMemoryDPoPKeys()
+	k, err := keys.Key(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sig, err := k.Sign(ctx, []byte("header.payload")); err != nil || len(sig) != 64 {
+		t.Fatalf("Sign: %d bytes, %v; want 64", len(sig), err)
+	}
+	ck, ok := k.(interface{ CryptoKey() js.Value })
+	if !ok || ck.CryptoKey().Get("extractable").Bool() {
+		t.Fatal("the key is not a CryptoKey that cannot be extracted")
+	}
+	again, err := keys.Key(ctx, id)
+	if err != nil || string(again.PublicJWK()) != string(k.PublicJWK()) {
+		t.Fatalf("a second Key for the config: %v; want the same key", err)
+	}
+	if _, err := web.NewDPoPKeys().Key(ctx, "warm-up"); err != nil { // the database exists
+		t.Fatal(err)
+	}
+	if rec := storedDPoPKey(t, id); !rec.IsUndefined() {
+		t.Fatal("the memory key is in IndexedDB")
+	}
+	keys.Delete(id)
+	k2, err := keys.Key(ctx, id)
+	if err != nil || string(k2.PublicJWK()) == string(k.PublicJWK()) {
+		t.Fatalf("Key after Delete: %v; want a new key", err)
+	}
+}
