@@ -116,8 +116,15 @@ func (b *bridge) object() js.Value {
 	o.Set("authorizeWithPopUp", js.FuncOf(func(this js.Value, args []js.Value) any {
 		args = append([]js.Value(nil), args...)
 		id, ao, po, err := popupArgs(args)
+		inWorker := false
 		if err == nil {
 			err = b.pageCustody(id)
+			// A worker-custody config signs in through the worker that
+			// controls this page: the page runs the popup, the worker the rest.
+			inWorker = err != nil && spa.ErrorCode(err) == spa.CodeWorkerUnavailable && controlled()
+			if inWorker {
+				err = nil
+			}
 		}
 		var popup js.Value
 		if err == nil {
@@ -126,6 +133,9 @@ func (b *bridge) object() js.Value {
 		return web.Promise(func(ctx context.Context) (any, error) {
 			if err != nil {
 				return nil, err
+			}
+			if inWorker {
+				return b.popupInWorker(ctx, popup, id, arg(args, 0))
 			}
 			defer b.loginPending(id)()
 			s, err := web.SignInWithPopup(ctx, b.client.Manager, popup, id, ao)

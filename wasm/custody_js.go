@@ -117,3 +117,33 @@ func (b *bridge) frame(ctx context.Context, args []js.Value) (any, error) {
 	defer cancel()
 	return web.IframeFrame{}.Navigate(ctx, spa.AuthRequest{URL: u, State: state})
 }
+
+// controlled reports whether a service worker controls this page.
+func controlled() bool {
+	sw := js.Global().Get("navigator").Get("serviceWorker")
+	return sw.Truthy() && sw.Get("controller").Truthy()
+}
+
+// popupInWorker is authorizeWithPopUp for a worker-custody config on a
+// page the worker controls: the worker makes the request and keeps its
+// transaction (its authorizePopup), this page runs the popup it opened in
+// the caller's click and takes only the answer web.PopupAnswer accepts, and
+// the worker validates and exchanges it (its completePopup), answering the
+// login response. A popup that ends without an answer drops the worker's
+// transaction. Nothing of it is a token.
+func (b *bridge) popupInWorker(ctx context.Context, popup js.Value, configID string, authOptions js.Value) (any, error) {
+	defer popup.Call("close")
+	ctx, cancel := context.WithTimeout(ctx, spa.TransactionLifetime)
+	defer cancel()
+	r, err := web.Await(ctx, b.boot.Call("callWorker", "authorizePopup", []any{configID, authOptions}))
+	if err != nil {
+		return nil, err
+	}
+	req := spa.AuthRequest{ConfigID: configID, URL: r.Get("url").String(), State: r.Get("state").String()}
+	answer, err := web.PopupAnswer(ctx, popup, req)
+	if err != nil {
+		b.boot.Call("callWorker", "discardPopup", []any{req.State})
+		return nil, err
+	}
+	return web.Await(ctx, b.boot.Call("callWorker", "completePopup", []any{req.State, answer}))
+}

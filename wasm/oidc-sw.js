@@ -146,10 +146,33 @@
   });
 
   // Activation waits for the module: a worker that controls pages can act.
+  // A new build installing while the worker it replaces still runs takes
+  // that worker's sessions over first (handover, worker to worker: Go's
+  // impl.handover there, impl.adopt here), so an update loses none; a
+  // worker that does not answer in 3 s leaves them to the silent sign-in
+  // after a stop (impl.recover).
   self.addEventListener("install", function (e) {
     mark("install");
-    e.waitUntil(ready.then(function () { return self.skipWaiting(); }));
+    e.waitUntil(ready.then(takeOver).then(function () { return self.skipWaiting(); }));
   });
+  function takeOver(i) {
+    var old = self.registration.active;
+    if (!old || old === self.serviceWorker) return;
+    return new Promise(function (resolve) {
+      var ch = new MessageChannel();
+      var timer = setTimeout(function () { ch.port1.close(); resolve(); }, 3000);
+      ch.port1.onmessage = function (m) {
+        clearTimeout(timer);
+        ch.port1.close();
+        if (m.data && m.data.value) {
+          mark("adopted");
+          i.adopt(m.data.value);
+        }
+        resolve();
+      };
+      old.postMessage({ oidcwasm: "handover" }, [ch.port2]);
+    });
+  }
   self.addEventListener("activate", function (e) {
     mark("activate");
     e.waitUntil(self.clients.claim());
@@ -173,6 +196,15 @@
   // stopped the one before is recovered first, in the caller's page.
   self.addEventListener("message", function (e) {
     var d = e.data, port = e.ports && e.ports[0];
+    // The handover asked by the worker of a new build (takeOver): only a
+    // service worker of this origin can send it; a page's message comes
+    // from a Client, and gets nothing.
+    if (d && d.oidcwasm === "handover" && port) {
+      if (typeof ServiceWorker === "function" && e.source instanceof ServiceWorker) {
+        e.waitUntil(ready.then(function (i) { port.postMessage({ value: i.handover() }); }));
+      }
+      return;
+    }
     if (!d || d.oidcwasm !== "call" || !port) return;
     if (d.name === "stats") {
       e.waitUntil(ready.then(function () {

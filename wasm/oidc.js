@@ -68,6 +68,9 @@
   var boot = {
     // Called by oidc.wasm with its implementation object.
     register: null,
+    // Called by oidc.wasm: a call to the service worker that controls the
+    // page (a popup sign-in of a worker-custody config).
+    callWorker: function (name, args) { return toWorker(name, args); },
     // Called by oidc.wasm to record a moment of its start-up.
     mark: mark,
     // Called by oidc.wasm to fire an event on oidc.
@@ -767,7 +770,9 @@
   // service worker when that config has worker custody and the worker
   // controls the page; an answer {assign: url} (authorize, logoff) is a
   // navigation the worker made, which only a page can do.
-  var configIdAt = { authorize: 0, authorizeWithPopUp: 2, getAccessToken: 0, getIdToken: 0, getUserData: 0,
+  // (authorizeWithPopUp is not among them: the popup must open in the
+  // caller's click, so Go opens it here and asks the worker itself.)
+  var configIdAt = { authorize: 0, getAccessToken: 0, getIdToken: 0, getUserData: 0,
     isAuthenticated: 0, forceRefreshSession: 0, revokeAccessToken: 0, revokeRefreshToken: 0, logoff: 0,
     logoffLocal: 0, logoffAndRevokeTokens: 0 };
   Object.keys(configIdAt).forEach(function (name) {

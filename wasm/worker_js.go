@@ -30,12 +30,18 @@ func workerBoot() js.Value { return js.Global().Get("__oidcwasm_sw") }
 // the program alive.
 func runWorker(boot js.Value) {
 	boot.Call("mark", "main")
-	mem := func() spa.Store { return spa.NewMemoryStore() }
+	stores := map[string]spa.Store{storeTx: spa.NewMemoryStore()}
+	for _, name := range []string{spa.StorageSession, spa.StorageLocal, spa.StorageMemory} {
+		stores[name] = spa.NewMemoryStore()
+	}
+	keys := web.NewMemoryDPoPKeys()
 	w := &worker{
+		stores: stores,
+		keys:   keys,
 		m: spa.NewManager(spa.Options{
 			Fetcher: web.Fetcher{},
-			Stores:  map[string]spa.Store{spa.StorageSession: mem(), spa.StorageLocal: mem(), spa.StorageMemory: mem()},
-			TxStore: mem(),
+			Stores:  map[string]spa.Store{spa.StorageSession: stores[spa.StorageSession], spa.StorageLocal: stores[spa.StorageLocal], spa.StorageMemory: stores[spa.StorageMemory]},
+			TxStore: stores[storeTx],
 			Renewer: silentrefresh.New(pageFrame{boot}),
 			// A worker-custody config's DPoP key (RFC 9449) lives in the
 			// worker's memory only, as its tokens do: IndexedDB is the
@@ -45,11 +51,12 @@ func runWorker(boot js.Value) {
 			// stop binds new ones to a new key. (The set's page-custody
 			// configs with DPoP are accepted here too; the worker never signs
 			// for them.)
-			DPoP: spa.NewDPoP(web.NewMemoryDPoPKeys()),
+			DPoP: spa.NewDPoP(keys),
 		}),
 		boot:       boot,
 		lost:       map[string]bool{},
 		recovering: map[string]chan struct{}{},
+		popups:     map[string]pendingPopup{},
 	}
 	w.m.Subscribe(func(ev spa.Event) {
 		// configLoaded is the page's module's to tell: it configures the
@@ -70,7 +77,12 @@ func runWorker(boot js.Value) {
 // is the same one the page has), acting only for configs with worker
 // custody.
 type worker struct {
-	m    *spa.Manager
+	m *spa.Manager
+	// stores are the Manager's stores (by spa.Storage*, and storeTx) and
+	// keys its DPoP keys: all in this worker's memory, which handover hands
+	// to the worker of a new build.
+	stores map[string]spa.Store
+	keys   *web.MemoryDPoPKeys
 	boot js.Value
 	// resumed: resume has run, so the list of signed-in configs that
 	// oidc-sw.js keeps may be written (before, it still holds what the
@@ -82,6 +94,15 @@ type worker struct {
 	// config. (js/wasm runs one goroutine at a time, between JS calls.)
 	lost       map[string]bool
 	recovering map[string]chan struct{}
+	// popups are the popup sign-ins under way, by state: the page runs the
+	// popup, the worker keeps the transaction (authorizePopup).
+	popups map[string]pendingPopup
+}
+
+// pendingPopup is a popup sign-in's request, and when it began.
+type pendingPopup struct {
+	req   spa.AuthRequest
+	since time.Time
 }
 
 // resume(ids, configs) runs once the worker is active, with what the
@@ -263,6 +284,9 @@ func (w *worker) object() js.Value {
 		"revokeRefreshToken":    w.revoke(spa.HintRefreshToken),
 		"forceRefreshSession":   w.forceRefreshSession,
 		"getIdToken":            w.getIDToken,
+		"authorizePopup":        w.authorizePopup,
+		"completePopup":         w.completePopup,
+		"discardPopup":          w.discardPopup,
 	} {
 		calls.Set(name, promiseFunc(fn))
 	}
@@ -275,6 +299,8 @@ func (w *worker) object() js.Value {
 	o.Set("recover", promiseFunc(w.recover))
 	o.Set("lost", js.FuncOf(w.hasLost))
 	o.Set("configured", js.FuncOf(func(js.Value, []js.Value) any { return len(w.m.ConfigIDs()) > 0 }))
+	o.Set("handover", js.FuncOf(w.handover))
+	o.Set("adopt", js.FuncOf(w.adopt))
 	return o
 }
 
@@ -365,6 +391,81 @@ func (w *worker) authorize(ctx context.Context, args []js.Value) (any, error) {
 		return nil, err
 	}
 	return map[string]any{"assign": u}, nil
+}
+
+// authorizePopup(configId, authOptions) starts a popup sign-in for a
+// worker-custody config: the worker makes the request (redirect_uri the
+// config's popupRedirectUrl; state, nonce and verifier in its memory) and
+// answers {url, state}; the page, which alone can open a window, runs the
+// popup with web.PopupAnswer and its checks, and hands the provider's
+// answer to completePopup (wasm/custody_js.go, popupInWorker). A request
+// left without either for spa.TransactionLifetime is dropped.
+func (w *worker) authorizePopup(ctx context.Context, args []js.Value) (any, error) {
+	id, err := w.custodyArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	o, err := authorizeOptions(args, 1, id)
+	if err != nil {
+		return nil, err
+	}
+	now := w.m.Clock().Now()
+	for state, p := range w.popups {
+		if now.Sub(p.since) > spa.TransactionLifetime {
+			w.m.Discard(p.req)
+			delete(w.popups, state)
+		}
+	}
+	req, err := w.m.AuthorizePopup(ctx, id, o)
+	if err != nil {
+		return nil, err
+	}
+	w.popups[req.State] = pendingPopup{req: req, since: now}
+	return map[string]any{"url": req.URL, "state": req.State}, nil
+}
+
+// completePopup(state, answerUrl) validates and exchanges the popup's answer
+// to the worker's own request with that state (every check of Complete),
+// and answers the login response; an unknown state is state_mismatch.
+func (w *worker) completePopup(ctx context.Context, args []js.Value) (any, error) {
+	p, err := w.takePopup(args)
+	if err != nil {
+		return nil, err
+	}
+	answer, err := stringArg(args, 1, "answer")
+	if err != nil {
+		w.m.Discard(p.req)
+		return nil, err
+	}
+	s, err := w.m.Complete(ctx, p.req, answer)
+	if err != nil {
+		return nil, err
+	}
+	return sessionResponse(s), nil
+}
+
+// discardPopup(state) drops a popup sign-in that ended without an answer
+// (closed, blocked, timed out).
+func (w *worker) discardPopup(ctx context.Context, args []js.Value) (any, error) {
+	p, err := w.takePopup(args)
+	if err == nil {
+		w.m.Discard(p.req)
+	}
+	return nil, nil
+}
+
+// takePopup removes and returns the popup sign-in whose state is args[0].
+func (w *worker) takePopup(args []js.Value) (pendingPopup, error) {
+	state, err := stringArg(args, 0, "state")
+	if err != nil {
+		return pendingPopup{}, err
+	}
+	p, ok := w.popups[state]
+	if !ok {
+		return pendingPopup{}, &spa.Error{Code: spa.CodeStateMismatch, Message: "no popup sign-in of the service worker's has this state"}
+	}
+	delete(w.popups, state)
+	return p, nil
 }
 
 // getAccessToken hands the token to the page only when the config says
@@ -561,4 +662,56 @@ func (w *worker) routeEntry(args []js.Value) (spa.RouteMatch, string, bool) {
 		return spa.RouteMatch{}, "", false
 	}
 	return m, method, true
+}
+
+// storeTx names the transaction store among worker.stores.
+const storeTx = "tx"
+
+// handover is what this worker holds, for the worker of a new build that
+// installs while this one still runs (oidc-sw.js asks, worker to worker,
+// never through a page): every store's records (the sessions with their
+// tokens, and the sign-ins under way) and the DPoP keys, as CryptoKeys
+// that stay non-extractable. The new worker adopts them before it
+// activates, so an update of the module loses no session. A renewal here
+// after the handover (in the moment before the new worker takes over)
+// can leave it a refresh token the provider has rotated away: then its
+// first refresh fails and the session ends as any failed renewal does.
+func (w *worker) handover(this js.Value, args []js.Value) any {
+	stores := map[string]any{}
+	for name, st := range w.stores {
+		recs := map[string]any{}
+		for _, k := range st.Keys("") {
+			if v, ok := st.Get(k); ok {
+				recs[k] = v
+			}
+		}
+		stores[name] = recs
+	}
+	return map[string]any{"v": 1, "stores": stores, "dpopKeys": w.keys.Export()}
+}
+
+// adopt(h) takes a handover (from the worker this one replaces) into its
+// empty stores, before resume: the configs it finds signed in there are
+// not lost. Anything it cannot read is left out (a version it does not
+// know: those configs are recovered as after a stop).
+func (w *worker) adopt(this js.Value, args []js.Value) any {
+	h := arg(args, 0)
+	if h.Type() != js.TypeObject || h.Get("v").Type() != js.TypeNumber || h.Get("v").Int() != 1 {
+		return false
+	}
+	for name, st := range w.stores {
+		recs := h.Get("stores").Get(name)
+		if recs.Type() != js.TypeObject {
+			continue
+		}
+		ks := js.Global().Get("Object").Call("keys", recs)
+		for i := 0; i < ks.Length(); i++ {
+			k := ks.Index(i).String()
+			if v := recs.Get(k); v.Type() == js.TypeString {
+				st.Set(k, v.String())
+			}
+		}
+	}
+	w.keys.Adopt(h.Get("dpopKeys"))
+	return true
 }

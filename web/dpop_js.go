@@ -209,6 +209,40 @@ func (k *MemoryDPoPKeys) Delete(configID string) {
 	k.mu.Unlock()
 }
 
+// Export is the keys as a JS object {configId: {privateKey, jwk}}, for a
+// structured clone to another worker of the origin (a CryptoKey stays
+// non-extractable in the copy).
+func (k *MemoryDPoPKeys) Export() js.Value {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	out := js.Global().Get("Object").New()
+	for id, key := range k.keys {
+		rec := js.Global().Get("Object").New()
+		rec.Set("privateKey", key.priv)
+		rec.Set("jwk", string(key.jwk))
+		out.Set(id, rec)
+	}
+	return out
+}
+
+// Adopt takes the keys of an Export where this has none for a config.
+func (k *MemoryDPoPKeys) Adopt(v js.Value) {
+	if v.Type() != js.TypeObject {
+		return
+	}
+	ids := js.Global().Get("Object").Call("keys", v)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for i := 0; i < ids.Length(); i++ {
+		id := ids.Index(i).String()
+		rec := v.Get(id)
+		if k.keys[id] != nil || rec.Type() != js.TypeObject || rec.Get("jwk").Type() != js.TypeString || rec.Get("privateKey").Type() != js.TypeObject {
+			continue
+		}
+		k.keys[id] = &dpopKey{priv: rec.Get("privateKey"), jwk: []byte(rec.Get("jwk").String())}
+	}
+}
+
 // open opens the database once, creating the object store.
 func (k *DPoPKeys) open(ctx context.Context) (js.Value, error) {
 	k.mu.Lock()

@@ -78,22 +78,35 @@ func SignInWithPopup(ctx context.Context, m *spa.Manager, popup js.Value, config
 	if err != nil {
 		return nil, err
 	}
-	answer, err := waitPopup(ctx, popup, req.URL, req.State)
+	answer, err := PopupAnswer(ctx, popup, req)
 	if err != nil {
 		m.Discard(req)
-		if errors.Is(err, errPopupClosed) {
-			return nil, &spa.Error{Code: spa.CodePopupClosed, ConfigID: req.ConfigID, Message: "the sign-in popup was closed before the provider answered"}
-		}
-		if errors.Is(err, errPopupSevered) {
-			return nil, &spa.Error{Code: spa.CodePopupClosed, ConfigID: req.ConfigID, Message: "the sign-in popup gave no answer in " +
-				PopupSeveredWait.String() + " after the provider's Cross-Origin-Opener-Policy cut it off from this page (a handle that reads closed): the user closed it, or left it"}
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, &spa.Error{Code: spa.CodeTimeout, ConfigID: req.ConfigID, Message: "the sign-in popup got no answer in " + spa.TransactionLifetime.String()}
-		}
 		return nil, err
 	}
 	return m.Complete(ctx, req, answer)
+}
+
+// PopupAnswer navigates popup to req's URL and returns the provider's
+// answer for req's state: only silent-refresh.html's message from that
+// popup (or, when a Cross-Origin-Opener-Policy severed it, on the popup
+// channel), of this origin, with that state. A closed popup is
+// CodePopupClosed, ctx's deadline CodeTimeout. The caller makes the request
+// and completes the answer: SignInWithPopup with a Manager, the bridge with
+// the service worker for worker custody.
+func PopupAnswer(ctx context.Context, popup js.Value, req spa.AuthRequest) (string, error) {
+	answer, err := waitPopup(ctx, popup, req.URL, req.State)
+	switch {
+	case err == nil:
+		return answer, nil
+	case errors.Is(err, errPopupClosed):
+		return "", &spa.Error{Code: spa.CodePopupClosed, ConfigID: req.ConfigID, Message: "the sign-in popup was closed before the provider answered"}
+	case errors.Is(err, errPopupSevered):
+		return "", &spa.Error{Code: spa.CodePopupClosed, ConfigID: req.ConfigID, Message: "the sign-in popup gave no answer in " +
+			PopupSeveredWait.String() + " after the provider's Cross-Origin-Opener-Policy cut it off from this page (a handle that reads closed): the user closed it, or left it"}
+	case errors.Is(err, context.DeadlineExceeded):
+		return "", &spa.Error{Code: spa.CodeTimeout, ConfigID: req.ConfigID, Message: "the sign-in popup got no answer in " + spa.TransactionLifetime.String()}
+	}
+	return "", err
 }
 
 var errPopupClosed = errors.New("popup closed")

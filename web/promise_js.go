@@ -131,8 +131,14 @@ func stringProp(v js.Value, name string) string {
 //	field        its Field, when set (for code "invalid_config")
 //	description  its Description (the provider's error_description), when set
 //
-// spa errors never hold tokens, so neither does the result. err must not be nil.
+// spa errors never hold tokens, so neither does the result. A *Rejection
+// whose reason is already an OidcError (one the service worker gave, which
+// oidc.js rebuilt) is that reason. err must not be nil.
 func JSError(err error) js.Value {
+	var rej *Rejection
+	if errors.As(err, &rej) && rej.Name() == "OidcError" {
+		return rej.Value // one of this library's, from JS (the service worker's): as it is
+	}
 	e := js.Global().Get("Error").New(err.Error())
 	e.Set("name", "OidcError")
 	e.Set("code", "unknown")

@@ -2,13 +2,13 @@ package demo
 
 import (
 	"html/template"
-	"sync"
 	"net/http"
 	"os"
 	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // staticHandler serves dir the way the demo needs it during development:

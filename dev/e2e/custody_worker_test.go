@@ -773,3 +773,147 @@ func TestWorkerCustodyDPoPKeepsTheKeyInTheWorker(t *testing.T) {
 		}
 	}
 }
+
+// workerPopupCall starts authorizeWithPopUp for config a as a click handler
+// would and keeps its outcome in window.popup ({result} or {error}).
+const workerPopupCall = `(window.popup = null, oidc.authorizeWithPopUp(null, null, "a").then(
+  (result) => { window.popup = { result }; },
+  (e) => { window.popup = { error: e2e.error(e) }; }))`
+
+// TestWorkerCustodySignsInWithAPopup: authorizeWithPopUp of a
+// worker-custody config opens the popup in the click, the worker makes the
+// request and, from the answer the page's popup took, exchanges the code:
+// the page never navigates, the one token request is the popup's code
+// exchange, no transaction is in the page's storage, the popup closes, and
+// the next plain fetch to a's route arrives with a's token, which the page
+// cannot read.
+func TestWorkerCustodySignsInWithAPopup(t *testing.T) {
+	env.SetAutoLogin(t, "")
+	tab := env.NewTab(t)
+	openControlled(t, tab)
+	before, counts := tab.Location(), env.A.Counts()
+	e2etest.Eval[any](tab, `window.__stayed = true`)
+	popup := tab.Popup(t, func() { tab.Gesture(workerPopupCall) })
+	popup.WaitURL("the provider's login form in the popup", func(u *url.URL) bool {
+		return strings.HasPrefix(u.String(), env.A.Issuer()+"/login")
+	})
+	if n := len(pendingStates(tab)); n != 0 {
+		t.Errorf("%d transactions in the page's sessionStorage; want none (the worker keeps it)", n)
+	}
+	popup.FillLogin("alice", "alice")
+	tab.WaitFor(`window.popup`)
+	out := e2etest.Eval[popupOutcome](tab, `window.popup`)
+	if out.Error != nil || out.Result == nil || !out.Result.IsAuthenticated || out.Result.ConfigID != "a" {
+		t.Fatalf("authorizeWithPopUp: %+v %v", out.Result, out.Error)
+	}
+	if here := tab.Location(); here != before || !e2etest.Eval[bool](tab, `window.__stayed === true`) {
+		t.Errorf("the page navigated (from %s to %s)", redact(before), redact(here))
+	}
+	after := env.A.Counts()
+	if c, r := after["token:authorization_code"]-counts["token:authorization_code"], after["token:refresh_token"]-counts["token:refresh_token"]; c != 1 || r != 0 {
+		t.Errorf("%d code exchanges and %d refreshes at the provider; want the popup's one exchange", c, r)
+	}
+	waitUntilClosed(t, popup)
+	if e := tab.Reject(`oidc.getAccessToken("a")`); e.Code != "token_in_worker" {
+		t.Errorf("getAccessToken after the popup: %v; want token_in_worker", e)
+	}
+	env.Demo.ResetRequests()
+	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthValid {
+		t.Errorf("plain fetch to a's route after the popup: the server saw %+v; want one request with a valid token", seen)
+	}
+}
+
+// TestWorkerCustodyPopupClosedDropsTheWorkersTransaction: a popup the user
+// closes rejects with popup_closed, and the worker's transaction goes with
+// it: the page tells the worker to discard that state (as the page's
+// messages to the worker show), and the state then no longer completes.
+func TestWorkerCustodyPopupClosedDropsTheWorkersTransaction(t *testing.T) {
+	env.SetAutoLogin(t, "")
+	tab := env.NewTab(t)
+	openControlled(t, tab)
+	// What the page asks the worker, by name and arguments.
+	e2etest.Eval[any](tab, `(() => {
+  const c = navigator.serviceWorker.controller, post = c.postMessage.bind(c);
+  window.__calls = [];
+  c.postMessage = (m, t) => { if (m && m.oidcwasm === "call") __calls.push([m.name, m.args]); return post(m, t); };
+})()`)
+	popup := tab.Popup(t, func() { tab.Gesture(workerPopupCall) })
+	popup.WaitURL("the provider's login form in the popup", func(u *url.URL) bool {
+		return strings.HasPrefix(u.String(), env.A.Issuer()+"/login")
+	})
+	time.Sleep(500 * time.Millisecond) // the user looks at the form (see TestPopupClosedByTheUserRejectsAndDropsTheTransaction)
+	popup.Close()
+	tab.WaitFor(`window.popup`)
+	out := e2etest.Eval[popupOutcome](tab, `window.popup`)
+	if out.Error == nil || out.Error.Code != "popup_closed" || out.Error.ConfigID != "a" {
+		t.Fatalf("authorizeWithPopUp after the popup closed: %+v %+v; want popup_closed for a", out.Result, out.Error)
+	}
+	tab.WaitFor(`__calls.some((c) => c[0] === "discardPopup")`)
+	state := e2etest.Eval[string](tab, `__calls.find((c) => c[0] === "discardPopup")[1][0]`)
+	replay := e2etest.MustJSON([]string{state, env.AppURL() + "/silent-refresh.html?code=forged&state=" + url.QueryEscape(state)})
+	got := e2etest.Eval[string](tab, `new Promise((resolve) => {
+  const ch = new MessageChannel();
+  ch.port1.onmessage = (e) => resolve(e.data.error ? e.data.error.code : "completed");
+  navigator.serviceWorker.controller.postMessage({oidcwasm: "call", name: "completePopup", args: `+replay+`}, [ch.port2]);
+})`)
+	if got != "state_mismatch" {
+		t.Errorf("completing the closed popup's state afterwards: %s; want state_mismatch (the worker dropped it)", got)
+	}
+	if isAuthenticated(tab, "a") {
+		t.Error("signed in")
+	}
+}
+
+// TestWorkerCustodyANewBuildTakesTheSessionsOver: a new build of the
+// worker (another script URL, as a deploy with hashed file names has it)
+// installs while the old one
+// runs, takes its sessions over from it, worker to worker, and controls the
+// page: the next request carries the same token, the provider is asked
+// for nothing, and no tab is told anything. A page script that asks the
+// worker for the handover gets no answer.
+func TestWorkerCustodyANewBuildTakesTheSessionsOver(t *testing.T) {
+	tab := env.NewTab(t)
+	openControlled(t, tab)
+	signInWorker(t, tab)
+	env.Demo.ResetRequests()
+	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	first := env.Demo.Requests()
+	if len(first) != 1 || first[0].Authorization != demo.AuthValid {
+		t.Fatalf("plain fetch to a's route: %+v; want a valid token", first)
+	}
+	// A page script asking for the handover gets nothing: only a worker
+	// of the origin may.
+	if got := e2etest.Eval[string](tab, `new Promise((resolve) => {
+  const ch = new MessageChannel();
+  ch.port1.onmessage = (e) => resolve(JSON.stringify(e.data));
+  navigator.serviceWorker.controller.postMessage({oidcwasm: "handover"}, [ch.port2]);
+  setTimeout(() => resolve("no answer"), 1000);
+})`); got != "no answer" {
+		t.Fatalf("a page's handover request was answered (%d bytes, not shown: it may hold tokens)", len(got))
+	}
+	old := workerStats(t, tab).InstanceID
+	counts := env.A.Counts()
+	// A deploy that renames the script (a hashed file name): another script
+	// URL for the same scope, so the browser installs it.
+	e2etest.Eval[any](tab, `(window.__cc = 0, navigator.serviceWorker.addEventListener("controllerchange", () => window.__cc++),
+  navigator.serviceWorker.register("/e2e/held-oidc/oidc-sw.js", {scope: "/"}).then(() => null))`)
+	tab.WaitFor(`window.__cc > 0`)
+	if now := workerStats(t, tab).InstanceID; now == old {
+		t.Fatal("the same worker controls the page after the update")
+	}
+	env.Demo.ResetRequests()
+	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthValid || seen[0].Fingerprint != first[0].Fingerprint {
+		t.Errorf("plain fetch after the update: %+v; want one request with the token #%s the old worker had", seen, first[0].Fingerprint)
+	}
+	after := env.A.Counts()
+	if a, c := after["authorize"]-counts["authorize"], after["token"]-counts["token"]; a != 0 || c != 0 {
+		t.Errorf("the provider got %d authorization and %d token requests during the update; want none", a, c)
+	}
+	for _, ev := range tab.Events() {
+		if ev.Type == "loggedOut" || ev.Type == "error" || ev.Type == "silentRenewStarted" {
+			t.Errorf("during the update: %s %v", ev.Type, ev.Detail)
+		}
+	}
+}

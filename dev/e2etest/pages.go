@@ -37,7 +37,9 @@ import (
 //	                       cookie e2e_hold=TOKEN waits until the page (or anyone)
 //	                       requests /e2e/held-oidc/release?token=TOKEN, so a test
 //	                       sees what the page does before the module runs, in
-//	                       every engine (a cookie is its browser context's own)
+//	                       every engine (a cookie is its browser context's own);
+//	                       its oidc-sw.js may be registered for "/": a worker
+//	                       script at another URL, a new build to the browser
 //
 //go:embed pages
 var pageFS embed.FS
@@ -112,6 +114,14 @@ func (p *pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch name {
 	case "oidc.js", "wasm_exec.js":
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		http.ServeFile(w, r, filepath.Join(p.staticDir, "oidc", name))
+	case "oidc-sw.js":
+		if folder != "held-oidc" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Service-Worker-Allowed", "/")
 		http.ServeFile(w, r, filepath.Join(p.staticDir, "oidc", name))
 	case "release":
 		if folder == "held-oidc" {
