@@ -83,7 +83,7 @@ type worker struct {
 	// to the worker of a new build.
 	stores map[string]spa.Store
 	keys   *web.MemoryDPoPKeys
-	boot js.Value
+	boot   js.Value
 	// resumed: resume has run, so the list of signed-in configs that
 	// oidc-sw.js keeps may be written (before, it still holds what the
 	// stopped worker had).
