@@ -28,8 +28,9 @@ func (c Config) WorkerCustody() bool { return c.Custody == CustodyWorker }
 
 // validateCustody checks custody and exposeAccessToken, and refuses what
 // worker custody does not do yet rather than doing it in the page:
-// check-session and front-channel logout (they need a document of the
-// app). DPoP is done in the worker, with a key in its memory only.
+// check-session (its iframe needs a document of the app). DPoP is done in
+// the worker, with a key in its memory only, and front-channel logout
+// there too (the logout page's BroadcastChannel reaches the worker).
 func (c *Config) validateCustody() error {
 	id := c.ConfigID
 	switch c.Custody {
@@ -47,9 +48,6 @@ func (c *Config) validateCustody() error {
 	}
 	if c.CheckSession {
 		return configError(id, "checkSession", "is not supported with custody \"worker\" yet")
-	}
-	if c.FrontchannelLogoutURL != "" {
-		return configError(id, "frontchannelLogoutUrl", "is not supported with custody \"worker\" yet")
 	}
 	return nil
 }

@@ -28,7 +28,7 @@ func TestCustodyConfig(t *testing.T) {
 		{"worker custody with front-channel logout", func(c *Config) {
 			worker(c)
 			c.FrontchannelLogoutURL = "https://app.example.com/fc.html"
-		}, "frontchannelLogoutUrl"},
+		}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

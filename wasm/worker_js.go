@@ -68,6 +68,10 @@ func runWorker(boot js.Value) {
 		w.keep()
 	})
 	silentrefresh.NewScheduler(w.m, silentrefresh.SchedulerOptions{}).Start() // renewal on time, while the browser keeps the worker
+	// Front-channel logout (OpenID Connect Front-Channel Logout 1.0): the
+	// logout page's broadcast reaches the worker as it reaches the pages,
+	// and the worker's Manager ends the session it names, with its checks.
+	web.ListenFrontchannelLogoutChannel(w.m)
 	boot.Call("register", w.object())
 	select {}
 }

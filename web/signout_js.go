@@ -43,9 +43,22 @@ func reasonOf(ev js.Value) string {
 // BroadcastChannel only the stored requests are read.
 func ListenFrontchannelLogout(m *spa.Manager) (stop func()) {
 	stopWake := WatchWake(func() { m.ApplyStoredLogouts() })
+	stopChannel := ListenFrontchannelLogoutChannel(m)
+	return func() {
+		stopWake()
+		stopChannel()
+	}
+}
+
+// ListenFrontchannelLogoutChannel is ListenFrontchannelLogout's channel
+// alone, for the service worker of worker custody: it has no document to
+// wake and no localStorage with the stored requests (a request that comes
+// while the browser has stopped it is missed; the silent sign-in after
+// the stop then finds the provider's session over).
+func ListenFrontchannelLogoutChannel(m *spa.Manager) (stop func()) {
 	ctor := js.Global().Get("BroadcastChannel")
 	if ctor.Type() != js.TypeFunction {
-		return stopWake
+		return func() {}
 	}
 	ch := ctor.New(silentrefresh.FrontchannelLogoutChannel)
 	onMessage := js.FuncOf(func(this js.Value, args []js.Value) any {
@@ -69,7 +82,6 @@ func ListenFrontchannelLogout(m *spa.Manager) (stop func()) {
 	})
 	ch.Call("addEventListener", "message", onMessage)
 	return func() {
-		stopWake()
 		ch.Call("removeEventListener", "message", onMessage)
 		ch.Call("close")
 		onMessage.Release()

@@ -16,8 +16,9 @@ import (
 // Worker custody (custody: "worker", README "Worker custody (in progress)"):
 // config a keeps its tokens in the service worker oidc-sw.js.
 
-// workerConfigs is config a alone with custody "worker" (without
-// front-channel logout, which worker custody does not do yet).
+// workerConfigs is config a alone with custody "worker" (without its
+// front-channel logout URL: TestWorkerCustodyFrontchannelLogoutSignsOutEveryTab
+// has a provider of its own for that).
 func workerConfigs(t *testing.T) map[string]any {
 	t.Helper()
 	for _, c := range env.Configs() {
@@ -914,6 +915,40 @@ func TestWorkerCustodyANewBuildTakesTheSessionsOver(t *testing.T) {
 	for _, ev := range tab.Events() {
 		if ev.Type == "loggedOut" || ev.Type == "error" || ev.Type == "silentRenewStarted" {
 			t.Errorf("during the update: %s %v", ev.Type, ev.Detail)
+		}
+	}
+}
+
+// TestWorkerCustodyFrontchannelLogoutSignsOutEveryTab: a worker-custody
+// config with front-channel logout, signed in in two tabs through the
+// worker; the user signs out at the provider, whose page frames the app's
+// logout page, whose broadcast the worker hears: the worker ends the
+// session (with spa's checks of iss and sid), and both tabs get loggedOut
+// with reason provider once and read signed out.
+func TestWorkerCustodyFrontchannelLogoutSignsOutEveryTab(t *testing.T) {
+	env.Require(t, engine.CapSharedFrameStorage) // WebKit partitions the provider's frame (README, "Browser support")
+	p := env.StartProvider(t, e2etest.ProviderOptions{AccessTokenLifetime: time.Minute, FrontchannelLogout: true})
+	cfg := fcConfig(p, "f", map[string]any{"custody": "worker"})
+	tab := workerSignedIn(t, cfg)
+	other := tab.NewTabInSameContext(t)
+	other.OpenTestPage()
+	other.Configure(cfg)
+	if !isAuthenticated(other, "f") {
+		t.Fatal("the second tab does not share the worker's session")
+	}
+	logOnFailure(t, p, tab, other)
+	for _, tb := range []*e2etest.Tab{tab, other} {
+		e2etest.Eval[any](tb, pageRecorder)
+	}
+	signOutAtProvider(t, tab.NewTabInSameContext(t), p)
+	for i, tb := range []*e2etest.Tab{tab, other} {
+		waitUntil(t, tb, "loggedOut", eventSeen("loggedOut"), 3*time.Second)
+		lo := events(tb, "loggedOut")
+		if len(lo) != 1 || lo[0].Detail["reason"] != "provider" || lo[0].Detail["configId"] != "f" {
+			t.Errorf("tab %d: loggedOut events %+v; want one for f with reason provider", i+1, lo)
+		}
+		if isAuthenticated(tb, "f") {
+			t.Errorf("tab %d: still signed in", i+1)
 		}
 	}
 }
