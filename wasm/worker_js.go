@@ -382,11 +382,7 @@ func errorObject(err error) map[string]any {
 // request (state, nonce and PKCE verifier kept in the worker's memory) and
 // resolves to {assign: the URL the page navigates to}.
 func (w *worker) authorize(ctx context.Context, args []js.Value) (any, error) {
-	id, err := w.custodyArg(args, 0)
-	if err != nil {
-		return nil, err
-	}
-	o, err := authorizeOptions(args, 1, id)
+	id, o, err := w.authorizeArgs(args)
 	if err != nil {
 		return nil, err
 	}
@@ -397,6 +393,17 @@ func (w *worker) authorize(ctx context.Context, args []js.Value) (any, error) {
 	return map[string]any{"assign": u}, nil
 }
 
+// authorizeArgs reads (configId, {customParams, returnUrl}) of a
+// worker-custody config.
+func (w *worker) authorizeArgs(args []js.Value) (string, spa.AuthorizeOptions, error) {
+	id, err := w.custodyArg(args, 0)
+	if err != nil {
+		return "", spa.AuthorizeOptions{}, err
+	}
+	o, err := authorizeOptions(args, 1, id)
+	return id, o, err
+}
+
 // authorizePopup(configId, authOptions) starts a popup sign-in for a
 // worker-custody config: the worker makes the request (redirect_uri the
 // config's popupRedirectUrl; state, nonce and verifier in its memory) and
@@ -405,11 +412,7 @@ func (w *worker) authorize(ctx context.Context, args []js.Value) (any, error) {
 // answer to completePopup (wasm/custody_js.go, popupInWorker). A request
 // left without either for spa.TransactionLifetime is dropped.
 func (w *worker) authorizePopup(ctx context.Context, args []js.Value) (any, error) {
-	id, err := w.custodyArg(args, 0)
-	if err != nil {
-		return nil, err
-	}
-	o, err := authorizeOptions(args, 1, id)
+	id, o, err := w.authorizeArgs(args)
 	if err != nil {
 		return nil, err
 	}

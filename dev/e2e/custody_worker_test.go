@@ -295,9 +295,7 @@ func uncontrolledSendsNoToken(t *testing.T, tab *e2etest.Tab) {
 			t.Errorf("%s: %v; want worker_unavailable for a", expr, e)
 		}
 	}
-	env.Demo.ResetRequests()
-	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
-	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthNone {
+	if seen := fetchAPIA(t, tab); len(seen) != 1 || seen[0].Authorization != demo.AuthNone {
 		t.Errorf("plain fetch to a's route from the uncontrolled page: the server saw %+v; want one request without Authorization", seen)
 	}
 }
@@ -326,13 +324,35 @@ func signedInWorkerTabs(t *testing.T, lasting time.Duration) (tab, other *e2etes
 	if !e2etest.Eval[bool](other, `oidc.isAuthenticated("a")`) {
 		t.Fatal("the second tab does not share the worker's session")
 	}
-	env.Demo.ResetRequests()
-	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
-	seen := env.Demo.Requests()
+	seen := fetchAPIA(t, tab)
 	if len(seen) != 1 || seen[0].Authorization != demo.AuthValid {
 		t.Fatalf("plain fetch to a's route: the server saw %+v; want one request with a valid token", seen)
 	}
 	return tab, other, seen[0].Fingerprint
+}
+
+// workerTokenAtAPIA is a new tab controlled by the worker, with a signed in
+// through it, and the request API A saw from a plain fetch to a's route,
+// with a valid token.
+func workerTokenAtAPIA(t *testing.T) (*e2etest.Tab, demo.Request) {
+	t.Helper()
+	tab := env.NewTab(t)
+	openControlled(t, tab)
+	signInWorker(t, tab)
+	seen := fetchAPIA(t, tab)
+	if len(seen) != 1 || seen[0].Authorization != demo.AuthValid {
+		t.Fatalf("plain fetch to a's route: %+v; want a valid token", seen)
+	}
+	return tab, seen[0]
+}
+
+// fetchAPIA sends one plain fetch from tab to a's secure route (API A) and
+// returns what the server saw of it.
+func fetchAPIA(t *testing.T, tab *e2etest.Tab) []demo.Request {
+	t.Helper()
+	env.Demo.ResetRequests()
+	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
+	return env.Demo.Requests()
 }
 
 // restartedEvents counts a tab's loggedOut events with reason
@@ -353,9 +373,7 @@ func TestWorkerCustodyStoppedWorkerSignsInAgainSilently(t *testing.T) {
 	first := workerStats(t, tab).InstanceID
 	tab.StopWorkers()
 	counts := env.A.Counts()
-	env.Demo.ResetRequests()
-	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
-	seen := env.Demo.Requests()
+	seen := fetchAPIA(t, tab)
 	if len(seen) != 1 || seen[0].Authorization != demo.AuthValid || seen[0].Fingerprint == fp {
 		t.Errorf("plain fetch to a's route after the worker stopped: the server saw %+v; want one request with a new valid token (not #%s)", seen, fp)
 	}
@@ -386,9 +404,7 @@ func TestWorkerCustodyStoppedWorkerEndsTheSessionInEveryTab(t *testing.T) {
 	first := workerStats(t, tab).InstanceID
 	env.A.EndSessions() // as if the user had signed out at the provider elsewhere
 	tab.StopWorkers()
-	env.Demo.ResetRequests()
-	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
-	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthNone {
+	if seen := fetchAPIA(t, tab); len(seen) != 1 || seen[0].Authorization != demo.AuthNone {
 		t.Errorf("plain fetch to a's route after the worker stopped: the server saw %+v; want one request without Authorization", seen)
 	}
 	for _, tb := range []*e2etest.Tab{tab, other} {
@@ -523,15 +539,7 @@ func TestWorkerCustodyRenewsOnTimeByAPagesIframe(t *testing.T) {
 // tokens, ends the provider's session through the page's navigation and
 // leaves the config signed out, its route's requests without a token.
 func TestWorkerCustodyRevokesAndSignsOutInTheWorker(t *testing.T) {
-	tab := env.NewTab(t)
-	openControlled(t, tab)
-	signInWorker(t, tab)
-	env.Demo.ResetRequests()
-	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
-	first := env.Demo.Requests()
-	if len(first) != 1 || first[0].Authorization != demo.AuthValid {
-		t.Fatalf("plain fetch to a's route: %+v; want a valid token", first)
-	}
+	tab, first := workerTokenAtAPIA(t)
 	if e := tab.Reject(`oidc.revokeAccessToken("a", "some-token")`); e.Code != "invalid_request" || e.Field != "token" {
 		t.Errorf("revokeAccessToken naming a token: %v; want invalid_request for field token", e)
 	}
@@ -540,10 +548,8 @@ func TestWorkerCustodyRevokesAndSignsOutInTheWorker(t *testing.T) {
 	if n := env.A.Counts()["revoke"] - counts["revoke"]; n != 1 {
 		t.Errorf("%d revocation requests; want 1", n)
 	}
-	env.Demo.ResetRequests()
-	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
-	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthValid || seen[0].Fingerprint == first[0].Fingerprint {
-		t.Errorf("plain fetch after the revocation: %+v; want a new valid token, not the revoked #%s", seen, first[0].Fingerprint)
+	if seen := fetchAPIA(t, tab); len(seen) != 1 || seen[0].Authorization != demo.AuthValid || seen[0].Fingerprint == first.Fingerprint {
+		t.Errorf("plain fetch after the revocation: %+v; want a new valid token, not the revoked #%s", seen, first.Fingerprint)
 	}
 
 	counts = env.A.Counts()
@@ -559,9 +565,7 @@ func TestWorkerCustodyRevokesAndSignsOutInTheWorker(t *testing.T) {
 	if e2etest.Eval[bool](tab, `oidc.isAuthenticated("a")`) {
 		t.Error("a reads signed in after logoffAndRevokeTokens")
 	}
-	env.Demo.ResetRequests()
-	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
-	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthNone {
+	if seen := fetchAPIA(t, tab); len(seen) != 1 || seen[0].Authorization != demo.AuthNone {
 		t.Errorf("plain fetch after the sign-out: %+v; want one request without Authorization", seen)
 	}
 }
@@ -688,9 +692,7 @@ func TestWorkerCustodyReloadAnswersBeforeTheModule(t *testing.T) {
 	if !strings.Contains(string(early.CheckAuth.V), `"isAuthenticated":true`) || string(early.IsAuthenticated.V) != "true" {
 		t.Fatalf("before the module: checkAuth %s, isAuthenticated %s; want a signed in", early.CheckAuth.V, early.IsAuthenticated.V)
 	}
-	env.Demo.ResetRequests()
-	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
-	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthValid {
+	if seen := fetchAPIA(t, tab); len(seen) != 1 || seen[0].Authorization != demo.AuthValid {
 		t.Errorf("plain fetch to a's route before the module: the server saw %+v; want one request with a valid token", seen)
 	}
 
@@ -739,9 +741,7 @@ func TestWorkerCustodyUncontrolledReloadWaitsForTheModule(t *testing.T) {
 	if len(res) != 1 || res[0].IsAuthenticated || res[0].ErrorMessage == nil || !strings.Contains(*res[0].ErrorMessage, "service worker") {
 		t.Errorf("checkAuth answered by the module: %+v; want a signed out with the worker_unavailable message", res)
 	}
-	env.Demo.ResetRequests()
-	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
-	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthNone {
+	if seen := fetchAPIA(t, tab); len(seen) != 1 || seen[0].Authorization != demo.AuthNone {
 		t.Errorf("plain fetch to a's route from the uncontrolled page: the server saw %+v; want one request without Authorization", seen)
 	}
 }
@@ -761,9 +761,7 @@ func TestWorkerCustodyDPoPKeepsTheKeyInTheWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer env.Demo.RequireDPoPNonce("A", false)
-	env.Demo.ResetRequests()
-	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
-	seen := env.Demo.Requests()
+	seen := fetchAPIA(t, tab)
 	if len(seen) != 2 || seen[0].Status != 401 || seen[1].Status != 200 || seen[1].Authorization != demo.AuthValid ||
 		seen[1].Scheme != "DPoP" || !seen[1].DPoP || seen[1].DPoPJKT == "" {
 		t.Fatalf("plain fetch to a's route: the server saw %+v; want a proof without the nonce refused, then one DPoP-bound request with a proof the API accepted", seen)
@@ -818,9 +816,7 @@ func TestWorkerCustodySignsInWithAPopup(t *testing.T) {
 	if e := tab.Reject(`oidc.getAccessToken("a")`); e.Code != "token_in_worker" {
 		t.Errorf("getAccessToken after the popup: %v; want token_in_worker", e)
 	}
-	env.Demo.ResetRequests()
-	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
-	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthValid {
+	if seen := fetchAPIA(t, tab); len(seen) != 1 || seen[0].Authorization != demo.AuthValid {
 		t.Errorf("plain fetch to a's route after the popup: the server saw %+v; want one request with a valid token", seen)
 	}
 }
@@ -874,15 +870,7 @@ func TestWorkerCustodyPopupClosedDropsTheWorkersTransaction(t *testing.T) {
 // for nothing, and no tab is told anything. A page script that asks the
 // worker for the handover gets no answer.
 func TestWorkerCustodyANewBuildTakesTheSessionsOver(t *testing.T) {
-	tab := env.NewTab(t)
-	openControlled(t, tab)
-	signInWorker(t, tab)
-	env.Demo.ResetRequests()
-	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
-	first := env.Demo.Requests()
-	if len(first) != 1 || first[0].Authorization != demo.AuthValid {
-		t.Fatalf("plain fetch to a's route: %+v; want a valid token", first)
-	}
+	tab, first := workerTokenAtAPIA(t)
 	// A page script asking for the handover gets nothing: only a worker
 	// of the origin may.
 	if got := e2etest.Eval[string](tab, `new Promise((resolve) => {
@@ -903,10 +891,8 @@ func TestWorkerCustodyANewBuildTakesTheSessionsOver(t *testing.T) {
 	if now := workerStats(t, tab).InstanceID; now == old {
 		t.Fatal("the same worker controls the page after the update")
 	}
-	env.Demo.ResetRequests()
-	tab.PlainFetch(e2etest.MustJSON(env.Target(demo.TargetAPIA)), "")
-	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthValid || seen[0].Fingerprint != first[0].Fingerprint {
-		t.Errorf("plain fetch after the update: %+v; want one request with the token #%s the old worker had", seen, first[0].Fingerprint)
+	if seen := fetchAPIA(t, tab); len(seen) != 1 || seen[0].Authorization != demo.AuthValid || seen[0].Fingerprint != first.Fingerprint {
+		t.Errorf("plain fetch after the update: %+v; want one request with the token #%s the old worker had", seen, first.Fingerprint)
 	}
 	after := env.A.Counts()
 	if a, c := after["authorize"]-counts["authorize"], after["token"]-counts["token"]; a != 0 || c != 0 {
