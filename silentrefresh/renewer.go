@@ -66,8 +66,70 @@ type renewal interface {
 	Token() spa.TokenOptions
 	Started(method string)
 	Refresh(ctx context.Context) error
+	silentStep
+}
+
+// silentStep is what the iframe takes of a renewal, or of a silent sign-in
+// (SignIn): its prompt=none request, and the completion of the answer.
+type silentStep interface {
 	SilentRequest(ctx context.Context) (spa.AuthRequest, error)
 	Complete(ctx context.Context, req spa.AuthRequest, answer string) error
+}
+
+// SilentSignIner is what SignIn needs of a spa.Manager, which is one.
+type SilentSignIner interface {
+	Config(configID string) (spa.Config, error)
+	AuthorizeSilent(ctx context.Context, configID string) (spa.AuthRequest, error)
+	Complete(ctx context.Context, req spa.AuthRequest, answer string) (*spa.Session, error)
+	Discard(req spa.AuthRequest)
+}
+
+// SignIn signs configID in by silent authorization in the hidden iframe,
+// for a config without a session here whose provider may still have one:
+// the service worker's recovery after the browser stopped it (worker
+// custody; spa.Manager.AuthorizeSilent). The steps, the bound
+// (SilentRenewTimeout), the messages and the third-party-cookie hint on
+// login_required are an iframe renewal's; a request that no answer
+// completed is dropped. Without a Frame it is login_required.
+func (r *Renewer) SignIn(ctx context.Context, m SilentSignIner, configID string) error {
+	cfg, err := m.Config(configID)
+	if err != nil {
+		return err
+	}
+	if r.frame == nil {
+		return &spa.Error{Code: spa.CodeLoginRequired, ConfigID: cfg.ConfigID, Err: spa.ErrNoWayToRenew,
+			Message: "no iframe is available to sign in again silently"}
+	}
+	rctx, cancel := context.WithTimeout(ctx, cfg.SilentRenewTimeout)
+	defer cancel()
+	s := &signIn{m: m, id: cfg.ConfigID}
+	err = r.iframe(ctx, rctx, s, &cfg)
+	if s.pending != nil {
+		m.Discard(*s.pending)
+	}
+	return err
+}
+
+// signIn is SignIn's silentStep; pending is its request until an answer
+// went to Complete.
+type signIn struct {
+	m       SilentSignIner
+	id      string
+	pending *spa.AuthRequest
+}
+
+func (s *signIn) SilentRequest(ctx context.Context) (spa.AuthRequest, error) {
+	req, err := s.m.AuthorizeSilent(ctx, s.id)
+	if err == nil {
+		s.pending = &req
+	}
+	return req, err
+}
+
+func (s *signIn) Complete(ctx context.Context, req spa.AuthRequest, answer string) error {
+	s.pending = nil // Complete uses the transaction up, whatever its outcome
+	_, err := s.m.Complete(ctx, req, answer)
+	return err
 }
 
 // Renew implements spa.Renewer. It emits silentRenewStarted with the method it
@@ -115,7 +177,7 @@ func (r *Renewer) renewAPI(ctx context.Context, rn renewal) error {
 // (rn.Complete: the answer must carry the request's state, which with pushed
 // authorization requests only the AuthRequest knows). A request no answer
 // completed is dropped by the Manager when the renewal ends.
-func (r *Renewer) iframe(ctx, rctx context.Context, rn renewal, cfg *spa.Config) error {
+func (r *Renewer) iframe(ctx, rctx context.Context, rn silentStep, cfg *spa.Config) error {
 	req, err := rn.SilentRequest(rctx)
 	if err != nil {
 		return err

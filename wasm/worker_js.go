@@ -35,14 +35,16 @@ func runWorker(boot js.Value) {
 		stores[name] = spa.NewMemoryStore()
 	}
 	keys := web.NewMemoryDPoPKeys()
+	renewer := silentrefresh.New(pageFrame{boot})
 	w := &worker{
-		stores: stores,
-		keys:   keys,
+		stores:  stores,
+		keys:    keys,
+		renewer: renewer,
 		m: spa.NewManager(spa.Options{
 			Fetcher: web.Fetcher{},
 			Stores:  map[string]spa.Store{spa.StorageSession: stores[spa.StorageSession], spa.StorageLocal: stores[spa.StorageLocal], spa.StorageMemory: stores[spa.StorageMemory]},
 			TxStore: stores[storeTx],
-			Renewer: silentrefresh.New(pageFrame{boot}),
+			Renewer: renewer,
 			// A worker-custody config's DPoP key (RFC 9449) lives in the
 			// worker's memory only, as its tokens do: IndexedDB is the
 			// origin's, and a page script could have proofs signed with a
@@ -87,7 +89,10 @@ type worker struct {
 	// to the worker of a new build.
 	stores map[string]spa.Store
 	keys   *web.MemoryDPoPKeys
-	boot   js.Value
+	// renewer renews for the Manager and signs a lost config in again
+	// (recover, Renewer.SignIn): one iframe path for both.
+	renewer *silentrefresh.Renewer
+	boot    js.Value
 	// resumed: resume has run, so the list of signed-in configs that
 	// oidc-sw.js keeps may be written (before, it still holds what the
 	// stopped worker had).
@@ -174,7 +179,7 @@ func (w *worker) recover(ctx context.Context, args []js.Value) (any, error) {
 		}
 		ch := make(chan struct{})
 		w.recovering[id] = ch
-		err := w.silentSignIn(ctx, id)
+		err := w.renewer.SignIn(ctx, w.m, id) // prompt=none in a page's iframe, as an iframe renewal
 		delete(w.lost, id)
 		delete(w.recovering, id)
 		close(ch)
@@ -183,26 +188,6 @@ func (w *worker) recover(ctx context.Context, args []js.Value) (any, error) {
 		}
 	}
 	return nil, nil
-}
-
-func (w *worker) silentSignIn(ctx context.Context, id string) error {
-	c, err := w.m.Config(id)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, c.SilentRenewTimeout)
-	defer cancel()
-	req, err := w.m.AuthorizeSilent(ctx, id)
-	if err != nil {
-		return err
-	}
-	answer, err := pageFrame{w.boot}.Navigate(ctx, req)
-	if err != nil {
-		w.m.Discard(req)
-		return &spa.Error{Code: spa.CodeTimeout, ConfigID: id, Message: "the page's iframe brought no answer", Err: err}
-	}
-	_, err = w.m.Complete(ctx, req, answer)
-	return err
 }
 
 // pageFrame is the worker's silentrefresh.Frame, for iframe renewals and
