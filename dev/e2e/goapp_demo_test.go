@@ -31,6 +31,18 @@ func goApp(t *testing.T, e *e2etest.Env) *e2etest.Tab {
 	return tab
 }
 
+// goAppReload reloads the go-app demo and waits until the new document has
+// started: WebKit's WebDriver refresh can return while the old document
+// still answers (a CI run read the old page's pills, then the new one's
+// before it rendered).
+func goAppReload(tab *e2etest.Tab) {
+	tab.T.Helper()
+	e2etest.Eval[any](tab, `(window.__beforeReload = true, null)`)
+	tab.Reload()
+	tab.WaitFor(`!window.__beforeReload`)
+	goAppStarted(tab)
+}
+
 // waitStarted waits for the demo's session cards to leave their loading state.
 func goAppStarted(tab *e2etest.Tab) {
 	tab.T.Helper()
@@ -186,8 +198,7 @@ func TestGoAppSignsOutOfOneConfigAndSurvivesAReload(t *testing.T) {
 	// "/", where a is restored from storage and b is gone.
 	goAppClick(tab, "#logout-b")
 	tab.WaitFor(`document.querySelector("#pill-b")?.textContent === "Signed out" && document.querySelector("#pill-a")?.textContent === "Signed in"`)
-	tab.Reload()
-	goAppStarted(tab)
+	goAppReload(tab)
 	if a, b := goAppPill(tab, "a"), goAppPill(tab, "b"); a != "Signed in" || b != "Signed out" {
 		t.Fatalf("after a reload a shows %q, b %q; want a signed in, b signed out", a, b)
 	}

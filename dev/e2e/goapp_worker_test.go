@@ -22,8 +22,7 @@ func TestGoAppsWorkerCarriesWorkerCustodyAndItsCache(t *testing.T) {
 	fromCache := func(when string) {
 		t.Helper()
 		before := env.Demo.StaticHits("/web/app.wasm")
-		tab.Reload()
-		goAppStarted(tab)
+		goAppReload(tab)
 		if n := env.Demo.StaticHits("/web/app.wasm") - before; n != 0 {
 			t.Errorf("%s: the server answered %d requests for /web/app.wasm; want none (go-app's cache)", when, n)
 		}
