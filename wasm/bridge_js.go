@@ -116,14 +116,14 @@ func (b *bridge) object() js.Value {
 	o.Set("authorizeWithPopUp", js.FuncOf(func(this js.Value, args []js.Value) any {
 		args = append([]js.Value(nil), args...)
 		id, ao, po, err := popupArgs(args)
+		// A worker-custody config signs in through the worker that controls
+		// this page: the page runs the popup, the worker the rest.
 		inWorker := false
 		if err == nil {
-			err = b.pageCustody(id)
-			// A worker-custody config signs in through the worker that
-			// controls this page: the page runs the popup, the worker the rest.
-			inWorker = err != nil && spa.ErrorCode(err) == spa.CodeWorkerUnavailable && controlled()
-			if inWorker {
-				err = nil
+			c, cerr := b.client.Config(id)
+			inWorker = cerr == nil && c.WorkerCustody() && controlled()
+			if !inWorker {
+				err = b.pageCustody(id)
 			}
 		}
 		var popup js.Value

@@ -142,8 +142,8 @@ func (b *bridge) popupInWorker(ctx context.Context, popup js.Value, configID str
 	req := spa.AuthRequest{ConfigID: configID, URL: r.Get("url").String(), State: r.Get("state").String()}
 	answer, err := web.PopupAnswer(ctx, popup, req)
 	if err != nil {
-		b.boot.Call("callWorker", "discardPopup", []any{req.State})
+		b.boot.Call("callWorker", "discardPopup", []any{configID, req.State})
 		return nil, err
 	}
-	return web.Await(ctx, b.boot.Call("callWorker", "completePopup", []any{req.State, answer}))
+	return web.Await(ctx, b.boot.Call("callWorker", "completePopup", []any{configID, req.State, answer}))
 }

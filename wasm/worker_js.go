@@ -58,7 +58,6 @@ func runWorker(boot js.Value) {
 		boot:       boot,
 		lost:       map[string]bool{},
 		recovering: map[string]chan struct{}{},
-		popups:     map[string]pendingPopup{},
 	}
 	w.m.Subscribe(func(ev spa.Event) {
 		// configLoaded is the page's module's to tell: it configures the
@@ -103,15 +102,6 @@ type worker struct {
 	// config. (js/wasm runs one goroutine at a time, between JS calls.)
 	lost       map[string]bool
 	recovering map[string]chan struct{}
-	// popups are the popup sign-ins under way, by state: the page runs the
-	// popup, the worker keeps the transaction (authorizePopup).
-	popups map[string]pendingPopup
-}
-
-// pendingPopup is a popup sign-in's request, and when it began.
-type pendingPopup struct {
-	req   spa.AuthRequest
-	since time.Time
 }
 
 // resume(ids, configs) runs once the worker is active, with what the
@@ -391,73 +381,64 @@ func (w *worker) authorizeArgs(args []js.Value) (string, spa.AuthorizeOptions, e
 
 // authorizePopup(configId, authOptions) starts a popup sign-in for a
 // worker-custody config: the worker makes the request (redirect_uri the
-// config's popupRedirectUrl; state, nonce and verifier in its memory) and
-// answers {url, state}; the page, which alone can open a window, runs the
-// popup with web.PopupAnswer and its checks, and hands the provider's
-// answer to completePopup (wasm/custody_js.go, popupInWorker). A request
-// left without either for spa.TransactionLifetime is dropped.
+// config's popupRedirectUrl; state, nonce and verifier in its memory, as
+// any transaction: single use, spa.TransactionLifetime) and answers {url,
+// state}; the page, which alone can open a window, runs the popup with
+// web.PopupAnswer and its checks, and hands the provider's answer to
+// completePopup (wasm/custody_js.go, popupInWorker).
 func (w *worker) authorizePopup(ctx context.Context, args []js.Value) (any, error) {
 	id, o, err := w.authorizeArgs(args)
 	if err != nil {
 		return nil, err
 	}
-	now := w.m.Clock().Now()
-	for state, p := range w.popups {
-		if now.Sub(p.since) > spa.TransactionLifetime {
-			w.m.Discard(p.req)
-			delete(w.popups, state)
-		}
-	}
 	req, err := w.m.AuthorizePopup(ctx, id, o)
 	if err != nil {
 		return nil, err
 	}
-	w.popups[req.State] = pendingPopup{req: req, since: now}
 	return map[string]any{"url": req.URL, "state": req.State}, nil
 }
 
-// completePopup(state, answerUrl) validates and exchanges the popup's answer
-// to the worker's own request with that state (every check of Complete),
-// and answers the login response; an unknown state is state_mismatch.
+// completePopup(configId, state, answerUrl) validates and exchanges the
+// popup's answer to the request with that state (every check of Complete:
+// a state with no transaction here is state_mismatch), and answers the
+// login response.
 func (w *worker) completePopup(ctx context.Context, args []js.Value) (any, error) {
-	p, err := w.takePopup(args)
+	req, err := w.popupRequest(args)
 	if err != nil {
 		return nil, err
 	}
-	answer, err := stringArg(args, 1, "answer")
+	answer, err := stringArg(args, 2, "answer")
 	if err != nil {
-		w.m.Discard(p.req)
+		w.m.Discard(req)
 		return nil, err
 	}
-	s, err := w.m.Complete(ctx, p.req, answer)
+	s, err := w.m.Complete(ctx, req, answer)
 	if err != nil {
 		return nil, err
 	}
 	return sessionResponse(s), nil
 }
 
-// discardPopup(state) drops a popup sign-in that ended without an answer
-// (closed, blocked, timed out).
+// discardPopup(configId, state) drops the transaction of a popup sign-in
+// that ended without an answer (closed, blocked, timed out).
 func (w *worker) discardPopup(ctx context.Context, args []js.Value) (any, error) {
-	p, err := w.takePopup(args)
-	if err == nil {
-		w.m.Discard(p.req)
+	req, err := w.popupRequest(args)
+	if err != nil {
+		return nil, err
 	}
+	w.m.Discard(req)
 	return nil, nil
 }
 
-// takePopup removes and returns the popup sign-in whose state is args[0].
-func (w *worker) takePopup(args []js.Value) (pendingPopup, error) {
-	state, err := stringArg(args, 0, "state")
+// popupRequest is the request (configId, state) of args names, of a
+// worker-custody config.
+func (w *worker) popupRequest(args []js.Value) (spa.AuthRequest, error) {
+	id, err := w.custodyArg(args, 0)
 	if err != nil {
-		return pendingPopup{}, err
+		return spa.AuthRequest{}, err
 	}
-	p, ok := w.popups[state]
-	if !ok {
-		return pendingPopup{}, &spa.Error{Code: spa.CodeStateMismatch, Message: "no popup sign-in of the service worker's has this state"}
-	}
-	delete(w.popups, state)
-	return p, nil
+	state, err := stringArg(args, 1, "state")
+	return spa.AuthRequest{ConfigID: id, State: state}, err
 }
 
 // getAccessToken hands the token to the page only when the config says

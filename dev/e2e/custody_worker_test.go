@@ -847,8 +847,8 @@ func TestWorkerCustodyPopupClosedDropsTheWorkersTransaction(t *testing.T) {
 		t.Fatalf("authorizeWithPopUp after the popup closed: %+v %+v; want popup_closed for a", out.Result, out.Error)
 	}
 	tab.WaitFor(`__calls.some((c) => c[0] === "discardPopup")`)
-	state := e2etest.Eval[string](tab, `__calls.find((c) => c[0] === "discardPopup")[1][0]`)
-	replay := e2etest.MustJSON([]string{state, env.AppURL() + "/silent-refresh.html?code=forged&state=" + url.QueryEscape(state)})
+	state := e2etest.Eval[string](tab, `__calls.find((c) => c[0] === "discardPopup")[1][1]`)
+	replay := e2etest.MustJSON([]string{"a", state, env.AppURL() + "/silent-refresh.html?code=forged&state=" + url.QueryEscape(state)})
 	got := e2etest.Eval[string](tab, `new Promise((resolve) => {
   const ch = new MessageChannel();
   ch.port1.onmessage = (e) => resolve(e.data.error ? e.data.error.code : "completed");
