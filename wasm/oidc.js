@@ -202,15 +202,24 @@
     var raw = url == null ? location.href : String(url);
     var fromWorker = null;
     if (controller()) {
-      var w = await toWorker("checkAuth", [raw]);
-      if (w.clean) {
-        if (raw === location.href) history.replaceState(history.state, "", w.clean);
-        raw = w.clean;
-      }
-      if (w.error) throw errorFrom(w.error);
+      var w = await workerCheckAuth(raw);
+      raw = w.url;
       fromWorker = w.results;
     }
     return i.checkAuthWith(url == null ? undefined : raw, fromWorker);
+  }
+  // workerCheckAuth is the worker's checkAuth of the URL raw: it completes
+  // its own authorization response, which leaves the address bar for the
+  // address the worker gives, and restores its sessions. It resolves to
+  // {url: raw or that address, results: the worker's login responses}.
+  async function workerCheckAuth(raw) {
+    var w = await toWorker("checkAuth", [raw]);
+    if (w.clean) {
+      if (raw === location.href) history.replaceState(history.state, "", w.clean);
+      raw = w.clean;
+    }
+    if (w.error) throw errorFrom(w.error);
+    return { url: raw, results: w.results };
   }
 
   // The three downloads never wait on each other: oidc.wasm is fetched and
@@ -230,7 +239,7 @@
   var startModule;
   var moduleStarted = new Promise(function (resolve) { startModule = resolve; });
   if (!(controller() && workerRecordHere())) startModule();
-  else setTimeout(function () { startModule(); }, 300);
+  else setTimeout(startModule, 300);
   var compiled = moduleStarted.then(function () { return compileModule(wasmURL); });
   compiled.then(function () { mark("compiled"); }, function () {}); // a failure is handled below
   var runtime = moduleStarted.then(function () {
@@ -238,19 +247,11 @@
   });
   runtime.then(function () { mark("runtime"); }, function () {});
 
-  // workerRecordHere: this tab's sessionStorage holds an early record of a
-  // worker-custody config (wasm/early_js.go writes them there).
+  // workerRecordHere: this tab's storage holds an early record of a
+  // worker-custody config (wasm/early_js.go writes them in sessionStorage).
   function workerRecordHere() {
     return storages().some(function (st) {
-      for (var i = 0; i < st.length; i++) {
-        var k = st.key(i);
-        if (!k || k.indexOf("oidcwasm:oidcwasm.") !== 0 || k.slice(-6) !== ".early") continue;
-        try {
-          var r = JSON.parse(st.getItem(k));
-          if (r && r.v === 1 && r.worker === true) return true;
-        } catch (e) { /* not a record */ }
-      }
-      return false;
+      return recordsIn(st).some(function (r) { return r.worker === true; });
     });
   }
 
@@ -445,6 +446,20 @@
     return out;
   }
 
+  // recordsIn is every early record of the storage st, of the version this
+  // file reads. Go's keys: web.StorePrefix + "oidcwasm." + configId + ".early".
+  function recordsIn(st) {
+    var out = [];
+    for (var i = 0; i < st.length; i++) {
+      var k = st.key(i);
+      if (!k || k.indexOf("oidcwasm:oidcwasm.") !== 0 || k.slice(-6) !== ".early") continue;
+      var r = null;
+      try { r = JSON.parse(st.getItem(k)); } catch (e) { /* not a record */ }
+      if (r && r.v === 1) out.push(r);
+    }
+    return out;
+  }
+
   // The early records for the configure() argument configs, or null: every
   // config of the set needs its record, with this input, and the keys each
   // names present (its session, the kept discovery document) or absent
@@ -459,19 +474,15 @@
     }
     var byId = {}, first = null;
     var ok = storages().every(function (st) {
-      for (var i = 0; i < st.length; i++) {
-        var k = st.key(i);
-        if (!k || k.indexOf("oidcwasm:oidcwasm.") !== 0 || k.slice(-6) !== ".early") continue;
-        var r = null;
-        try { r = JSON.parse(st.getItem(k)); } catch (e) { /* not a record */ }
-        if (!r || r.v !== 1 || r.input !== input || ![r.present, r.absent, r.configIds, r.params].every(Array.isArray)) continue;
+      return recordsIn(st).every(function (r) {
+        if (r.input !== input || ![r.present, r.absent, r.configIds, r.params].every(Array.isArray)) return true;
         if (Object.prototype.hasOwnProperty.call(byId, r.configId) ||
           !r.present.every(function (x) { return st.getItem(x) !== null; }) ||
           !r.absent.every(function (x) { return st.getItem(x) === null; })) return false;
         byId[r.configId] = r;
         first = first || r;
-      }
-      return true;
+        return true;
+      });
     });
     if (!ok || first === null) return null;
     var set = JSON.stringify([first.configIds, first.defaultConfigId, first.params]);
@@ -512,9 +523,9 @@
     });
   }
 
-  // checkAuth's early answer, or null: the records' answers, and for the
-  // worker-custody configs the worker's (its checkAuth restores its own
-  // sessions), in the set's order. fromWorker reads the worker's answer.
+  // checkAuth's early answer, or null: the records' answers, with null in
+  // the place of each worker-custody config, whose answer is the worker's
+  // (withWorkersAnswers).
   function earlyCheckAuth(url) {
     if (impl || !early || failed || (url != null && typeof url !== "string")) return null;
     if (mayBeResponse(url || location.href, early.params)) return null;
@@ -531,9 +542,10 @@
     }
     return out;
   }
+  // withWorkersAnswers fills those places with the worker's checkAuth of
+  // url (its checkAuth restores its own sessions).
   async function withWorkersAnswers(out, url) {
-    var w = await toWorker("checkAuth", [url == null ? location.href : url]);
-    if (w.error) throw errorFrom(w.error);
+    var w = await workerCheckAuth(url == null ? location.href : url);
     var byId = {};
     (w.results || []).forEach(function (r) { if (r && typeof r.configId === "string") byId[r.configId] = r; });
     return out.map(function (r, i) {
@@ -606,8 +618,9 @@
         // The worker-custody configs' calls go to the worker from now on,
         // after it has the set (a refusal there is an error event).
         workerIds = early.workers;
-        if (workerIds.length === 0) startModule();
-        if (workerIds.length > 0) {
+        if (workerIds.length === 0) {
+          startModule();
+        } else {
           var w = configureWorker(configs);
           if (w) workerConfigured = w.catch(lateError);
         }
