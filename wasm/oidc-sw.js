@@ -277,7 +277,7 @@
     if (auth === null) return fetch(req);
     var copy = null;
     try { copy = req.clone(); } catch (e) { /* a body already read: no second send */ }
-    var resp = await sendWith(copy ? copy.clone() : req, r[1], auth);
+    var resp = await sendWith(req, r[1], auth);
     for (var nonced = false, renewed = false; copy !== null && !resp.redirected;) {
       var nonce = r[2] ? resp.headers.get("DPoP-Nonce") : null;
       if (resp.status !== 401 && nonce === null) return resp;
