@@ -23,6 +23,14 @@ const (
 	CodeWorkerUnavailable = "worker_unavailable"
 )
 
+// WorkerUnavailable is the error of a call about a worker-custody config
+// on a page its service worker does not control; every page module (the
+// bridge's, web/goapp's) gives this one.
+func WorkerUnavailable(configID string) error {
+	return &Error{Code: CodeWorkerUnavailable, ConfigID: configID,
+		Message: "keeps its tokens in the service worker (custody \"worker\"), which does not control this page (its first load, a forced reload, or a browser without service workers): nothing is sent with a token; reload the page normally once the worker is active"}
+}
+
 // WorkerCustody reports whether c keeps its tokens in the service worker.
 func (c Config) WorkerCustody() bool { return c.Custody == CustodyWorker }
 

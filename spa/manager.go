@@ -198,6 +198,13 @@ func (m *Manager) Config(configID string) (Config, error) {
 	return p.cfg, nil
 }
 
+// WorkerCustody reports whether configID names a configured config with
+// custody "worker" (Config.WorkerCustody), without copying its Config.
+func (m *Manager) WorkerCustody(configID string) bool {
+	p, err := m.provider(configID)
+	return err == nil && p.cfg.WorkerCustody()
+}
+
 // provider finds a config; "" means the first one given to Configure
 // (angular-auth-oidc-client's rule).
 // ResolveConfigID is the config a call with configID is about: configID
