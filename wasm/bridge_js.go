@@ -731,11 +731,12 @@ func matchRequestArgs(m *spa.Manager, args []js.Value, base js.Value) (spa.Route
 
 // emit hands ev to the JS side (oidc.js, or oidc-sw.js, which passes it
 // to its pages) and puts a warning in the console.
-func emit(boot js.Value, ev spa.Event) {
+// goForm, when given, is the event's Go form (the worker's: emitWithSession).
+func emit(boot js.Value, ev spa.Event, goForm ...any) {
 	if ev.Warning != "" {
 		js.Global().Get("console").Call("warn", "oidcwasm: config "+strconv.Quote(ev.ConfigID)+": "+ev.Warning)
 	}
-	boot.Call("emit", string(ev.Type), eventDetail(ev))
+	boot.Call("emit", append([]any{string(ev.Type), eventDetail(ev)}, goForm...)...)
 }
 
 // eventDetail is an event's detail object: configId and the facts, never a token.

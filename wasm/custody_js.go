@@ -36,12 +36,7 @@ func (b *bridge) pageCustody(configID string) error {
 	if err != nil || !c.WorkerCustody() {
 		return nil
 	}
-	return workerUnavailable(c.ConfigID)
-}
-
-func workerUnavailable(configID string) error {
-	return &spa.Error{Code: spa.CodeWorkerUnavailable, ConfigID: configID,
-		Message: "keeps its tokens in the service worker (custody \"worker\"), which does not control this page (its first load, a forced reload, or a browser without service workers): nothing is sent with a token; reload the page normally once the worker is active"}
+	return spa.WorkerUnavailable(c.ConfigID)
 }
 
 // checkAuthWith(url, fromWorker) is checkAuth for a set with worker
@@ -77,7 +72,7 @@ func (b *bridge) checkAuthWith(ctx context.Context, args []js.Value) (any, error
 			out[i] = w
 			continue
 		}
-		e := workerUnavailable(r.ConfigID)
+		e := spa.WorkerUnavailable(r.ConfigID)
 		out[i] = loginResponse(spa.AuthResult{ConfigID: r.ConfigID, ErrorMessage: e.Error()})
 		b.boot.Call("emit", string(spa.EventError), eventDetail(spa.Event{Type: spa.EventError, ConfigID: r.ConfigID, Code: spa.CodeWorkerUnavailable, Message: e.Error()}))
 	}

@@ -28,10 +28,12 @@
   var boot = {
     mark: mark,
     register: null,
-    // Go's events (never a token: wasm eventDetail) to every page of the scope.
-    emit: function (type, detail) {
+    // Go's events (never a token: wasm eventDetail) to every page of the
+    // scope; go is their Go form with the session after them, for a Go
+    // page (web.CustodyWorker).
+    emit: function (type, detail, go) {
       self.clients.matchAll({ type: "window" }).then(function (cs) {
-        cs.forEach(function (c) { c.postMessage({ oidcwasm: "event", type: type, detail: detail }); });
+        cs.forEach(function (c) { c.postMessage({ oidcwasm: "event", type: type, detail: detail, go: go }); });
       });
     },
   };

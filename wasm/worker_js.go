@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"syscall/js"
 	"time"
 
@@ -64,7 +65,7 @@ func runWorker(boot js.Value) {
 		// same set, while every page configuring the worker would tell
 		// every page again.
 		if ev.Type != spa.EventConfigLoaded {
-			emit(boot, ev)
+			emitWithSession(boot, w.m, ev)
 		}
 		w.keep()
 	})
@@ -116,7 +117,7 @@ type worker struct {
 // call or a request to its route, recovers it (recover).
 func (w *worker) resume(ctx context.Context, args []js.Value) (any, error) {
 	if kept := fromJS(arg(args, 1)); kept != nil && len(w.m.ConfigIDs()) == 0 {
-		if configs, err := parseConfigs(kept); err == nil {
+		if configs, err := workerConfigs(kept); err == nil {
 			w.m.Configure(ctx, configs) // a failure leaves the worker unconfigured: the lost end below
 		}
 	}
@@ -203,6 +204,18 @@ func (f pageFrame) Navigate(ctx context.Context, req spa.AuthRequest) (string, e
 	return v.String(), nil
 }
 
+// emitWithSession is emit for the worker's pages, with the event's Go form
+// and the session after it (as sessionInfo) for a Go page
+// (web.CustodyWorker): JSON of {event, session}.
+func emitWithSession(boot js.Value, m *spa.Manager, ev spa.Event) {
+	form := map[string]any{"event": ev, "session": nil}
+	if s := sessionInfoJSON(m, ev.ConfigID); s != nil {
+		form["session"] = json.RawMessage(s.(string))
+	}
+	b, _ := json.Marshal(form)
+	emit(boot, ev, string(b))
+}
+
 // clientKey is the context key of the window (its Client id) a call or a
 // request came from.
 type clientKey struct{}
@@ -217,7 +230,7 @@ func withClient(ctx context.Context, id js.Value) context.Context {
 // end tells every page that id's session went with the stopped worker.
 func (w *worker) end(id, code, why string) {
 	delete(w.lost, id)
-	emit(w.boot, spa.Event{Type: spa.EventLoggedOut, ConfigID: id, Reason: spa.ReasonWorkerRestarted, Code: code,
+	emitWithSession(w.boot, w.m, spa.Event{Type: spa.EventLoggedOut, ConfigID: id, Reason: spa.ReasonWorkerRestarted, Code: code,
 		Message: "the browser stopped the service worker that kept this config's tokens (custody \"worker\"), and its memory with them; " + why + ": sign in again"})
 }
 
@@ -257,6 +270,7 @@ func (w *worker) object() js.Value {
 		"isAuthenticated":       w.isAuthenticated,
 		"getUserData":           w.getUserData,
 		"logoffLocal":           w.logoffLocal,
+		"sessionInfo":           w.sessionInfo,
 		"logoff":                w.logoff(false),
 		"logoffAndRevokeTokens": w.logoff(true),
 		"revokeAccessToken":     w.revoke(spa.HintAccessToken),
@@ -291,8 +305,38 @@ func promiseFunc(fn func(ctx context.Context, args []js.Value) (any, error)) js.
 	})
 }
 
+// workerConfigs reads configure's input: the JS contract's form (oidc.js),
+// or the Go form web.CustodyWorker sends, JSON of []spa.Config (a Go page
+// has spa.Configs; the JSON is spa's own encoding of them, so no table of
+// field names is written twice).
+func workerConfigs(v any) ([]spa.Config, error) {
+	s, ok := v.(string)
+	if !ok {
+		return parseConfigs(v)
+	}
+	var configs []spa.Config
+	if err := json.Unmarshal([]byte(s), &configs); err != nil {
+		return nil, &spa.Error{Code: spa.CodeInvalidConfig, Field: "configs", Message: "the Go form of the configs does not decode", Err: err}
+	}
+	return configs, nil
+}
+
+// goOptions reads the options argument at i when it is in the Go form
+// (JSON of spa.AuthorizeOptions or spa.EndSessionOptions, from
+// web.CustodyWorker) into o, and reports whether it was.
+func goOptions(args []js.Value, i int, id string, o any) (bool, error) {
+	v := arg(args, i)
+	if v.Type() != js.TypeString {
+		return false, nil
+	}
+	if err := json.Unmarshal([]byte(v.String()), o); err != nil {
+		return true, &spa.Error{Code: spa.CodeInvalidRequest, ConfigID: id, Field: "options", Message: "the Go form of the options does not decode", Err: err}
+	}
+	return true, nil
+}
+
 func (w *worker) configure(ctx context.Context, args []js.Value) (any, error) {
-	configs, err := parseConfigs(fromJS(arg(args, 0)))
+	configs, err := workerConfigs(fromJS(arg(args, 0)))
 	if err != nil {
 		return nil, err
 	}
@@ -375,7 +419,11 @@ func (w *worker) authorizeArgs(args []js.Value) (string, spa.AuthorizeOptions, e
 	if err != nil {
 		return "", spa.AuthorizeOptions{}, err
 	}
-	o, err := authorizeOptions(args, 1, id)
+	var o spa.AuthorizeOptions
+	if ok, err := goOptions(args, 1, id, &o); ok || err != nil {
+		return id, o, err
+	}
+	o, err = authorizeOptions(args, 1, id)
 	return id, o, err
 }
 
@@ -490,6 +538,29 @@ func (w *worker) getUserData(ctx context.Context, args []js.Value) (any, error) 
 	return s.UserData, nil
 }
 
+// sessionInfo(configId) is the session without its tokens (spa.SessionInfo,
+// JSON), null when signed out: what a Go page (web/goapp) shows of it.
+func (w *worker) sessionInfo(ctx context.Context, args []js.Value) (any, error) {
+	id, err := w.custodyArg(args, 0)
+	if err != nil {
+		return nil, err
+	}
+	return sessionInfoJSON(w.m, id), nil
+}
+
+// sessionInfoJSON is id's spa.SessionInfo as JSON, or nil.
+func sessionInfoJSON(m *spa.Manager, id string) any {
+	s, _ := m.Session(id)
+	if s == nil {
+		return nil
+	}
+	b, err := json.Marshal(s.Info())
+	if err != nil {
+		return nil
+	}
+	return string(b)
+}
+
 func (w *worker) logoffLocal(ctx context.Context, args []js.Value) (any, error) {
 	id, err := w.custodyArg(args, 0)
 	if err != nil {
@@ -506,9 +577,12 @@ func (w *worker) logoffLocal(ctx context.Context, args []js.Value) (any, error) 
 // error event and rejects only when there is no navigation to make.
 func (w *worker) logoff(revoke bool) func(ctx context.Context, args []js.Value) (any, error) {
 	return func(ctx context.Context, args []js.Value) (any, error) {
-		id, o, err := endSessionOptions(args)
-		if err == nil {
-			id, err = w.custody(id)
+		id, err := w.custodyArg(args, 0)
+		var o spa.EndSessionOptions
+		if ok, gerr := goOptions(args, 1, id, &o); err == nil && !ok && gerr == nil {
+			_, o, err = endSessionOptions(args)
+		} else if err == nil {
+			err = gerr
 		}
 		if err != nil {
 			return nil, err
