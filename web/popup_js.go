@@ -69,7 +69,7 @@ func OpenPopup(configID string, o PopupOptions) (js.Value, error) {
 // the channel, and SignInWithPopup waits for it up to PopupSeveredWait. On
 // every failure the transaction is dropped at once (spa.Manager.Discard),
 // and the popup is closed on return.
-func SignInWithPopup(ctx context.Context, m *spa.Manager, popup js.Value, configID string, o spa.AuthorizeOptions) (*spa.Session, error) {
+func SignInWithPopup(ctx context.Context, m PopupSignIner, popup js.Value, configID string, o spa.AuthorizeOptions) (*spa.Session, error) {
 	defer popup.Call("close")
 	// A popup left open with no answer gives up with its transaction.
 	ctx, cancel := context.WithTimeout(ctx, spa.TransactionLifetime)
@@ -84,6 +84,15 @@ func SignInWithPopup(ctx context.Context, m *spa.Manager, popup js.Value, config
 		return nil, err
 	}
 	return m.Complete(ctx, req, answer)
+}
+
+// PopupSignIner makes a popup sign-in's request and completes or drops its
+// answer: a *spa.Manager, or the service worker of custody "worker"
+// (CustodyWorker), whose session stays there.
+type PopupSignIner interface {
+	AuthorizePopup(ctx context.Context, configID string, o spa.AuthorizeOptions) (spa.AuthRequest, error)
+	Complete(ctx context.Context, req spa.AuthRequest, answer string) (*spa.Session, error)
+	Discard(req spa.AuthRequest)
 }
 
 // PopupAnswer navigates popup to req's URL and returns the provider's
