@@ -29,7 +29,13 @@ func (a *Auth) Login(ctx app.Context, configID string, o spa.AuthorizeOptions) {
 		if o.ReturnURL == "" {
 			o.ReturnURL = a.nav.Location()
 		}
-		u, err := a.m.Authorize(ctx, id, o)
+		var u string
+		var err error
+		if a.inWorker(id) {
+			u, err = a.worker.Authorize(ctx, id, o)
+		} else {
+			u, err = a.m.Authorize(ctx, id, o)
+		}
 		if err != nil {
 			a.fail(id, err)
 			return
@@ -44,7 +50,13 @@ func (a *Auth) Login(ctx app.Context, configID string, o spa.AuthorizeOptions) {
 // Without an end-session endpoint the page stays where it is, signed out.
 func (a *Auth) Logout(ctx app.Context, configID string, o spa.EndSessionOptions) {
 	a.run(ctx, configID, func(ctx context.Context, id string) error {
-		u, err := a.m.Logoff(ctx, id, o)
+		var u string
+		var err error
+		if a.inWorker(id) {
+			u, err = a.worker.Logoff(ctx, id, o, false)
+		} else {
+			u, err = a.m.Logoff(ctx, id, o)
+		}
 		if err == nil && u != "" {
 			a.nav.Assign(u)
 		}
@@ -55,6 +67,9 @@ func (a *Auth) Logout(ctx app.Context, configID string, o spa.EndSessionOptions)
 // LogoutLocal ends the config's local session without telling the provider.
 func (a *Auth) LogoutLocal(ctx app.Context, configID string) {
 	a.run(ctx, configID, func(ctx context.Context, id string) error {
+		if a.inWorker(id) {
+			return a.worker.LogoffLocal(ctx, id)
+		}
 		return a.m.LogoffLocal(id)
 	})
 }
@@ -66,7 +81,13 @@ func (a *Auth) LogoutLocal(ctx app.Context, configID string) {
 // event; it does not stop the logoff.
 func (a *Auth) LogoutAndRevoke(ctx app.Context, configID string, o spa.EndSessionOptions) {
 	a.run(ctx, configID, func(ctx context.Context, id string) error {
-		u, err := a.m.LogoffAndRevokeTokens(ctx, id, o)
+		var u string
+		var err error
+		if a.inWorker(id) {
+			u, err = a.worker.Logoff(ctx, id, o, true)
+		} else {
+			u, err = a.m.LogoffAndRevokeTokens(ctx, id, o)
+		}
 		if u != "" {
 			a.nav.Assign(u)
 			return nil // the failure, if any, went out as an "error" event
@@ -81,6 +102,9 @@ func (a *Auth) LogoutAndRevoke(ctx app.Context, configID string, o spa.EndSessio
 // refresh token ends the session (in every tab).
 func (a *Auth) Revoke(ctx app.Context, configID, hint string) {
 	a.run(ctx, configID, func(ctx context.Context, id string) error {
+		if a.inWorker(id) {
+			return a.worker.Revoke(ctx, id, hint)
+		}
 		return a.m.Revoke(ctx, id, hint, "")
 	})
 }
@@ -89,6 +113,9 @@ func (a *Auth) Revoke(ctx app.Context, configID, hint string) {
 // token when the session has one, else in the hidden iframe.
 func (a *Auth) Renew(ctx app.Context, configID string) {
 	a.run(ctx, configID, func(ctx context.Context, id string) error {
+		if a.inWorker(id) {
+			return a.worker.Renew(ctx, id)
+		}
 		_, err := a.m.Renew(ctx, id)
 		return err
 	})
@@ -106,7 +133,7 @@ func (a *Auth) run(ctx app.Context, configID string, fn func(ctx context.Context
 		}
 		id := a.resolve(configID)
 		err := fn(ctx, id)
-		a.refresh(id)
+		a.refresh(ctx, id)
 		if err != nil && !a.reported(id, err) {
 			a.fail(id, err)
 		}

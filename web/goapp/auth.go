@@ -48,6 +48,14 @@ type Options struct {
 	// EventLogSize is how many events EventsStateKey keeps; default
 	// DefaultEventLogSize.
 	EventLogSize int
+	// Worker reaches the service worker that keeps the tokens of configs
+	// with custody "worker": web.NewCustodyWorker(), with the app's service
+	// worker running ours (ServiceWorkerTemplate). Without it such a config
+	// is refused (an invalid_config naming the field custody), and the app
+	// carries no worker-custody code, as with DPoP. On a page the worker
+	// does not control (its first load, a forced reload) the config's
+	// state says worker_unavailable and nothing is sent with its token.
+	Worker Worker
 }
 
 // Auth publishes the sessions of a spa.Manager as go-app states and gives
@@ -56,11 +64,14 @@ type Options struct {
 // is safe for concurrent use.
 type Auth struct {
 	m       *spa.Manager
+	worker  Worker
 	nav     Navigator
 	fetcher spa.Fetcher
 	logSize int
 	closeFn func()
 	unsub   func()
+	// unsubWorker ends the Worker's subscription (nil without one).
+	unsubWorker func()
 	// reroute makes go-app load the page of the address bar's URL without a
 	// new history entry (see replace).
 	reroute func()
@@ -77,6 +88,9 @@ type Auth struct {
 	st  Status
 	per map[string]AuthState
 	log []LoggedEvent
+	// remote are the sessions of the worker-custody configs, as the worker
+	// last told (spa.SessionInfo.View: no token); nil without a Worker.
+	remote map[string]*spa.Session
 }
 
 // errNoBrowser is the start-up error of an Auth without a Manager (prerendering).
@@ -90,7 +104,7 @@ var errNoBrowser = errors.New("oidcwasm/goapp: no browser: the Auth of a prerend
 // StateKey, Observe) as soon as one of them has bound the Auth.
 func New(o Options) *Auth {
 	closeFn := defaults(&o)
-	a := &Auth{m: o.Manager, nav: o.Navigator, fetcher: o.Fetcher, logSize: o.EventLogSize, closeFn: closeFn,
+	a := &Auth{m: o.Manager, worker: o.Worker, nav: o.Navigator, fetcher: o.Fetcher, logSize: o.EventLogSize, closeFn: closeFn,
 		reroute: popState, ready: make(chan struct{}), per: map[string]AuthState{}}
 	if a.logSize <= 0 {
 		a.logSize = DefaultEventLogSize
@@ -104,6 +118,9 @@ func New(o Options) *Auth {
 		panic("oidcwasm/goapp: Options.Navigator is required outside the browser")
 	}
 	a.unsub = a.m.Subscribe(a.onEvent)
+	if a.worker != nil {
+		a.unsubWorker = a.worker.attach(a)
+	}
 	go a.start(o)
 	return a
 }
@@ -117,6 +134,9 @@ func (a *Auth) Manager() *spa.Manager { return a.m }
 func (a *Auth) Close() {
 	if a.unsub != nil {
 		a.unsub()
+	}
+	if a.unsubWorker != nil {
+		a.unsubWorker()
 	}
 	if a.closeFn != nil {
 		a.closeFn()
@@ -144,6 +164,18 @@ func (a *Auth) start(o Options) {
 		}
 		if err := a.m.Configure(ctx, configs); err != nil {
 			a.finish(nil, err, nil)
+			return
+		}
+	}
+	if a.worker != nil {
+		a.worker.start(ctx, a, configs)
+		return
+	}
+	for _, id := range a.m.ConfigIDs() {
+		if a.inWorker(id) {
+			// No Options.Worker: nothing acts for the config (the Manager
+			// holds the set, and no session: CheckAuth never ran).
+			a.finish(nil, needsWorker(id), nil)
 			return
 		}
 	}
@@ -221,8 +253,16 @@ func (a *Auth) record(ev spa.Event) {
 }
 
 // refresh re-reads a config's session (after a change that has no event,
-// such as a revoked access token) and publishes its state.
-func (a *Auth) refresh(configID string) {
+// such as a revoked access token) and publishes its state. It asks the
+// worker for a worker-custody config's, so it blocks.
+func (a *Auth) refresh(ctx context.Context, configID string) {
+	if a.inWorker(configID) {
+		if s, err := a.worker.session(ctx, configID); err == nil {
+			a.mu.Lock()
+			a.remote[configID] = s
+			a.mu.Unlock()
+		}
+	}
 	a.mu.Lock()
 	a.per[configID] = a.nextLocked(configID, nil)
 	a.mu.Unlock()
@@ -234,14 +274,13 @@ func (a *Auth) nextLocked(id string, ev *spa.Event) AuthState {
 	if !ok {
 		prev = AuthState{ConfigID: id, Ready: a.st.Ready}
 	}
-	sess, _ := a.m.Session(id)
 	cfg, _ := a.m.Config(id)
-	return nextState(prev, sess, cfg.TimeoutFactor, a.m.Clock().Now(), ev)
+	return nextState(prev, a.sessionLocked(id), cfg.TimeoutFactor, a.m.Clock().Now(), ev)
 }
 
 func (a *Auth) appendLocked(ev spa.Event) {
 	le := LoggedEvent{Event: ev, At: a.m.Clock().Now()}
-	if s, _ := a.m.Session(ev.ConfigID); ev.ConfigID != "" && s != nil && s.AccessToken != "" {
+	if s := a.sessionLocked(ev.ConfigID); ev.ConfigID != "" && s != nil && s.AccessToken != "" {
 		cfg, _ := a.m.Config(ev.ConfigID)
 		le.IssuedAt, le.RenewAt, le.ExpiresAt = s.IssuedAt, s.RenewAt(cfg.TimeoutFactor), s.ExpiresAt
 	}

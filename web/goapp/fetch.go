@@ -10,6 +10,7 @@ import (
 
 // Response is the answer to Auth.Fetch.
 type Response struct {
+	_ [0]func() // no ==: no equality function in the wasm (size budget)
 	*spa.Response
 	// ConfigID is the config whose access token the request carried, "" when
 	// it carried none (its URL matched no secure route, or the caller set
@@ -64,6 +65,9 @@ func (a *Auth) Fetch(ctx context.Context, req *spa.Request) (*Response, error) {
 			return nil, err
 		}
 		return &Response{Response: resp}, nil
+	}
+	if a.inWorker(id) {
+		return a.worker.fetch(ctx, a.fetcher, &out, id)
 	}
 	h, ok, err := a.m.RouteHeaders(ctx, entry, method, out.URL, false)
 	if err != nil {

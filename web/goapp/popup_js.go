@@ -26,10 +26,12 @@ func (a *Auth) LoginPopup(ctx app.Context, configID string, o spa.AuthorizeOptio
 			return
 		}
 		id := a.resolve(configID)
-		if err == nil {
+		if err == nil && a.inWorker(id) {
+			err = a.worker.popup(ctx, popup, id, o) // the worker makes the request and completes the answer
+		} else if err == nil {
 			_, err = web.SignInWithPopup(ctx, a.m, popup, id, o)
 		}
-		a.refresh(id)
+		a.refresh(ctx, id)
 		if err != nil {
 			a.fail(id, err)
 		}
