@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"syscall/js"
 
 	"github.com/oidcwasm/oidcwasm/spa"
 	"github.com/oidcwasm/oidcwasm/web"
@@ -15,6 +16,9 @@ func newAuth(d *demoApp) *goapp.Auth {
 	return goapp.New(goapp.Options{
 		// Config a of demo.json uses DPoP: its key lives in IndexedDB.
 		DPoP: spa.NewDPoP(web.NewDPoPKeys()),
+		// The worker mode (?custody=worker) keeps b's tokens in go-app's
+		// service worker, which runs ours (goapp.ServiceWorkerTemplate).
+		Worker: goapp.NewWorker(),
 		LoadConfigs: func(ctx context.Context) ([]spa.Config, error) {
 			resp, err := web.Fetcher{}.Fetch(ctx, &spa.Request{URL: "/demo.json"})
 			if err != nil {
@@ -28,8 +32,27 @@ func newAuth(d *demoApp) *goapp.Auth {
 				return nil, err
 			}
 			d.setSettings(s)
-			return s.configs(), nil
+			return withCustody(s.configs(), custodyHere()), nil
 		}})
+}
+
+// custodyKey keeps the tab's choice across the provider's redirect back,
+// which drops the query.
+const custodyKey = "oidcwasm-goapp-demo:custody"
+
+// custodyHere is config b's custody in this tab: ?custody=worker or
+// ?custody=page chooses, "page" by default.
+func custodyHere() string {
+	w := js.Global()
+	q := w.Get("URLSearchParams").New(w.Get("location").Get("search")).Call("get", "custody")
+	st := w.Get("sessionStorage")
+	if q.Type() == js.TypeString && (q.String() == spa.CustodyWorker || q.String() == spa.CustodyPage) {
+		st.Call("setItem", custodyKey, q.String())
+	}
+	if v := st.Call("getItem", custodyKey); v.Type() == js.TypeString && v.String() == spa.CustodyWorker {
+		return spa.CustodyWorker
+	}
+	return spa.CustodyPage
 }
 
 // generate is the generator's; the browser never gets there.

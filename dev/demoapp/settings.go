@@ -115,3 +115,18 @@ func (s *settings) config(configID string) clientConfig {
 	}
 	return clientConfig{ConfigID: configID}
 }
+
+// workerConfig is the demo's config that the worker mode keeps in the
+// service worker (the bridge demo's choice too: static/bridge/bridge.js).
+const workerConfig = "b"
+
+// withCustody is configs with workerConfig in custody (page or worker).
+func withCustody(configs []spa.Config, custody string) []spa.Config {
+	for i := range configs {
+		if configs[i].ConfigID == workerConfig && custody == spa.CustodyWorker {
+			configs[i].Custody = spa.CustodyWorker
+			configs[i].Storage, configs[i].CheckSession = "", false // its tokens live in the worker's memory
+		}
+	}
+	return configs
+}

@@ -55,3 +55,77 @@ func TestGoAppsWorkerCarriesWorkerCustodyAndItsCache(t *testing.T) {
 		fromCache("a reload that starts the stopped worker")
 	}
 }
+
+// TestGoAppWorkerCustodyKeepsTheTokensInTheWorker: the go-app demo's worker
+// mode (?custody=worker) keeps b's tokens in go-app's service worker
+// (goapp.Options.Worker): web/goapp signs b in there (the worker completes
+// the callback), shows the session from the worker's answers, and its
+// Fetch to API B arrives with b's token, added by the worker, while a page
+// script finds no token anywhere; b's iframe renewal runs in this page for
+// the worker; a reload finds b signed in from the worker, and the sign-out
+// ends the worker's session at the provider.
+func TestGoAppWorkerCustodyKeepsTheTokensInTheWorker(t *testing.T) {
+	tab := goApp(t, env)
+	tab.WaitFor(`navigator.serviceWorker.controller !== null && navigator.serviceWorker.controller.scriptURL.endsWith("/app-worker.js")`)
+	tab.Open(env.AppURL() + "/?custody=worker")
+	goAppStarted(tab)
+	goAppSignIn(tab, "b")
+	if name := e2etest.Eval[string](tab, `document.querySelector("#user-b").textContent`); name != "Alice Liddell" {
+		t.Errorf("b shows user %q after the worker's sign-in, want Alice Liddell", name)
+	}
+	if loc := tab.Location(); strings.Contains(loc, "code=") || strings.Contains(loc, "state=") {
+		t.Errorf("the address bar still holds the authorization response: %s", loc)
+	}
+
+	callB := func() demo.Request {
+		t.Helper()
+		goAppView(tab, "apis")
+		env.Demo.ResetRequests()
+		e2etest.Eval[any](tab, `(document.querySelectorAll("tr.call").forEach((r) => r.remove()), null)`)
+		goAppClick(tab, "#call-"+demo.TargetAPIB)
+		tab.WaitFor(`document.querySelector("tr.call[data-target='` + demo.TargetAPIB + `']")`)
+		seen := env.Demo.Requests()
+		if len(seen) != 1 {
+			t.Fatalf("API B saw %d requests (%+v); want one", len(seen), seen)
+		}
+		return seen[0]
+	}
+	r := callB()
+	if r.Authorization != demo.AuthValid || r.Scheme != "Bearer" {
+		t.Fatalf("API B saw %q (%s, scheme %q); want b's valid token, added by the worker", r.Authorization, r.Reason, r.Scheme)
+	}
+	if cfg := e2etest.Eval[string](tab, `document.querySelector("tr.call[data-target='`+demo.TargetAPIB+`']").dataset.config || ""`); cfg != "b" {
+		t.Errorf("the page says API B's request carried the token of %q, want b", cfg)
+	}
+	noTokenForPageScripts(t, tab, r.Fingerprint)
+
+	// b renews in a hidden iframe: the worker has no document, so this
+	// page runs the iframe for it (web.CustodyWorker), and the worker's
+	// tokenRefreshed reaches the page's event log.
+	goAppView(tab, "sessions")
+	goAppClick(tab, "#renew-b")
+	goAppView(tab, "events")
+	tab.WaitFor(`!!document.querySelector("tr.event[data-type=tokenRefreshed][data-config=b]")`)
+	if renewed := callB(); renewed.Authorization != demo.AuthValid || renewed.Fingerprint == r.Fingerprint {
+		t.Fatalf("API B after the renewal saw %q, token #%s; want a new valid token (was #%s)", renewed.Authorization, renewed.Fingerprint, r.Fingerprint)
+	} else {
+		r = renewed
+	}
+
+	goAppView(tab, "sessions") // the pills goAppReload waits for
+	goAppReload(tab)
+	if b := goAppPill(tab, "b"); b != "Signed in" {
+		t.Fatalf("after a reload b shows %q; want signed in, from the worker", b)
+	}
+	if again := callB(); again.Fingerprint != r.Fingerprint {
+		t.Errorf("after the reload API B got token #%s, want the worker's #%s", again.Fingerprint, r.Fingerprint)
+	}
+	noTokenForPageScripts(t, tab, r.Fingerprint)
+
+	goAppView(tab, "sessions")
+	goAppClick(tab, "#logout-b")
+	tab.WaitFor(`document.querySelector("#pill-b")?.textContent === "Signed out"`)
+	if r := callB(); r.Authorization != demo.AuthNone {
+		t.Errorf("API B after signing out of b saw %q; want no token", r.Authorization)
+	}
+}
