@@ -129,3 +129,37 @@ func TestGoAppWorkerCustodyKeepsTheTokensInTheWorker(t *testing.T) {
 		t.Errorf("API B after signing out of b saw %q; want no token", r.Authorization)
 	}
 }
+
+// TestGoAppWorkerCustodySignsInWithAPopup: in the worker mode, b's popup
+// sign-in is the worker's (it makes the request and exchanges the answer)
+// while the go-app page runs the popup: the page never navigates, the
+// provider exchanges one code, and API B then gets b's token from the
+// worker.
+func TestGoAppWorkerCustodySignsInWithAPopup(t *testing.T) {
+	tab := goApp(t, env)
+	tab.WaitFor(`navigator.serviceWorker.controller !== null && navigator.serviceWorker.controller.scriptURL.endsWith("/app-worker.js")`)
+	tab.Open(env.AppURL() + "/?custody=worker")
+	goAppStarted(tab)
+	e2etest.Eval[any](tab, `window.__stayed = true`) // a document that is replaced loses this mark
+	counts := env.B.Counts()
+	popup := tab.Popup(t, func() { goAppClick(tab, "#popup-b") })
+	tab.WaitFor(`document.querySelector("#pill-b")?.textContent === "Signed in"`)
+	if !e2etest.Eval[bool](tab, `window.__stayed === true`) {
+		t.Errorf("the page navigated: its document was replaced")
+	}
+	if c := env.B.Counts()["token:authorization_code"] - counts["token:authorization_code"]; c != 1 {
+		t.Errorf("%d code exchanges at b's provider; want the popup's one", c)
+	}
+	if n := len(pendingStates(tab)); n != 0 {
+		t.Errorf("%d transactions in the page's sessionStorage; want none (the worker keeps it)", n)
+	}
+	waitUntilClosed(t, popup)
+	goAppView(tab, "apis")
+	env.Demo.ResetRequests()
+	goAppClick(tab, "#call-"+demo.TargetAPIB)
+	tab.WaitFor(`document.querySelector("tr.call[data-target='` + demo.TargetAPIB + `']")`)
+	if seen := env.Demo.Requests(); len(seen) != 1 || seen[0].Authorization != demo.AuthValid {
+		t.Fatalf("API B saw %+v; want one request with b's valid token", seen)
+	}
+	noTokenForPageScripts(t, tab, env.Demo.Requests()[0].Fingerprint)
+}
