@@ -26,6 +26,8 @@ import (
 // go-app's install, activate, push and notification listeners are kept
 // as they are, and so is the {{.Version}} cache name.
 //
+// The go-app pages themselves reach it with Options.Worker (NewWorker).
+//
 // The worker then runs oidc.wasm whether or not a page uses worker
 // custody (tens of MB of worker memory, ~100–200 ms of compile at each
 // start of the worker): use it only for a site that does.
