@@ -79,6 +79,7 @@ func TestGoAppWorkerCustodyKeepsTheTokensInTheWorker(t *testing.T) {
 
 	callB := func() demo.Request {
 		t.Helper()
+		tab.WaitFor(`!!document.querySelector("#nav-apis")`) // WebKit: the reloaded page may not have rendered it yet
 		goAppView(tab, "apis")
 		env.Demo.ResetRequests()
 		e2etest.Eval[any](tab, `(document.querySelectorAll("tr.call").forEach((r) => r.remove()), null)`)
