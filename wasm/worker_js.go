@@ -209,8 +209,8 @@ func (f pageFrame) Navigate(ctx context.Context, req spa.AuthRequest) (string, e
 // (web.CustodyWorker): JSON of {event, session}.
 func emitWithSession(boot js.Value, m *spa.Manager, ev spa.Event) {
 	form := map[string]any{"event": ev, "session": nil}
-	if s := sessionInfoJSON(m, ev.ConfigID); s != nil {
-		form["session"] = json.RawMessage(s.(string))
+	if s := sessionInfoJSON(m, ev.ConfigID); s != "" {
+		form["session"] = json.RawMessage(s)
 	}
 	b, _ := json.Marshal(form)
 	emit(boot, ev, string(b))
@@ -427,6 +427,21 @@ func (w *worker) authorizeArgs(args []js.Value) (string, spa.AuthorizeOptions, e
 	return id, o, err
 }
 
+// endSessionArgs reads (configId, {customParams}) of a worker-custody
+// config, the options in either form.
+func (w *worker) endSessionArgs(args []js.Value) (string, spa.EndSessionOptions, error) {
+	var o spa.EndSessionOptions
+	id, err := w.custodyArg(args, 0)
+	if err != nil {
+		return "", o, err
+	}
+	if ok, err := goOptions(args, 1, id, &o); ok || err != nil {
+		return id, o, err
+	}
+	_, o, err = endSessionOptions(args)
+	return id, o, err
+}
+
 // authorizePopup(configId, authOptions) starts a popup sign-in for a
 // worker-custody config: the worker makes the request (redirect_uri the
 // config's popupRedirectUrl; state, nonce and verifier in its memory, as
@@ -545,18 +560,21 @@ func (w *worker) sessionInfo(ctx context.Context, args []js.Value) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	return sessionInfoJSON(w.m, id), nil
+	if s := sessionInfoJSON(w.m, id); s != "" {
+		return s, nil
+	}
+	return nil, nil
 }
 
-// sessionInfoJSON is id's spa.SessionInfo as JSON, or nil.
-func sessionInfoJSON(m *spa.Manager, id string) any {
+// sessionInfoJSON is id's spa.SessionInfo as JSON, "" when signed out.
+func sessionInfoJSON(m *spa.Manager, id string) string {
 	s, _ := m.Session(id)
 	if s == nil {
-		return nil
+		return ""
 	}
 	b, err := json.Marshal(s.Info())
 	if err != nil {
-		return nil
+		return ""
 	}
 	return string(b)
 }
@@ -577,13 +595,7 @@ func (w *worker) logoffLocal(ctx context.Context, args []js.Value) (any, error) 
 // error event and rejects only when there is no navigation to make.
 func (w *worker) logoff(revoke bool) func(ctx context.Context, args []js.Value) (any, error) {
 	return func(ctx context.Context, args []js.Value) (any, error) {
-		id, err := w.custodyArg(args, 0)
-		var o spa.EndSessionOptions
-		if ok, gerr := goOptions(args, 1, id, &o); err == nil && !ok && gerr == nil {
-			_, o, err = endSessionOptions(args)
-		} else if err == nil {
-			err = gerr
-		}
+		id, o, err := w.endSessionArgs(args)
 		if err != nil {
 			return nil, err
 		}
