@@ -50,18 +50,24 @@ func (a *Auth) Login(ctx app.Context, configID string, o spa.AuthorizeOptions) {
 // Without an end-session endpoint the page stays where it is, signed out.
 func (a *Auth) Logout(ctx app.Context, configID string, o spa.EndSessionOptions) {
 	a.run(ctx, configID, func(ctx context.Context, id string) error {
-		var u string
-		var err error
-		if a.inWorker(id) {
-			u, err = a.worker.Logoff(ctx, id, o, false)
-		} else {
-			u, err = a.m.Logoff(ctx, id, o)
-		}
+		u, err := a.logoff(ctx, id, o, false)
 		if err == nil && u != "" {
 			a.nav.Assign(u)
 		}
 		return err
 	})
+}
+
+// logoff ends the config's session with its custodian (revoking its
+// tokens first when revoke) and returns the end-session URL.
+func (a *Auth) logoff(ctx context.Context, id string, o spa.EndSessionOptions, revoke bool) (string, error) {
+	switch {
+	case a.inWorker(id):
+		return a.worker.Logoff(ctx, id, o, revoke)
+	case revoke:
+		return a.m.LogoffAndRevokeTokens(ctx, id, o)
+	}
+	return a.m.Logoff(ctx, id, o)
 }
 
 // LogoutLocal ends the config's local session without telling the provider.
@@ -81,13 +87,7 @@ func (a *Auth) LogoutLocal(ctx app.Context, configID string) {
 // event; it does not stop the logoff.
 func (a *Auth) LogoutAndRevoke(ctx app.Context, configID string, o spa.EndSessionOptions) {
 	a.run(ctx, configID, func(ctx context.Context, id string) error {
-		var u string
-		var err error
-		if a.inWorker(id) {
-			u, err = a.worker.Logoff(ctx, id, o, true)
-		} else {
-			u, err = a.m.LogoffAndRevokeTokens(ctx, id, o)
-		}
+		u, err := a.logoff(ctx, id, o, true)
 		if u != "" {
 			a.nav.Assign(u)
 			return nil // the failure, if any, went out as an "error" event
